@@ -1,0 +1,53 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.middleware.gzip import GZipMiddleware
+
+from douane import __version__
+from douane.bootstrap import Context, build_context
+from douane.i18n import negotiate
+from douane.identity import api as identity_api
+from douane.identity.guards import public
+from douane.reference import api as reference_api
+from douane.registry import api as registry_api
+from douane.web import problems
+
+API_DESCRIPTION = """
+douane: customs registries, reference data and (coming) declarations, risk and revenue.
+
+Authenticate with `POST /api/v1/auth/token` (OAuth2 password flow) and send
+`Authorization: Bearer <token>`, or send a system's key as `X-API-Key`.
+Errors are RFC 9457 `application/problem+json` with a stable `code`.
+"""
+
+
+def create_app(ctx: Context | None = None) -> FastAPI:
+    ctx = ctx or build_context()
+    app = FastAPI(
+        title="douane",
+        version=__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url="/redoc",
+    )
+    app.state.ctx = ctx
+    problems.install(app)
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+
+    @app.middleware("http")
+    async def language(request: Request, call_next):  # type: ignore[no-untyped-def]
+        request.state.language = negotiate(request.headers.get("accept-language"))
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Language", request.state.language)
+        return response
+
+    @app.get("/health", tags=["operations"], dependencies=[Depends(public("health probe"))])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for router in (identity_api.router, registry_api.router, reference_api.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""Audit trail: every state change and every security event, append-only."""

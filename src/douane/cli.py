@@ -1,0 +1,111 @@
+"""The `douane` command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from douane import migrate
+from douane.bootstrap import Context, build_context
+from douane.config import get_settings
+from douane.identity import service as identity
+from douane.identity.model import Role
+from douane.kernel.errors import DouaneError
+from douane.reference.cli import reference_app
+
+app = typer.Typer(help="douane: customs management information system.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(reference_app, name="reference")
+console = Console()
+
+
+def _serve(ctx: Context, host: str, port: int) -> None:
+    from douane.app import create_app
+
+    console.print(f"[bold green]douane[/] serving on http://{host}:{port}  (API docs: /docs)")
+    uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default DOUANE_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PORT or 8000)")] = None,
+) -> None:
+    """Serve the web API on an already migrated database."""
+    settings = get_settings()
+    _serve(build_context(settings), host or settings.host, port or settings.port)
+
+
+@app.command()
+def demo(
+    host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PORT or 8000)")] = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Migrate and load, then exit")] = False,
+) -> None:
+    """Create and migrate the database, load the demo data on first run, then serve."""
+    from douane.demo.loader import demo_password, load_demo_if_empty
+
+    settings = get_settings().model_copy(update={"demo": True})
+    ctx = build_context(settings)
+    migrate.upgrade(ctx.db.engine)
+    loaded = load_demo_if_empty(ctx)
+    console.print("[bold]Demo data[/] " + ("loaded." if loaded else "already present."))
+    console.print(f"Demo users (admin, broker, trader, inspector, ...) share the password: "
+                  f"[bold yellow]{demo_password(settings)}[/]")  # fmt: skip
+    if not no_serve:
+        _serve(ctx, host or settings.host, port or settings.port)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Create or migrate the database schema to the latest revision."""
+    ctx = build_context()
+    migrate.upgrade(ctx.db.engine, revision)
+    console.print(f"Database at revision [bold]{migrate.current_revision(ctx.db.engine)}[/]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision."""
+    console.print(migrate.current_revision(build_context().db.engine) or "empty")
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Argument(help="Login name")],
+    role: Annotated[list[Role], typer.Option("--role", "-r", help="Role (repeat for several)")],
+    full_name: Annotated[str, typer.Option(help="Full name")] = "",
+    password: Annotated[
+        str | None, typer.Option(help="Password (prompted if omitted)", prompt=False, hide_input=True)
+    ] = None,
+    operator_id: Annotated[int | None, typer.Option(help="Economic operator of a trader")] = None,
+    broker_id: Annotated[int | None, typer.Option(help="Customs-broker firm of a broker")] = None,
+    officer_id: Annotated[int | None, typer.Option(help="Staff record of an officer")] = None,
+    language: Annotated[str, typer.Option(help="ar, fr or en")] = "fr",
+) -> None:
+    """Create a user account."""
+    roles = set(role)
+    if password is None and not roles & {Role.BANK, Role.MINISTRY, Role.CARRIER}:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    ctx = build_context()
+    try:
+        with ctx.db.transaction() as session:
+            user = identity.create_user(
+                session, ctx.clock, ctx.passwords, username=username, full_name=full_name or username,
+                password=password, roles=roles, operator_id=operator_id, broker_id=broker_id,
+                officer_id=officer_id, language=language,
+            )  # fmt: skip
+            console.print(f"Created user [bold]{user.username}[/] (id {user.id}) with roles {sorted(roles)}")
+    except DouaneError as exc:
+        console.print(f"[red]{exc.code}[/]: {exc.message.format(**exc.params)}")
+        raise typer.Exit(2) from exc
+
+
+if __name__ == "__main__":
+    app()

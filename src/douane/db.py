@@ -1,0 +1,166 @@
+"""Database plumbing: engine, sessions, the declarative base and exact column types.
+
+Both engines must round-trip values exactly: DZD money as integer centimes (BIGINT),
+decimals as scaled integers on SQLite and NUMERIC on PostgreSQL, datetimes as aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, create_engine, event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from douane.kernel.clock import as_utc
+from douane.kernel.money import DZD, Money
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+# A 64-bit surrogate key; SQLite auto-increments only a column declared exactly INTEGER.
+BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as UTC; naive values are refused, reads come back aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = as_utc(value)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class DZDAmount(TypeDecorator[Money]):
+    """A DZD Money stored as integer centimes (BIGINT)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Money | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if value.currency != DZD:
+            raise ValueError(f"DZDAmount column got {value.currency}")
+        return value.to_minor()
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Money | None:
+        return None if value is None else Money.from_minor(int(value), DZD)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A Decimal with a fixed number of decimals: NUMERIC on PostgreSQL, a scaled BIGINT on SQLite.
+
+    SQLite has no exact decimal type (NUMERIC there is a float), so the value is stored as an
+    integer count of 10**-scale units; ordering and equality still work in SQL.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, scale: int = 6, precision: int = 24) -> None:
+        super().__init__()
+        self.scale = scale
+        self.precision = precision
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Decimal | int | None:
+        if value is None:
+            return None
+        value = Decimal(value)
+        scaled = value.scaleb(self.scale)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.scale} decimals")
+        return int(scaled) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-self.scale).normalize() + Decimal(0)
+        return Decimal(value).normalize() + Decimal(0)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+class Database:
+    """An engine and its session factory; `transaction()` is one unit of work."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def load_all_tables() -> MetaData:
+    """Import every context's tables so Base.metadata is complete (migrations, create_all)."""
+    import douane.audit.tables
+    import douane.identity.tables
+    import douane.reference.tables
+    import douane.registry.tables  # noqa: F401
+
+    return Base.metadata

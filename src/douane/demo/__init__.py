@@ -1,0 +1,1 @@
+"""Demo data written by the project: offices, tariff lines, operators, brokers, officers, users."""

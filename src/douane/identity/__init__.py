@@ -1,0 +1,1 @@
+"""Identity: users, roles, permissions, bearer tokens, API keys, security events."""

@@ -1,0 +1,84 @@
+"""`requires(permission)`: the FastAPI dependency every protected endpoint declares.
+
+It authenticates the caller (bearer token or `X-API-Key`), then checks the permission.
+A test walks every route and fails if an endpoint declares neither this nor `public`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+
+from douane.identity import service
+from douane.identity.model import Actor, Permission
+from douane.kernel.errors import Forbidden, Unauthorized
+from douane.web.deps import client_ip, get_context
+
+TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a secret)
+bearer_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def authenticate(
+    request: Request,
+    token: str | None = Depends(bearer_scheme),
+    api_key: str | None = Depends(api_key_scheme),
+) -> Actor:
+    ctx = get_context(request)
+    ip = client_ip(request)
+    session = ctx.db.sessions()
+    try:
+        if api_key:
+            actor = service.actor_for_api_key(session, ctx.clock, api_key, ip)
+        elif token:
+            actor = service.actor_for_token(session, ctx.clock, token, ip)
+        else:
+            raise Unauthorized("auth.required", "Authentication required")
+        session.commit()
+    except Unauthorized:
+        session.commit()  # keep the security event of a refused key
+        raise
+    finally:
+        session.close()
+    request.state.actor = actor
+    request.state.token = token
+    return actor
+
+
+def requires(*permissions: Permission) -> Callable[..., Actor]:
+    """A dependency that returns the Actor if it holds every permission listed."""
+
+    def guard(actor: Actor = Depends(authenticate)) -> Actor:
+        missing = [p for p in permissions if not actor.can(p)]
+        if missing:
+            raise Forbidden(
+                "auth.forbidden", "You do not have the permission {permission}", permission=missing[0].value
+            )
+        return actor
+
+    guard.douane_permissions = permissions  # type: ignore[attr-defined]
+    return guard
+
+
+def public(reason: str) -> Callable[..., None]:
+    """Marks an endpoint as deliberately open (health, login, public verification)."""
+
+    def marker() -> None:
+        return None
+
+    marker.douane_public = reason  # type: ignore[attr-defined]
+    return marker
+
+
+def declared_access(dependant: Any) -> list[Any]:
+    """Every `requires`/`public` marker found in a route's dependency tree."""
+    found = []
+    for dep in dependant.dependencies:
+        call = dep.call
+        if hasattr(call, "douane_permissions") or hasattr(call, "douane_public"):
+            found.append(call)
+        found.extend(declared_access(dep))
+    return found

@@ -1,0 +1,1 @@
+"""Shared building blocks every bounded context may import: money, time, errors."""

@@ -1,0 +1,1 @@
+"""Reference data: HS nomenclature, national tariff lines and tax measures, exchange rates, countries."""

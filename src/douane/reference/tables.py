@@ -1,0 +1,1 @@
+"""PLACEHOLDER: the reference helper replaces this file."""

@@ -1,0 +1,1 @@
+"""Registry: customs offices, economic operators, customs brokers, staff and their postings."""

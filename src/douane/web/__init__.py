@@ -1,0 +1,1 @@
+"""Cross-cutting HTTP pieces: problem+json errors, request context, pagination, auth guards."""

@@ -1,0 +1,99 @@
+"""RFC 9457 problem+json for every error, with a stable `code` and a translated `detail`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from douane.i18n import negotiate, translate
+from douane.kernel.errors import DouaneError, ImportRejected, TooManyRequests
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("douane.web")
+
+
+def request_language(request: Request) -> str:
+    return getattr(request.state, "language", None) or negotiate(request.headers.get("accept-language"))
+
+
+def problem(request: Request, status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+    }
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DouaneError)
+    language = request_language(request)
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if isinstance(exc, ImportRejected):
+        extra["errors"] = [{"line": e.line, "field": e.field, "reason": e.reason} for e in exc.errors[:1000]]
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after_seconds)
+    if exc.params:
+        extra["params"] = {k: v for k, v in exc.params.items() if isinstance(v, str | int | float | bool)}
+    response = problem(
+        request, exc.status, exc.code, translate(exc.message, "en", **exc.params),
+        translate(exc.message, language, **exc.params), **extra,
+    )  # fmt: skip
+    response.headers.update(headers)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    language = request_language(request)
+    errors = [
+        {"path": _field_path(err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    message = "The request is not valid: see errors"
+    return problem(request, 422, "request.invalid", message, translate(message, language), errors=errors)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    language = request_language(request)
+    message = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, str(exc.detail))
+    response = problem(
+        request, exc.status_code, f"http.{exc.status_code}", message, translate(message, language)
+    )
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    language = request_language(request)
+    message = "An unexpected error occurred; it has been logged"
+    return problem(request, 500, "internal.error", message, translate(message, language))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DouaneError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected_error)
