@@ -52,7 +52,7 @@ def open_text(source: Path | IO[bytes] | IO[str]) -> IO[str]:
         return source.open(encoding="utf-8-sig", newline="")
     if isinstance(source, io.TextIOBase):
         return source
-    return io.TextIOWrapper(source, encoding="utf-8-sig", newline="")  # type: ignore[arg-type,type-var]
+    return io.TextIOWrapper(source, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
 
 
 def read_csv(
