@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import AwareDatetime
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
 from douane.identity import service
@@ -26,7 +25,7 @@ from douane.identity.schemas import (
 )
 from douane.identity.tables import UserRoleRow, UserRow
 from douane.kernel.errors import DouaneError, Forbidden
-from douane.web.deps import client_ip, get_context, transaction
+from douane.web.deps import UnitOfWork, client_ip, get_context
 from douane.web.pagination import Page, PageRequest, page_request
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
@@ -62,28 +61,26 @@ def issue_token(request: Request, form: OAuth2PasswordRequestForm = Depends()) -
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])
-def logout(
-    request: Request, actor: Actor = Depends(authenticate), session: Session = Depends(transaction)
-) -> None:
+def logout(session: UnitOfWork, request: Request, actor: Actor = Depends(authenticate)) -> None:
     token = getattr(request.state, "token", None)
     if token:
         service.logout(session, get_context(request).clock, token, actor)
 
 
 @router.get("/auth/me", response_model=MeOut, tags=["auth"])
-def me(actor: Actor = Depends(authenticate), session: Session = Depends(transaction)) -> MeOut:
+def me(session: UnitOfWork, actor: Actor = Depends(authenticate)) -> MeOut:
     user = service.get_user(session, actor.user_id)
     return MeOut(**user_out(user).model_dump(), permissions=sorted(actor.permissions))
 
 
 @router.get("/users", response_model=Page[UserOut])
 def list_users(
+    session: UnitOfWork,
     q: str | None = Query(None, max_length=100, description="Search user name or full name"),
     role: Role | None = None,
     active: bool | None = None,
     paging: PageRequest = Depends(page_request),
     _actor: Actor = Depends(requires(Permission.USERS_MANAGE)),
-    session: Session = Depends(transaction),
 ) -> Page[UserOut]:
     query = select(UserRow)
     if q:
@@ -100,10 +97,10 @@ def list_users(
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def create_user(
+    session: UnitOfWork,
     request: Request,
     body: UserIn,
     actor: Actor = Depends(requires(Permission.USERS_MANAGE)),
-    session: Session = Depends(transaction),
 ) -> UserOut:
     ctx = get_context(request)
     user = service.create_user(session, ctx.clock, ctx.passwords, by=actor, **body.model_dump())
@@ -112,9 +109,9 @@ def create_user(
 
 @router.get("/users/{user_id}", response_model=UserOut)
 def read_user(
+    session: UnitOfWork,
     user_id: int,
     actor: Actor = Depends(authenticate),
-    session: Session = Depends(transaction),
 ) -> UserOut:
     if user_id != actor.user_id and not actor.can(Permission.USERS_MANAGE):
         raise Forbidden("auth.forbidden", "You do not have the permission {permission}",
@@ -124,11 +121,11 @@ def read_user(
 
 @router.put("/users/{user_id}/roles", response_model=UserOut)
 def change_roles(
+    session: UnitOfWork,
     request: Request,
     user_id: int,
     body: RolesIn,
     actor: Actor = Depends(requires(Permission.USERS_MANAGE)),
-    session: Session = Depends(transaction),
 ) -> UserOut:
     return user_out(
         service.set_roles(session, get_context(request).clock, user_id, set(body.roles), by=actor)
@@ -137,32 +134,32 @@ def change_roles(
 
 @router.put("/users/{user_id}/active", response_model=UserOut)
 def change_active(
+    session: UnitOfWork,
     request: Request,
     user_id: int,
     body: ActiveIn,
     actor: Actor = Depends(requires(Permission.USERS_MANAGE)),
-    session: Session = Depends(transaction),
 ) -> UserOut:
     return user_out(service.set_active(session, get_context(request).clock, user_id, body.active, by=actor))
 
 
 @router.post("/users/{user_id}/unlock", response_model=UserOut)
 def unlock_user(
+    session: UnitOfWork,
     request: Request,
     user_id: int,
     actor: Actor = Depends(requires(Permission.USERS_MANAGE)),
-    session: Session = Depends(transaction),
 ) -> UserOut:
     return user_out(service.unlock(session, get_context(request).clock, user_id, by=actor))
 
 
 @router.put("/users/{user_id}/password", status_code=204)
 def change_password(
+    session: UnitOfWork,
     request: Request,
     user_id: int,
     body: PasswordIn,
     actor: Actor = Depends(authenticate),
-    session: Session = Depends(transaction),
 ) -> None:
     if user_id != actor.user_id and not actor.can(Permission.USERS_MANAGE):
         raise Forbidden("auth.forbidden", "You do not have the permission {permission}",
@@ -173,11 +170,11 @@ def change_password(
 
 @router.post("/users/{user_id}/api-keys", response_model=ApiKeyOut, status_code=201)
 def create_api_key(
+    session: UnitOfWork,
     request: Request,
     user_id: int,
     body: ApiKeyIn,
     actor: Actor = Depends(requires(Permission.API_KEYS_MANAGE)),
-    session: Session = Depends(transaction),
 ) -> ApiKeyOut:
     issued = service.create_api_key(
         session,
@@ -192,16 +189,17 @@ def create_api_key(
 
 @router.delete("/api-keys/{key_id}", status_code=204)
 def revoke_api_key(
+    session: UnitOfWork,
     request: Request,
     key_id: int,
     actor: Actor = Depends(requires(Permission.API_KEYS_MANAGE)),
-    session: Session = Depends(transaction),
 ) -> None:
     service.revoke_api_key(session, get_context(request).clock, key_id, by=actor)
 
 
 @router.get("/audit/events", response_model=Page[AuditEventOut], tags=["audit"])
 def audit_events(
+    session: UnitOfWork,
     category: str | None = Query(None, max_length=32),
     action: str | None = Query(None, max_length=64),
     entity_type: str | None = Query(None, max_length=64),
@@ -209,7 +207,6 @@ def audit_events(
     since: AwareDatetime | None = None,
     paging: PageRequest = Depends(page_request),
     _actor: Actor = Depends(requires(Permission.AUDIT_READ)),
-    session: Session = Depends(transaction),
 ) -> Page[AuditEventOut]:
     rows, total = audit.list_events(
         session, category=category, action=action, entity_type=entity_type, entity_id=entity_id,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from douane.bootstrap import Context
@@ -20,7 +21,15 @@ def client_ip(request: Request) -> str | None:
 
 
 def transaction(request: Request) -> Iterator[Session]:
-    """One unit of work per request: committed when the handler returns, rolled back if it raises."""
+    """One unit of work per request: committed when the handler returns, rolled back if it raises.
+
+    Declare it with `Depends(transaction, scope="function")` so the commit happens before the response is
+    sent: a failed commit then answers an error instead of a success whose data was lost.
+    """
     ctx = get_context(request)
     with ctx.db.transaction() as session:
         yield session
+
+
+UnitOfWork = Annotated[Session, Depends(transaction, scope="function")]
+"""Declare a handler parameter `session: UnitOfWork` to get the request's transaction."""

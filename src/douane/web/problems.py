@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from douane.i18n import negotiate, translate
@@ -85,6 +87,18 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """A uniqueness or reference constraint the service did not foresee (e.g. a concurrent insert)."""
+    log.info("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    message = "The change conflicts with existing data"
+    return problem(request, 409, "conflict.integrity", message, translate(message, request_language(request)))
+
+
+async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:
+    message = "Someone else changed this record meanwhile; reload it and try again"
+    return problem(request, 409, "conflict.stale", message, translate(message, request_language(request)))
+
+
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     language = request_language(request)
@@ -96,4 +110,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DouaneError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(IntegrityError, _on_integrity_error)
+    app.add_exception_handler(StaleDataError, _on_stale_data)
     app.add_exception_handler(Exception, _on_unexpected_error)
