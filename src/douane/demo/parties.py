@@ -29,7 +29,7 @@ _FIRST = ("Karim", "Amina", "Yacine", "Nadia", "Sofiane", "Meriem", "Rachid", "L
           "Mourad", "Fatima", "Nassim", "Houda", "Bilal", "Sabrina", "Hichem", "Imane", "Farid", "Kenza")  # fmt: skip
 _LAST = ("Benali", "Boudiaf", "Hamidi", "Khelifi", "Mansouri", "Bouzid", "Haddad", "Cherif", "Saadi", "Ziani",
          "Belkacem", "Amrani", "Rahmani", "Toumi", "Brahimi", "Meziane", "Guerfi", "Larbi", "Ouali", "Djebbar")  # fmt: skip
-GRADES = ("inspecteur_principal", "inspecteur", "officier_controle", "agent_constatation")
+GRADES = ("inspecteur_principal", "inspecteur", "officier_de_controle", "agent_de_constatation")
 
 
 @dataclass(frozen=True)
