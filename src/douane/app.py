@@ -7,9 +7,11 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from douane import __version__
 from douane.bootstrap import Context, build_context
+from douane.declarations import api as declarations_api
 from douane.i18n import negotiate
 from douane.identity import api as identity_api
 from douane.identity.guards import public
+from douane.payments import api as payments_api
 from douane.reference import api as reference_api
 from douane.registry import api as registry_api
 from douane.web import problems
@@ -48,6 +50,7 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for router in (identity_api.router, registry_api.router, reference_api.router):
+    routers = (identity_api, registry_api, reference_api, declarations_api, payments_api)
+    for router in (module.router for module in routers):
         app.include_router(router)
     return app

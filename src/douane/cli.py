@@ -11,6 +11,7 @@ from rich.console import Console
 from douane import migrate
 from douane.bootstrap import Context, build_context
 from douane.config import get_settings
+from douane.declarations.cli import declarations_app
 from douane.identity import service as identity
 from douane.identity.model import Role
 from douane.kernel.errors import DouaneError
@@ -22,6 +23,7 @@ user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(reference_app, name="reference")
+app.add_typer(declarations_app, name="declarations")
 console = Console()
 
 

@@ -162,7 +162,9 @@ class Database:
 def load_all_tables() -> MetaData:
     """Import every context's tables so Base.metadata is complete (migrations, create_all)."""
     import douane.audit.tables
+    import douane.declarations.tables
     import douane.identity.tables
+    import douane.payments.tables
     import douane.reference.tables
     import douane.registry.tables  # noqa: F401
 

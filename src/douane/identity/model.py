@@ -50,6 +50,16 @@ class Permission(StrEnum):
     USERS_MANAGE = "users:manage"
     API_KEYS_MANAGE = "api-keys:manage"
     AUDIT_READ = "audit:read"
+    DECLARATIONS_READ = "declarations:read"  # scoped: a broker sees its firm's, a trader its own
+    DECLARATIONS_LODGE = "declarations:lodge"
+    DECLARATIONS_CONTROL = "declarations:control"
+    DECLARATIONS_ASSESS = "declarations:assess"
+    DECLARATIONS_RELEASE = "declarations:release"
+    DECLARATIONS_APPROVE = "declarations:approve"  # invalidation and other chief's approvals
+    SELECTIVITY_MANAGE = "selectivity:manage"
+    PAYMENTS_READ = "payments:read"  # scoped like declarations for brokers and traders
+    PAYMENTS_COLLECT = "payments:collect"
+    GUARANTEES_MANAGE = "guarantees:manage"
 
 
 _P = Permission
@@ -60,18 +70,22 @@ _READ_REGISTRY = {
     _P.OPERATORS_READ_ALL,
     _P.BROKERS_READ,
 }
-_OFFICER = _READ_REGISTRY | {_P.STAFF_READ}
+_OFFICER = _READ_REGISTRY | {_P.STAFF_READ, _P.DECLARATIONS_READ, _P.PAYMENTS_READ}
+_DECLARANT = {_P.DECLARATIONS_READ, _P.DECLARATIONS_LODGE, _P.PAYMENTS_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.BROKER: frozenset({_P.REFERENCE_READ, _P.OFFICES_READ, _P.OPERATORS_READ, _P.OPERATORS_READ_ALL,
-                            _P.BROKERS_READ}),
-    Role.TRADER: frozenset({_P.REFERENCE_READ, _P.OFFICES_READ, _P.OPERATORS_READ, _P.BROKERS_READ}),
-    Role.INSPECTOR: frozenset(_OFFICER),
-    Role.LIQUIDATION_INSPECTOR: frozenset(_OFFICER),
-    Role.CASHIER: frozenset(_OFFICER),
-    Role.RISK_ANALYST: frozenset(_OFFICER),
-    Role.OFFICE_CHIEF: frozenset(_OFFICER | {_P.STAFF_MANAGE}),
+                            _P.BROKERS_READ} | _DECLARANT),
+    Role.TRADER: frozenset({_P.REFERENCE_READ, _P.OFFICES_READ, _P.OPERATORS_READ, _P.BROKERS_READ}
+                           | _DECLARANT),
+    Role.INSPECTOR: frozenset(_OFFICER | {_P.DECLARATIONS_CONTROL, _P.DECLARATIONS_RELEASE}),
+    Role.LIQUIDATION_INSPECTOR: frozenset(_OFFICER | {_P.DECLARATIONS_ASSESS}),
+    Role.CASHIER: frozenset(_OFFICER | {_P.PAYMENTS_COLLECT, _P.GUARANTEES_MANAGE}),
+    Role.RISK_ANALYST: frozenset(_OFFICER | {_P.SELECTIVITY_MANAGE}),
+    Role.OFFICE_CHIEF: frozenset(_OFFICER | {_P.STAFF_MANAGE, _P.DECLARATIONS_APPROVE,
+                                             _P.DECLARATIONS_RELEASE, _P.SELECTIVITY_MANAGE,
+                                             _P.GUARANTEES_MANAGE}),
     Role.AUDITOR: frozenset(_OFFICER | {_P.AUDIT_READ}),
     Role.BANK: frozenset({_P.REFERENCE_READ, _P.OPERATORS_READ, _P.OPERATORS_READ_ALL}),
     Role.MINISTRY: frozenset({_P.REFERENCE_READ, _P.OPERATORS_READ, _P.OPERATORS_READ_ALL}),

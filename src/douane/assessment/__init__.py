@@ -1,0 +1,1 @@
+"""Assessment (liquidation): the pure computation of customs value, duties and taxes."""

@@ -1,0 +1,1 @@
+"""Goods declarations: the detailed declaration, its validation, lifecycle, numbering and control."""

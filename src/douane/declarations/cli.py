@@ -1,0 +1,3 @@
+import typer
+
+declarations_app = typer.Typer(help="Goods declarations.", no_args_is_help=True)

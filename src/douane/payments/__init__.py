@@ -1,0 +1,1 @@
+"""Payments at the collection office: amounts due, payments, receipts, guarantees."""
