@@ -58,8 +58,12 @@ def demo(
     migrate.upgrade(ctx.db.engine)
     loaded = load_demo_if_empty(ctx)
     console.print("[bold]Demo data[/] " + ("loaded." if loaded else "already present."))
-    console.print(f"Demo users (admin, broker, trader, inspector, ...) share the password: "
-                  f"[bold yellow]{demo_password(settings)}[/]")  # fmt: skip
+    console.print(
+        "Demo users: admin, broker, trader, inspector, liquidator, cashier, analyst, chief, auditor"
+    )
+    console.print(
+        f"Their password (demo mode only): [bold yellow]{demo_password(settings)}[/]", soft_wrap=True
+    )
     if not no_serve:
         _serve(ctx, host or settings.host, port or settings.port)
 

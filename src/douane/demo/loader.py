@@ -147,9 +147,17 @@ def _load_registry(session: Session, ctx: Context) -> tuple[dict[str, int], dict
         "unlocode", "collection_office", "regimes",
     )  # fmt: skip
     registry_imports.import_offices(session, clock, _csv(office_header, _office_rows()))
-    operator_header = ("nif", "rc_number", "legal_name_fr", "legal_name_ar", "address", "wilaya")
+    operator_header = (
+        "nif",
+        "rc_number",
+        "legal_name_fr",
+        "legal_name_ar",
+        "address",
+        "wilaya",
+        "registered_on",
+    )
     operator_rows = [
-        (o.nif, o.rc_number, o.legal_name_fr, o.legal_name_ar, o.address, o.wilaya)
+        (o.nif, o.rc_number, o.legal_name_fr, o.legal_name_ar, o.address, o.wilaya, o.registered_on)
         for o in parties.operators()
     ]
     registry_imports.import_operators(session, clock, _csv(operator_header, operator_rows))

@@ -40,6 +40,7 @@ class DemoOperator:
     legal_name_ar: str
     address: str
     wilaya: str
+    registered_on: str
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def operators(count: int = 50, seed: int = 2026) -> list[DemoOperator]:
                 + (f" {index // 25 + 1}" if index >= 25 else ""),
                 address=f"{rng.randrange(1, 120)}, zone d'activités, wilaya {wilaya}",
                 wilaya=wilaya,
+                registered_on=f"{2015 + index % 10}-{1 + index % 12:02d}-{1 + index % 28:02d}",
             )
         )
     return result
