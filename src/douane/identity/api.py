@@ -92,7 +92,7 @@ def list_users(
         query = query.where(UserRow.is_active == active)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(UserRow.username).offset(paging.offset).limit(paging.page_size))
-    return Page(items=[user_out(u) for u in rows], total=total, page=paging.page, page_size=paging.page_size)
+    return paging.page_of([user_out(u) for u in rows], total)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
@@ -212,7 +212,4 @@ def audit_events(
         session, category=category, action=action, entity_type=entity_type, entity_id=entity_id,
         since=since, offset=paging.offset, limit=paging.page_size,
     )  # fmt: skip
-    return Page(
-        items=[AuditEventOut.model_validate(r) for r in rows], total=total, page=paging.page,
-        page_size=paging.page_size,
-    )  # fmt: skip
+    return paging.page_of([AuditEventOut.model_validate(r) for r in rows], total)

@@ -93,7 +93,7 @@ def list_hs(
             )
         )
     rows, total = _page(session, query.order_by(HsNodeRow.code), paging)
-    return Page(items=[node_out(r) for r in rows], total=total, page=paging.page, page_size=paging.page_size)
+    return paging.page_of([node_out(r) for r in rows], total)
 
 
 @router.get("/reference/hs-sections", response_model=Page[HsSectionOut])
@@ -106,7 +106,7 @@ def list_hs_sections(
     query = select(HsSectionRow).where(HsSectionRow.edition == edition).order_by(HsSectionRow.position)
     rows, total = _page(session, query, paging)
     items = [HsSectionOut.model_validate(r) for r in rows]
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return paging.page_of(items, total)
 
 
 @router.get("/reference/hs/{code}", response_model=HsNodeDetailOut)
@@ -173,7 +173,7 @@ def list_tariff_lines(
         )
     rows, total = _page(session, query.order_by(TariffLineRow.code), paging)
     items = [TariffLineOut.of(service.tariff_line_of(r)) for r in rows]
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return paging.page_of(items, total)
 
 
 @router.get("/reference/tariff-lines/{code}", response_model=TariffLineDetailOut)
@@ -221,12 +221,7 @@ def list_tax_types(
 ) -> Page[TaxTypeOut]:
     taxes = service.list_tax_types(session)
     window = taxes[paging.offset : paging.offset + paging.page_size]
-    return Page(
-        items=[TaxTypeOut.of(t) for t in window],
-        total=len(taxes),
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return paging.page_of([TaxTypeOut.of(t) for t in window], len(taxes))
 
 
 # --- exchange rates ----------------------------------------------------------------------------------
@@ -249,9 +244,7 @@ def list_exchange_rates(
         )
     query = query.order_by(ExchangeRateRow.currency, ExchangeRateRow.valid_from.desc())
     rows, total = _page(session, query, paging)
-    return Page(
-        items=[ExchangeRateOut.of(r) for r in rows], total=total, page=paging.page, page_size=paging.page_size
-    )
+    return paging.page_of([ExchangeRateOut.of(r) for r in rows], total)
 
 
 @router.get("/reference/exchange-rates/{currency}", response_model=RateOnOut)
@@ -282,12 +275,7 @@ def list_countries(
         if not q or _matches(q, (c.alpha_2, c.alpha_3), (c.name_en, c.name_fr, c.name_ar))
     ]
     window = found[paging.offset : paging.offset + paging.page_size]
-    return Page(
-        items=[CountryOut.of(c) for c in window],
-        total=len(found),
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return paging.page_of([CountryOut.of(c) for c in window], len(found))
 
 
 @router.get("/reference/currencies", response_model=Page[CurrencyOut])
@@ -302,12 +290,7 @@ def list_currencies(
         if not q or _matches(q, (c.code, c.numeric), (c.name_en, c.name_fr, c.name_ar))
     ]
     window = found[paging.offset : paging.offset + paging.page_size]
-    return Page(
-        items=[CurrencyOut.of(c) for c in window],
-        total=len(found),
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    return paging.page_of([CurrencyOut.of(c) for c in window], len(found))
 
 
 def _matches(q: str, codes: tuple[str, ...], names: tuple[str, ...]) -> bool:

@@ -122,9 +122,7 @@ def list_offices(
         session, q=q, kind=kind, directorate=directorate, regime=regime, active=active,
         offset=paging.offset, limit=paging.page_size,
     )  # fmt: skip
-    return Page(
-        items=[office_out(r) for r in rows], total=total, page=paging.page, page_size=paging.page_size
-    )
+    return paging.page_of([office_out(r) for r in rows], total)
 
 
 @router.post("/offices", response_model=OfficeOut, status_code=201)
@@ -208,10 +206,7 @@ def list_operators(
         session, q=q, status=status, wilaya=wilaya, viewer=actor, offset=paging.offset,
         limit=paging.page_size,
     )  # fmt: skip
-    return Page(
-        items=[OperatorOut.model_validate(r) for r in rows], total=total, page=paging.page,
-        page_size=paging.page_size,
-    )  # fmt: skip
+    return paging.page_of([OperatorOut.model_validate(r) for r in rows], total)
 
 
 @router.post("/operators", response_model=OperatorOut, status_code=201)
@@ -301,10 +296,7 @@ def list_brokers(
     rows, total = service.list_brokers(
         session, q=q, status=status, office_code=office, offset=paging.offset, limit=paging.page_size
     )
-    return Page(
-        items=[BrokerOut.model_validate(r) for r in rows], total=total, page=paging.page,
-        page_size=paging.page_size,
-    )  # fmt: skip
+    return paging.page_of([BrokerOut.model_validate(r) for r in rows], total)
 
 
 @router.post("/brokers", response_model=BrokerOut, status_code=201)
@@ -440,10 +432,7 @@ def list_officers(
         session, q=q, grade=grade, office_code=office, on_duty=on_duty, on=on, offset=paging.offset,
         limit=paging.page_size,
     )  # fmt: skip
-    return Page(
-        items=[OfficerOut.model_validate(r) for r in rows], total=total, page=paging.page,
-        page_size=paging.page_size,
-    )  # fmt: skip
+    return paging.page_of([OfficerOut.model_validate(r) for r in rows], total)
 
 
 @router.post("/officers", response_model=OfficerOut, status_code=201)

@@ -21,6 +21,9 @@ class PageRequest:
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
 
+    def page_of(self, items: list[T], total: int) -> Page[T]:
+        return Page(items=items, total=total, page=self.page, page_size=self.page_size)
+
 
 def page_request(
     page: int = Query(1, ge=1, le=1_000_000, description="Page number, from 1"),
