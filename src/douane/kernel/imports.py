@@ -12,6 +12,9 @@ from typing import IO
 
 from douane.kernel.errors import ImportRejected, RowError
 
+Source = Path | IO[bytes] | IO[str]
+"""A file to import: a path, or an open binary or text stream (an upload)."""
+
 Progress = Callable[[int], None]
 """Called with the number of rows processed so far."""
 
@@ -46,7 +49,7 @@ class RowErrors:
             raise ImportRejected(sorted(self.errors, key=lambda e: e.line), total_rows)
 
 
-def open_text(source: Path | IO[bytes] | IO[str]) -> IO[str]:
+def open_text(source: Source) -> IO[str]:
     """Open a file or wrap a binary stream as UTF-8 text, dropping a byte-order mark."""
     if isinstance(source, Path):
         return source.open(encoding="utf-8-sig", newline="")
@@ -55,9 +58,7 @@ def open_text(source: Path | IO[bytes] | IO[str]) -> IO[str]:
     return io.TextIOWrapper(source, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
 
 
-def read_csv(
-    source: Path | IO[bytes] | IO[str], required: set[str], errors: RowErrors
-) -> Iterator[tuple[int, dict[str, str]]]:
+def read_csv(source: Source, required: set[str], errors: RowErrors) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) with stripped values; a missing required column rejects the file."""
     handle = open_text(source)
     try:

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
 from douane.kernel.clock import Clock
-from douane.kernel.imports import ImportReport, Progress, RowErrors, open_text
+from douane.kernel.imports import ImportReport, Progress, RowErrors, Source, open_text
 
-Source = Path | IO[bytes] | IO[str]
 PROGRESS_EVERY = 500
 T = TypeVar("T")
 

@@ -10,8 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -20,7 +19,7 @@ from douane.audit import service as audit
 from douane.audit.service import ActorRef
 from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import DouaneError
-from douane.kernel.imports import ImportReport, Progress, RowErrors, read_csv
+from douane.kernel.imports import ImportReport, Progress, RowErrors, Source, read_csv
 from douane.registry import model
 from douane.registry.model import OfficeKind, OperatorStatus
 from douane.registry.tables import (
@@ -31,7 +30,6 @@ from douane.registry.tables import (
     RegionalDirectorateRow,
 )
 
-Source = Path | IO[bytes] | IO[str]
 CHUNK = 5_000
 LOOKUP_CHUNK = 1_000
 OPERATOR_COLUMNS = {"nif", "rc_number", "legal_name_fr", "legal_name_ar", "address", "wilaya"}
