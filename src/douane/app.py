@@ -14,6 +14,7 @@ from douane.identity.guards import public
 from douane.payments import api as payments_api
 from douane.reference import api as reference_api
 from douane.registry import api as registry_api
+from douane.risk import api as risk_api
 from douane.web import problems
 
 API_DESCRIPTION = """
@@ -50,7 +51,7 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    routers = (identity_api, registry_api, reference_api, declarations_api, payments_api)
+    routers = (identity_api, registry_api, reference_api, declarations_api, payments_api, risk_api)
     for router in (module.router for module in routers):
         app.include_router(router)
     return app

@@ -8,6 +8,7 @@ from douane.config import Settings, get_settings
 from douane.db import Database
 from douane.identity.passwords import Passwords
 from douane.kernel.clock import Clock, SystemClock
+from douane.kernel.events import bus
 
 
 @dataclass
@@ -20,6 +21,13 @@ class Context:
     passwords: Passwords = field(default_factory=Passwords)
 
 
+def wire_subscriptions() -> None:
+    """Subscribe each context's event handlers to the process-wide bus (idempotent)."""
+    from douane.declarations import subscriptions as declaration_subscriptions
+
+    declaration_subscriptions.register(bus)
+
+
 def build_context(settings: Settings | None = None, clock: Clock | None = None) -> Context:
     settings = settings or get_settings()
     return Context(
@@ -28,3 +36,6 @@ def build_context(settings: Settings | None = None, clock: Clock | None = None) 
         clock=clock or SystemClock(),
         passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
     )
+
+
+wire_subscriptions()

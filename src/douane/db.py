@@ -166,6 +166,7 @@ def load_all_tables() -> MetaData:
     import douane.identity.tables
     import douane.payments.tables
     import douane.reference.tables
-    import douane.registry.tables  # noqa: F401
+    import douane.registry.tables
+    import douane.risk.tables  # noqa: F401
 
     return Base.metadata

@@ -1,0 +1,1 @@
+"""Risk management: selectivity (channel choice), inspector assignment; targeting rules and scoring later."""
