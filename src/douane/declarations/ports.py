@@ -1,0 +1,48 @@
+"""Ports the declarations context calls through; other contexts implement them.
+
+`SelectivityPort` chooses a declaration's control channel; `douane.risk.selectivity.DefaultSelectivity`
+implements it (shares per channel and office, a cryptographic draw, every decision stored).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from sqlalchemy.orm import Session
+
+from douane.kernel.clock import Clock
+from douane.kernel.money import Money
+
+ChannelName = Literal["green", "yellow", "red", "blue"]
+
+
+@dataclass(frozen=True)
+class SelectivityRequest:
+    """What selectivity may know about a registered declaration."""
+
+    declaration_id: int
+    office_code: str
+    regime: str
+    operator_id: int | None
+    broker_id: int | None
+    item_lines: tuple[str, ...]
+    origin_countries: tuple[str, ...]
+    total_customs_value: Money | None
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class ChannelDecision:
+    """The channel chosen, why (shown to officers only, never to declarants) and which engine chose it."""
+
+    channel: ChannelName
+    reasons: tuple[str, ...] = ()
+    source: str = "default"
+
+
+class SelectivityPort(Protocol):
+    def choose_channel(
+        self, session: Session, clock: Clock, request: SelectivityRequest
+    ) -> ChannelDecision: ...
