@@ -1,0 +1,95 @@
+"""Selectivity, pure: control channels, the share of declarations each channel receives, the random draw.
+
+Imports only the standard library and the kernel. The random source is a parameter so tests pass a seeded
+`random.Random`; production passes `secrets.SystemRandom()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from douane.kernel.errors import InvalidInput
+
+DRAW_SCALE = 10_000
+"""A draw is an integer in [0, DRAW_SCALE): each percentage point of a share covers 100 values."""
+
+
+class Channel(StrEnum):
+    GREEN = "green"  # release without control
+    YELLOW = "yellow"  # documentary control
+    RED = "red"  # physical examination
+    BLUE = "blue"  # release, then post-clearance audit
+
+
+CHANNEL_ORDER: tuple[Channel, ...] = (Channel.GREEN, Channel.YELLOW, Channel.RED, Channel.BLUE)
+
+
+class RandomSource(Protocol):
+    """What the draw needs from a random generator (`random.Random`, `secrets.SystemRandom`)."""
+
+    def randrange(self, stop: int, /) -> int: ...
+
+
+@dataclass(frozen=True)
+class ChannelShares:
+    """Whole percentages of declarations sent to each channel; they add up to 100."""
+
+    green: int
+    yellow: int
+    red: int
+    blue: int
+
+    def __post_init__(self) -> None:
+        for channel in CHANNEL_ORDER:
+            value = getattr(self, channel.value)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+                raise InvalidInput(
+                    "risk.invalid_share",
+                    "The share of the {channel} channel must be a whole percentage from 0 to 100",
+                    channel=channel.value,
+                )
+        total = sum(self.of(channel) for channel in CHANNEL_ORDER)
+        if total != 100:
+            raise InvalidInput(
+                "risk.shares_not_100", "The channel shares must add up to 100 (they add up to {total})",
+                total=total,
+            )  # fmt: skip
+
+    def of(self, channel: Channel) -> int:
+        value: int = getattr(self, channel.value)
+        return value
+
+    def as_dict(self) -> dict[str, int]:
+        return {channel.value: self.of(channel) for channel in CHANNEL_ORDER}
+
+    def describe(self) -> str:
+        return ", ".join(f"{channel.value} {self.of(channel)} %" for channel in CHANNEL_ORDER)
+
+
+BUILT_IN_SHARES = ChannelShares(green=60, yellow=20, red=15, blue=5)
+"""Used when neither the office nor the national administration configured shares."""
+
+
+@dataclass(frozen=True)
+class ChannelDraw:
+    channel: Channel
+    value: int  # the random integer drawn, in [0, DRAW_SCALE)
+
+
+def channel_for_value(shares: ChannelShares, value: int) -> Channel:
+    """The channel whose slice of [0, DRAW_SCALE) holds `value`; slices follow CHANNEL_ORDER."""
+    if not 0 <= value < DRAW_SCALE:
+        raise ValueError(f"draw value {value} outside [0, {DRAW_SCALE})")
+    upper = 0
+    for channel in CHANNEL_ORDER:
+        upper += shares.of(channel) * (DRAW_SCALE // 100)
+        if value < upper:
+            return channel
+    raise AssertionError("shares add up to 100, so the slices cover every value")
+
+
+def draw_channel(shares: ChannelShares, source: RandomSource) -> ChannelDraw:
+    value = source.randrange(DRAW_SCALE)
+    return ChannelDraw(channel_for_value(shares, value), value)
