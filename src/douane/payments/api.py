@@ -24,7 +24,7 @@ from douane.payments.schemas import (
     PaymentOut,
     ReceiptOut,
 )
-from douane.payments.tables import AmountDueRow, GuaranteeAllocationRow
+from douane.payments.tables import AmountDueRow
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pagination import Page, PageRequest, page_request
 
@@ -47,18 +47,11 @@ def _clock(request: Request) -> Clock:
     return get_context(request).clock
 
 
-def _allocation_out(row: GuaranteeAllocationRow) -> AllocationOut:
-    return AllocationOut(
-        id=row.id, guarantee_id=row.guarantee_id, amount=row.amount.amount, released=row.released.amount,
-        allocated_at=row.allocated_at, released_at=row.released_at,
-    )  # fmt: skip
-
-
 def _detail(session: UnitOfWork, row: AmountDueRow) -> AmountDueDetailOut:
     return AmountDueDetailOut(
         **AmountDueOut.of(row).model_dump(),
         payments=[PaymentOut.of(p) for p in service.payments_of(session, row.id)],
-        allocations=[_allocation_out(a) for a in service.allocations_of(session, row.id)],
+        allocations=[AllocationOut.of(a) for a in service.allocations_of(session, row.id)],
     )
 
 

@@ -7,12 +7,20 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from douane.kernel.money import Money
 from douane.payments.model import AmountDueStatus, GuaranteeKind, GuaranteeStatus, PaymentMethod
-from douane.payments.tables import AmountDueRow, GuaranteeRow, PaymentRow
+from douane.payments.tables import AmountDueRow, GuaranteeAllocationRow, GuaranteeRow, PaymentRow
 
 AMOUNT = Field(
     gt=0, max_digits=18, decimal_places=2, description="DZD, at most 2 decimals", examples=["1500.00"]
 )
+
+
+def _amt(value: Money) -> Decimal:
+    """DZD amounts always show their two decimals, e.g. 1500.00."""
+    return value.quantized().amount
+
+
 CURRENCY = Field(default="DZD", pattern=r"^[A-Z]{3}$", description="Only DZD is collected")
 
 
@@ -67,7 +75,7 @@ class PaymentOut(BaseModel):
     def of(cls, row: PaymentRow) -> PaymentOut:
         return cls(
             id=row.id, amount_due_id=row.amount_due_id, receipt_number=row.receipt_number,
-            amount=row.amount.amount, method=PaymentMethod(row.method), method_reference=row.method_reference,
+            amount=_amt(row.amount), method=PaymentMethod(row.method), method_reference=row.method_reference,
             payer=row.payer_name, cashier=row.cashier_name, collection_office_code=row.collection_office_code,
             received_at=row.received_at,
         )  # fmt: skip
@@ -86,8 +94,8 @@ class ReceiptOut(PaymentOut):
         due = row.amount_due
         return cls(
             **PaymentOut.of(row).model_dump(), subject_kind=due.subject_kind,
-            subject_reference=due.subject_reference, amount_due_total=due.total.amount,
-            outstanding_after_all_payments=due.outstanding.amount,
+            subject_reference=due.subject_reference, amount_due_total=_amt(due.total),
+            outstanding_after_all_payments=_amt(due.outstanding),
         )  # fmt: skip
 
 
@@ -98,6 +106,13 @@ class AllocationOut(BaseModel):
     released: Decimal
     allocated_at: datetime
     released_at: datetime | None
+
+    @classmethod
+    def of(cls, row: GuaranteeAllocationRow) -> AllocationOut:
+        return cls(
+            id=row.id, guarantee_id=row.guarantee_id, amount=_amt(row.amount), released=_amt(row.released),
+            allocated_at=row.allocated_at, released_at=row.released_at,
+        )  # fmt: skip
 
 
 class AmountDueOut(BaseModel):
@@ -126,9 +141,9 @@ class AmountDueOut(BaseModel):
             id=row.id, subject_kind=row.subject_kind, subject_id=row.subject_id,
             subject_reference=row.subject_reference, office_code=row.office_code,
             collection_office_code=row.collection_office_code, operator_id=row.operator_id,
-            broker_id=row.broker_id, status=AmountDueStatus(row.status), total=row.total.amount,
-            paid=row.paid.amount, guaranteed=row.guaranteed.amount, outstanding=row.outstanding.amount,
-            lines=[TaxLineOut(tax_code=line.tax_code, amount=line.amount.amount) for line in row.lines],
+            broker_id=row.broker_id, status=AmountDueStatus(row.status), total=_amt(row.total),
+            paid=_amt(row.paid), guaranteed=_amt(row.guaranteed), outstanding=_amt(row.outstanding),
+            lines=[TaxLineOut(tax_code=line.tax_code, amount=_amt(line.amount)) for line in row.lines],
             opened_at=row.opened_at, settled_at=row.settled_at, version=row.version,
         )  # fmt: skip
 
@@ -157,7 +172,7 @@ class GuaranteeOut(BaseModel):
     def of(cls, row: GuaranteeRow) -> GuaranteeOut:
         return cls(
             id=row.id, operator_id=row.operator_id, kind=GuaranteeKind(row.kind), reference=row.reference,
-            issuer=row.issuer, amount=row.amount.amount, allocated=row.allocated.amount,
-            available=row.available.amount, valid_from=row.valid_from, valid_to=row.valid_to,
+            issuer=row.issuer, amount=_amt(row.amount), allocated=_amt(row.allocated),
+            available=_amt(row.available), valid_from=row.valid_from, valid_to=row.valid_to,
             status=GuaranteeStatus(row.status), registered_at=row.registered_at,
         )  # fmt: skip
