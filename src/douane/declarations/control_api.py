@@ -1,10 +1,335 @@
-"""Officer actions over HTTP (take for control, record control, confirm assessment, release, invalidation).
+"""Officer actions over HTTP under /api/v1/declarations: work queues, take for control, record the control
+result, confirm the assessment, release, exit, reject, and decide invalidation requests.
 
-PLACEHOLDER: the officer-side helper fills this router; `declarations.api` includes it.
+Officers see the selectivity reasons and the inspector draw (drawn officer and candidates); declarants never
+reach these routes (they lack the permissions). `declarations.api` includes this router before its own
+`/{id}` routes so that `/queue` is not read as an id.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import Path as PathParam
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from douane.declarations import control
+from douane.declarations.model import Channel, Status, allowed_actions
+from douane.declarations.tables import ControlResultRow, DeclarationRow
+from douane.identity.guards import authenticate
+from douane.identity.model import Actor, Permission
+from douane.kernel.clock import Clock
+from douane.kernel.errors import Forbidden, InvalidInput
+from douane.risk import service as risk
+from douane.web.deps import UnitOfWork, get_context
+from douane.web.pagination import Page, PageRequest, page_request
+
+router = APIRouter(prefix="/declarations", tags=["declarations: officers"])
+P = Permission
+Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+OfficeFilter = Annotated[str | None, Query(pattern=r"^\d{5}$", description="5-digit office code")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40, description="The version you read")]
+
+
+def requires_any(*permissions: Permission) -> Callable[..., Actor]:
+    """The Actor if it holds at least one of the permissions listed."""
+
+    def guard(actor: Actor = Depends(authenticate)) -> Actor:
+        if not any(actor.can(p) for p in permissions):
+            message = "You do not have the permission {permission}"
+            raise Forbidden("auth.forbidden", message, permission=permissions[0].value)
+        return actor
+
+    guard.douane_permissions = permissions  # type: ignore[attr-defined]
+    return guard
+
+
+CONTROL = requires_any(P.DECLARATIONS_CONTROL, P.DECLARATIONS_APPROVE)
+ASSESS = requires_any(P.DECLARATIONS_ASSESS)
+RELEASE = requires_any(P.DECLARATIONS_RELEASE)
+APPROVE = requires_any(P.DECLARATIONS_APPROVE)
+READ_OFFICER = requires_any(P.DECLARATIONS_CONTROL, P.DECLARATIONS_ASSESS, P.DECLARATIONS_RELEASE,
+                            P.DECLARATIONS_APPROVE)  # fmt: skip
+
+
+# --- shapes ---------------------------------------------------------------------------------------------
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class VersionIn(_In):
+    version: int | None = Field(default=None, ge=1, description="The version you read (or send If-Match)")
+
+
+class ReasonIn(VersionIn):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class NoteIn(VersionIn):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ItemAmendmentIn(_In):
+    item: int = Field(ge=1, le=999)
+    field: Literal[
+        "line_code", "origin_country", "supplementary_quantity", "net_mass_kg", "customs_value_dzd"
+    ]
+    value: str = Field(min_length=1, max_length=40, description="New value (decimal numbers as strings)")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ControlResultIn(VersionIn):
+    outcome: Literal["no_discrepancy", "discrepancy"]
+    discrepancy_type: Literal["value", "classification", "origin", "quantity", "prohibited_goods"] | None = (
+        None
+    )
+    notes: str | None = Field(default=None, max_length=4000)
+    amendments: list[ItemAmendmentIn] = Field(default_factory=list, max_length=999)
+
+
+class DrawOut(BaseModel):
+    officer_id: int
+    candidates: list[int]
+    drawn_at: datetime
+
+
+class ControlResultOut(BaseModel):
+    id: int
+    inspector_officer_id: int | None
+    inspector_name: str
+    recorded_at: datetime
+    outcome: str
+    discrepancy_type: str | None
+    notes: str | None
+    item_amendments: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, row: ControlResultRow) -> ControlResultOut:
+        return cls(
+            id=row.id, inspector_officer_id=row.inspector_officer_id, inspector_name=row.inspector_name,
+            recorded_at=row.recorded_at, outcome=row.outcome, discrepancy_type=row.discrepancy_type,
+            notes=row.notes, item_amendments=list(row.item_amendments or []),
+        )  # fmt: skip
+
+
+class OfficerDeclarationOut(BaseModel):
+    """A declaration as officers see it: with the selectivity reasons and the inspector draw."""
+
+    id: int
+    version: int
+    content_version: int
+    number: str | None
+    status: Status
+    type: str
+    regime: str
+    office_code: str
+    operator_id: int | None
+    broker_id: int | None
+    declarant_name: str
+    channel: Channel | None
+    channel_source: str | None
+    channel_reasons: list[str]
+    inspector_officer_id: int | None
+    draw: DrawOut | None
+    customs_value: Decimal | None
+    total_due: Decimal | None
+    currency: str = "DZD"
+    assessment_confirmed: bool
+    post_clearance_audit: bool
+    registered_at: datetime | None
+    assessed_at: datetime | None
+    settled_at: datetime | None
+    released_at: datetime | None
+    exited_at: datetime | None
+    rejection_reason: str | None
+    allowed_actions: list[str]
+
+
+class OfficerDetailOut(OfficerDeclarationOut):
+    control_results: list[ControlResultOut]
+    assessment: dict[str, Any] | None
+
+
+def _draw(session: Session, row: DeclarationRow) -> DrawOut | None:
+    draws, _ = risk.list_draws(session, subject_id=row.id, subject_kind=control.ENTITY, limit=1)
+    if not draws:
+        return None
+    latest = draws[0]
+    return DrawOut(
+        officer_id=latest.officer_id, candidates=list(latest.candidate_ids), drawn_at=latest.drawn_at
+    )
+
+
+def _out(session: Session, row: DeclarationRow) -> OfficerDeclarationOut:
+    channel = None if row.channel is None else Channel(row.channel)
+    return OfficerDeclarationOut(
+        id=row.id, version=row.version, content_version=row.current_version, number=row.number,
+        status=Status(row.status), type=row.type, regime=row.regime, office_code=row.office_code,
+        operator_id=row.operator_id, broker_id=row.broker_id, declarant_name=row.declarant_name,
+        channel=channel, channel_source=row.channel_source, channel_reasons=list(row.channel_reasons or []),
+        inspector_officer_id=row.inspector_officer_id, draw=_draw(session, row),
+        customs_value=None if row.customs_value is None else row.customs_value.amount,
+        total_due=None if row.total_due is None else row.total_due.amount,
+        assessment_confirmed=row.assessment_confirmed, post_clearance_audit=row.post_clearance_audit,
+        registered_at=row.registered_at, assessed_at=row.assessed_at, settled_at=row.settled_at,
+        released_at=row.released_at, exited_at=row.exited_at, rejection_reason=row.rejection_reason,
+        allowed_actions=[a.value for a in allowed_actions(Status(row.status), channel)],
+    )  # fmt: skip
+
+
+def _detail(session: Session, row: DeclarationRow) -> OfficerDetailOut:
+    return OfficerDetailOut(
+        **_out(session, row).model_dump(),
+        control_results=[ControlResultOut.of(r) for r in control.control_results(session, row.id)],
+        assessment=row.assessment,
+    )
+
+
+def _clock(request: Request) -> Clock:
+    return get_context(request).clock
+
+
+def _version(body: VersionIn | None, if_match: str | None) -> int | None:
+    if body is not None and body.version is not None:
+        return body.version
+    if not if_match:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InvalidInput("declarations.invalid_if_match", "If-Match must carry the version number you read")
+    return int(text)
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+@router.get("/queue", response_model=Page[OfficerDeclarationOut])
+def inspector_queue(
+    session: UnitOfWork,
+    office: OfficeFilter = None,
+    paging: PageRequest = Depends(page_request),
+    actor: Actor = Depends(requires_any(P.DECLARATIONS_CONTROL)),
+) -> Page[OfficerDeclarationOut]:
+    rows, total = control.inspector_queue(
+        session, office, actor, offset=paging.offset, limit=paging.page_size
+    )
+    return paging.page_of([_out(session, r) for r in rows], total)
+
+
+@router.get("/liquidation-queue", response_model=Page[OfficerDeclarationOut])
+def liquidation_queue(
+    session: UnitOfWork,
+    office: OfficeFilter = None,
+    paging: PageRequest = Depends(page_request),
+    _actor: Actor = Depends(ASSESS),
+) -> Page[OfficerDeclarationOut]:
+    rows, total = control.liquidation_queue(session, office, offset=paging.offset, limit=paging.page_size)
+    return paging.page_of([_out(session, r) for r in rows], total)
+
+
+@router.get("/{declaration_id}/control", response_model=OfficerDetailOut)
+def control_view(
+    session: UnitOfWork, declaration_id: Id, _actor: Actor = Depends(READ_OFFICER)
+) -> OfficerDetailOut:
+    return _detail(session, control.get_for_officer(session, declaration_id))
+
+
+@router.post("/{declaration_id}/take", response_model=OfficerDetailOut)
+def take_for_control(
+    session: UnitOfWork, request: Request, declaration_id: Id, body: VersionIn | None = None,
+    if_match: IfMatch = None, actor: Actor = Depends(CONTROL),
+) -> OfficerDetailOut:  # fmt: skip
+    row = control.take_for_control(
+        session, _clock(request), declaration_id, by=actor, expected_version=_version(body, if_match)
+    )
+    return _detail(session, row)
+
+
+@router.post("/{declaration_id}/control-result", response_model=OfficerDetailOut)
+def record_control_result(
+    session: UnitOfWork, request: Request, declaration_id: Id, body: ControlResultIn,
+    if_match: IfMatch = None, actor: Actor = Depends(CONTROL),
+) -> OfficerDetailOut:  # fmt: skip
+    amendments = [control.ItemAmendment(a.item, a.field, a.value, a.reason) for a in body.amendments]
+    control.record_control_result(
+        session, _clock(request), declaration_id, by=actor, outcome=body.outcome,
+        discrepancy_type=body.discrepancy_type, notes=body.notes, amendments=amendments,
+        expected_version=_version(body, if_match),
+    )  # fmt: skip
+    return _detail(session, control.get_for_officer(session, declaration_id))
+
+
+@router.post("/{declaration_id}/confirm-assessment", response_model=OfficerDetailOut)
+def confirm_assessment(
+    session: UnitOfWork, request: Request, declaration_id: Id, body: VersionIn | None = None,
+    if_match: IfMatch = None, actor: Actor = Depends(ASSESS),
+) -> OfficerDetailOut:  # fmt: skip
+    row = control.confirm_assessment(
+        session, _clock(request), declaration_id, by=actor, expected_version=_version(body, if_match)
+    )
+    return _detail(session, row)
+
+
+@router.post("/{declaration_id}/release", response_model=OfficerDetailOut)
+def release(
+    session: UnitOfWork, request: Request, declaration_id: Id, body: VersionIn | None = None,
+    if_match: IfMatch = None, actor: Actor = Depends(RELEASE),
+) -> OfficerDetailOut:  # fmt: skip
+    row = control.release(
+        session, _clock(request), declaration_id, by=actor, expected_version=_version(body, if_match)
+    )
+    return _detail(session, row)
+
+
+@router.post("/{declaration_id}/exit", response_model=OfficerDetailOut)
+def record_exit(
+    session: UnitOfWork, request: Request, declaration_id: Id, body: VersionIn | None = None,
+    if_match: IfMatch = None, actor: Actor = Depends(RELEASE),
+) -> OfficerDetailOut:  # fmt: skip
+    row = control.record_exit(
+        session, _clock(request), declaration_id, by=actor, expected_version=_version(body, if_match)
+    )
+    return _detail(session, row)
+
+
+@router.post("/{declaration_id}/reject", response_model=OfficerDetailOut)
+def reject(
+    session: UnitOfWork, request: Request, declaration_id: Id, body: ReasonIn,
+    if_match: IfMatch = None, actor: Actor = Depends(CONTROL),
+) -> OfficerDetailOut:  # fmt: skip
+    row = control.reject(
+        session, _clock(request), declaration_id, by=actor, reason=body.reason,
+        expected_version=_version(body, if_match),
+    )  # fmt: skip
+    return _detail(session, row)
+
+
+@router.post("/{declaration_id}/invalidation/approve", response_model=OfficerDetailOut)
+def approve_invalidation(
+    session: UnitOfWork, request: Request, declaration_id: Id, body: NoteIn | None = None,
+    if_match: IfMatch = None, actor: Actor = Depends(APPROVE),
+) -> OfficerDetailOut:  # fmt: skip
+    row = control.approve_invalidation(
+        session, _clock(request), declaration_id, by=actor, note=body.note if body else None,
+        expected_version=_version(body, if_match),
+    )  # fmt: skip
+    return _detail(session, row)
+
+
+@router.post("/{declaration_id}/invalidation/refuse", response_model=OfficerDetailOut)
+def refuse_invalidation(
+    session: UnitOfWork, request: Request, declaration_id: Id, body: ReasonIn,
+    if_match: IfMatch = None, actor: Actor = Depends(APPROVE),
+) -> OfficerDetailOut:  # fmt: skip
+    row = control.refuse_invalidation(
+        session, _clock(request), declaration_id, by=actor, reason=body.reason,
+        expected_version=_version(body, if_match),
+    )  # fmt: skip
+    return _detail(session, row)
