@@ -1,0 +1,508 @@
+"""The assessment computation: customs value at the border in dinars, then each tax in computation order.
+
+Pure and fast: the measures of each tariff line are turned once into a plan (taxes in order, their
+bases and rate texts); each item then runs its line's plan. See `model.py` for the rules users see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING
+
+from douane.assessment.model import (
+    ADD_FREIGHT_AND_INSURANCE,
+    ADD_INSURANCE,
+    INCOTERMS,
+    Assessment,
+    AssessmentError,
+    AssessmentInput,
+    ItemAssessment,
+    ItemInput,
+    TaxLine,
+    Texts,
+)
+from douane.kernel.money import DZD, Money
+
+if TYPE_CHECKING:
+    from douane.reference.model import DutyFormula, Measure, SpecificDuty, TaxType
+
+CENT = Decimal("0.01")
+ONE = Decimal(1)
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+TAX_KINDS = frozenset({"ad_valorem", "specific", "compound"})
+UNKNOWN_ORDER = 1_000_000
+CUSTOMS_VALUE = "CV"
+
+# Supplementary units as declared, by the unit a specific duty names (lower case, spaces removed).
+UNIT_SYNONYMS = {
+    "item": {"item", "items", "u", "unit", "units", "p/st", "pce", "pcs", "piece", "pieces", "nar", "unité"},
+    "l": {"l", "litre", "litres", "liter", "liters", "ltr"},
+    "hl": {"hl", "hectolitre", "hectolitres"},
+    "m": {"m", "metre", "metres", "meter", "meters"},
+    "m2": {"m2", "m²"},
+    "m3": {"m3", "m³"},
+}
+CANONICAL_UNIT = {synonym: unit for unit, synonyms in UNIT_SYNONYMS.items() for synonym in synonyms}
+# (declared unit, unit of the duty) -> factor turning the declared quantity into the duty's unit.
+CONVERSIONS = {("l", "hl"): Decimal("0.01"), ("hl", "l"): HUNDRED}
+NET_QUALIFIERS = frozenset({"", "net", "netwt", "netmass", "net weight"})
+GROSS_QUALIFIERS = frozenset({"gross", "grosswt", "gross weight", "brut", "poidsbrut"})
+
+
+def compute(data: AssessmentInput) -> Assessment:
+    incoterm = data.incoterm.strip().upper()
+    if incoterm not in INCOTERMS:
+        raise AssessmentError(
+            "assessment.unknown_incoterm", "Unknown incoterm: {incoterm}", incoterm=data.incoterm
+        )
+    if not data.items:
+        raise AssessmentError("assessment.no_items", "A declaration needs at least one item to be assessed")
+    for item in data.items:
+        _check_item(item)
+    currency = Money.zero(data.invoice_currency).currency  # refuses what is not an ISO 4217 code
+    rates = Rates(data.exchange_rates, data.on)
+    invoice_rate = rates.rate(currency)
+    header = _header_costs(data, incoterm, rates)
+    weights = IntegerWeights([item.invoice_amount for item in data.items])
+    freight, insurance, other = (weights.share(cost) for cost in header)
+    plans = Plans(data.measures, data.tax_types, data.on)
+    sums: dict[str, Decimal] = {}
+    items = tuple(
+        _assess_item(item, invoice_rate, currency, costs, plans.of(item.line_code), rates, sums)
+        for item, *costs in zip(data.items, freight, insurance, other, strict=True)
+    )
+    ordered = sorted(sums, key=lambda code: (plans.order.get(code, UNKNOWN_ORDER), code))
+    return Assessment(
+        on=data.on,
+        invoice_currency=currency,
+        incoterm=incoterm,
+        exchange_rate_used=invoice_rate,
+        exchange_rates=dict(sorted(rates.used.items())),
+        freight=Money.from_minor(header[0]),
+        insurance=Money.from_minor(header[1]),
+        other_costs=Money.from_minor(header[2]),
+        items=items,
+        taxes_by_code={code: Money(sums[code], DZD) for code in ordered},
+        customs_value=Money(sum((i.customs_value_dzd for i in items), ZERO), DZD),
+        total=Money(sum(sums.values(), ZERO), DZD),
+    )
+
+
+# --- checks and exchange rates -----------------------------------------------------------------------
+
+
+def _refuse_negative(value: Decimal | None, item: int | None, field: str) -> None:
+    if value is None or value >= 0:
+        return
+    if item is None:
+        raise AssessmentError("assessment.negative_amount", "{field} must not be negative", field=field)
+    raise AssessmentError(
+        "assessment.negative_amount", "Item {item}: {field} must not be negative", item=item, field=field
+    )
+
+
+def _check_item(item: ItemInput) -> None:
+    _refuse_negative(item.invoice_amount, item.number, "invoice_amount")
+    _refuse_negative(item.net_mass_kg, item.number, "net_mass_kg")
+    _refuse_negative(item.gross_mass_kg, item.number, "gross_mass_kg")
+    _refuse_negative(item.supplementary_quantity, item.number, "supplementary_quantity")
+    declared = item.declared_customs_value
+    if declared is not None:
+        if declared.currency != DZD:
+            raise AssessmentError(
+                "assessment.declared_value_not_dzd",
+                "Item {item}: a declared customs value must be in dinars",
+                item=item.number,
+            )
+        _refuse_negative(declared.amount, item.number, "declared_customs_value")
+
+
+class Rates:
+    """Dinars per unit of each currency on the assessment date; remembers those it was asked for."""
+
+    def __init__(self, rates: Mapping[str, Decimal], on: date) -> None:
+        self._rates = rates
+        self._on = on
+        self.used: dict[str, Decimal] = {}
+
+    def rate(self, currency: str) -> Decimal:
+        if currency == DZD:
+            return ONE
+        rate = self.used.get(currency)
+        if rate is not None:
+            return rate
+        rate = self._rates.get(currency)
+        if rate is None or rate <= 0:
+            raise AssessmentError(
+                "assessment.exchange_rate_missing",
+                "No exchange rate for {currency} on {on}",
+                currency=currency,
+                on=self._on.isoformat(),
+            )
+        self.used[currency] = rate
+        return rate
+
+    def to_centimes(self, money: Money) -> int:
+        dinars = (money.amount * self.rate(money.currency)).quantize(CENT, rounding=ROUND_HALF_EVEN)
+        return int(dinars * 100)
+
+
+def _header_costs(data: AssessmentInput, incoterm: str, rates: Rates) -> tuple[int, int, int]:
+    """Freight, insurance and other costs to add, in centimes of dinar."""
+    add_freight = incoterm in ADD_FREIGHT_AND_INSURANCE
+    add_insurance = add_freight or incoterm in ADD_INSURANCE
+    costs = []
+    for field, money, added in (
+        ("freight", data.freight, add_freight),
+        ("insurance", data.insurance, add_insurance),
+        ("other_costs_to_border", data.other_costs_to_border, True),
+    ):
+        if money is None:
+            costs.append(0)
+            continue
+        _refuse_negative(money.amount, None, field)
+        costs.append(rates.to_centimes(money) if added else 0)
+    return costs[0], costs[1], costs[2]
+
+
+# --- allocation --------------------------------------------------------------------------------------
+
+
+class IntegerWeights:
+    """Weights turned into integers once (scaled by a common power of ten), so shares are exact."""
+
+    def __init__(self, weights: Sequence[Decimal]) -> None:
+        scale = max(0, *(-int(w.as_tuple().exponent) for w in weights))
+        whole = [int(w.scaleb(scale)) for w in weights]
+        if sum(whole) == 0:
+            whole = [1] * len(weights)
+        self.whole = whole
+        self.denominator = sum(whole)
+        self.largest = max(range(len(whole)), key=whole.__getitem__)
+
+    def share(self, total: int) -> list[int]:
+        if total == 0:
+            return [0] * len(self.whole)
+        shares = [total * w // self.denominator for w in self.whole]
+        shares[self.largest] += total - sum(shares)
+        return shares
+
+
+def allocate_centimes(total: int, weights: Sequence[Decimal]) -> list[int]:
+    """`total` centimes shared pro rata of `weights` (equally if they are all zero): each share rounded
+    down, the centimes left over to the largest weight (the first of equals). Shares sum to `total`."""
+    return IntegerWeights(weights).share(total)
+
+
+def allocate(total: Money, weights: Sequence[Decimal]) -> list[Money]:
+    """`allocate_centimes` on a dinar amount (to the centime)."""
+    return [Money.from_minor(share) for share in allocate_centimes(total.quantized().to_minor(), weights)]
+
+
+# --- plans: a line's taxes, ready to run -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaxPlan:
+    """One tax of a line: `factor` is set for a plain ad valorem rate (rate / 100), the fast path."""
+
+    tax_code: str
+    base_codes: tuple[str, ...]
+    measure: Measure
+    rate_text: str
+    factor: Decimal | None
+
+
+class Plans:
+    def __init__(self, measures: Mapping[str, Sequence[Measure]], tax_types: Sequence[TaxType], on: date):
+        self._measures = measures
+        self._tax_types = {t.code: t for t in tax_types}
+        self.order = {t.code: t.computation_order for t in tax_types}
+        self._on = on
+        self._plans: dict[str, tuple[TaxPlan, ...]] = {}
+
+    def of(self, line_code: str) -> tuple[TaxPlan, ...]:
+        plan = self._plans.get(line_code)
+        if plan is None:
+            plan = self._plans[line_code] = self._build(line_code)
+        return plan
+
+    def _build(self, line_code: str) -> tuple[TaxPlan, ...]:
+        taxes = [
+            m
+            for m in self._measures.get(line_code, ())
+            if m.kind in TAX_KINDS and m.tax_code and m.in_force(self._on)
+        ]
+        taxes.sort(key=lambda m: (self.order.get(m.tax_code or "", UNKNOWN_ORDER), m.tax_code or ""))
+        codes = [m.tax_code or "" for m in taxes]
+        plans = []
+        for position, measure in enumerate(taxes):
+            code = codes[position]
+            if code in codes[:position]:
+                raise AssessmentError(
+                    "assessment.duplicate_tax",
+                    "Line {line_code} has two {tax_code} measures in force",
+                    line_code=line_code,
+                    tax_code=code,
+                )
+            base = measure.effective_base(self._tax_types)
+            self._check_base(line_code, code, base, codes[:position], codes)
+            _check_components(line_code, measure)
+            plans.append(TaxPlan(code, base, measure, rate_text(measure), _plain_factor(measure)))
+        return tuple(plans)
+
+    @staticmethod
+    def _check_base(
+        line_code: str, code: str, base: tuple[str, ...], before: list[str], on_line: list[str]
+    ) -> None:
+        for base_code in base:
+            if base_code in on_line and base_code not in before:
+                raise AssessmentError(
+                    "assessment.invalid_base",
+                    "Line {line_code}: the base of {tax_code} names {base_code}, not computed before it",
+                    line_code=line_code,
+                    tax_code=code,
+                    base_code=base_code,
+                )
+
+
+def _plain_factor(measure: Measure) -> Decimal | None:
+    formula = measure.formula
+    if formula.specifics or measure.minimum is not None or measure.maximum is not None:
+        return None
+    return (formula.rate_percent or ZERO) / HUNDRED
+
+
+def _check_components(line_code: str, measure: Measure) -> None:
+    for formula in (measure.formula, measure.minimum, measure.maximum):
+        if formula is not None and formula.references:
+            raise AssessmentError(
+                "assessment.unsupported_component",
+                "Line {line_code}: {tax_code} refers to {component}, which douane does not compute",
+                line_code=line_code,
+                tax_code=measure.tax_code,
+                component=", ".join(formula.references),
+            )
+
+
+# --- one item ----------------------------------------------------------------------------------------
+
+
+def _assess_item(
+    item: ItemInput,
+    invoice_rate: Decimal,
+    currency: str,
+    costs: list[int],
+    plan: tuple[TaxPlan, ...],
+    rates: Rates,
+    sums: dict[str, Decimal],
+) -> ItemAssessment:
+    """One item's customs value and taxes; adds its amounts to the declaration's `sums` by tax code."""
+    declared = item.declared_customs_value
+    if declared is not None:
+        invoiced = value = declared.amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    else:
+        invoiced = (item.invoice_amount * invoice_rate).quantize(CENT, rounding=ROUND_HALF_EVEN)
+        value = invoiced + Decimal(costs[0] + costs[1] + costs[2]).scaleb(-2)
+    texts = ItemTexts(item, invoice_rate, currency, invoiced, value, costs, plan, rates)
+    amounts = texts.amounts
+    lines = []
+    total = ZERO
+    for tax in plan:
+        base = value
+        for code in tax.base_codes:
+            earlier = amounts.get(code)
+            if earlier is not None:
+                base += earlier
+        raw = base * tax.factor if tax.factor is not None else _evaluate(tax, base, item, rates)
+        amount = raw.quantize(ONE, rounding=ROUND_DOWN) if raw > 0 else ZERO
+        code = tax.tax_code
+        amounts[code] = amount
+        texts.bases[code] = (base, raw)
+        sums[code] = sums.get(code, ZERO) + amount
+        total += amount
+        lines.append(TaxLine(code, base, tax.rate_text, amount, texts))
+    return ItemAssessment(
+        item.number, item.line_code, item.invoice_amount, currency, value, tuple(lines), total, texts
+    )
+
+
+def _evaluate(tax: TaxPlan, base: Decimal, item: ItemInput, rates: Rates) -> Decimal:
+    """A compound, specific or bounded measure's amount in dinars, unrounded."""
+    measure = tax.measure
+    raw = _formula_amount(tax.tax_code, measure.formula, base, item, rates)
+    if measure.minimum is not None:
+        raw = max(raw, _formula_amount(tax.tax_code, measure.minimum, base, item, rates))
+    if measure.maximum is not None:
+        raw = min(raw, _formula_amount(tax.tax_code, measure.maximum, base, item, rates))
+    return raw
+
+
+def _formula_amount(
+    tax_code: str, formula: DutyFormula, base: Decimal, item: ItemInput, rates: Rates
+) -> Decimal:
+    total = base * formula.rate_percent / HUNDRED if formula.rate_percent is not None else ZERO
+    for duty in formula.specifics:
+        quantity, _ = _quantity(tax_code, item, duty)
+        total += duty.amount * quantity / duty.per_quantity * rates.rate(duty.currency)
+    return total
+
+
+# --- texts, rendered when read -----------------------------------------------------------------------
+
+
+class ItemTexts(Texts):
+    """What the texts of one item need; `amounts` and `bases` are filled as its taxes are computed."""
+
+    __slots__ = (
+        "amounts",
+        "bases",
+        "costs",
+        "currency",
+        "invoiced",
+        "item",
+        "plan",
+        "rate",
+        "rates",
+        "value",
+    )
+
+    def __init__(
+        self,
+        item: ItemInput,
+        rate: Decimal,
+        currency: str,
+        invoiced: Decimal,
+        value: Decimal,
+        costs: list[int],
+        plan: tuple[TaxPlan, ...],
+        rates: Rates,
+    ) -> None:
+        self.item, self.rate, self.currency, self.invoiced, self.value = item, rate, currency, invoiced, value
+        self.costs, self.plan, self.rates = costs, plan, rates
+        self.amounts: dict[str, Decimal] = {}
+        self.bases: dict[str, tuple[Decimal, Decimal]] = {}
+
+    def render(self) -> dict[str, tuple[str, ...]]:
+        rendered: dict[str, tuple[str, ...]] = {"": (self._value_text(),)}
+        for tax in self.plan:
+            rendered[tax.tax_code] = self._tax_texts(tax)
+        return rendered
+
+    def _value_text(self) -> str:
+        item = self.item
+        if item.declared_customs_value is not None:
+            return f"declared {dinars(self.invoiced)}"
+        text = f"{self.currency} {number(item.invoice_amount)}"
+        if self.currency != DZD:
+            text += f" x {number(self.rate)} = {dinars(self.invoiced)}"
+        for label, cents in zip(("freight", "insurance", "other costs"), self.costs, strict=True):
+            if cents:
+                text += f" + {label} {dinars(Decimal(cents).scaleb(-2))}"
+        return text
+
+    def _tax_texts(self, tax: TaxPlan) -> tuple[str, str]:
+        base, raw = self.bases[tax.tax_code]
+        base_text = f"{CUSTOMS_VALUE} {dinars(self.value)}"
+        for code in tax.base_codes:
+            if code in self.amounts:
+                base_text += f" + {code} {dinars(self.amounts[code])}"
+        measure = tax.measure
+        main = _formula_amount(tax.tax_code, measure.formula, base, self.item, self.rates)
+        working = f"{self._working(tax.tax_code, measure.formula, base)} = {cents_down(main)}"
+        for word, bound in (("MIN", measure.minimum), ("MAX", measure.maximum)):
+            if bound is not None:
+                limit = _formula_amount(tax.tax_code, bound, base, self.item, self.rates)
+                working += f"; {word} {self._working(tax.tax_code, bound, base)} = {cents_down(limit)}"
+        if measure.minimum is not None or measure.maximum is not None:
+            working += f"; applied {cents_down(raw)}"
+        amount = dinars(self.amounts[tax.tax_code])
+        return base_text, f"{working}, rounded down to {amount} DZD"
+
+    def _working(self, tax_code: str, formula: DutyFormula, base: Decimal) -> str:
+        parts = []
+        if formula.rate_percent is not None:
+            parts.append(f"{number(formula.rate_percent)}% x {dinars(base)}")
+        for duty in formula.specifics:
+            quantity, unit_label = _quantity(tax_code, self.item, duty)
+            text = f"{specific_text(duty)} x {number(quantity)} {unit_label}"
+            if duty.currency != DZD:
+                text += f" x {number(self.rates.rate(duty.currency))} DZD/{duty.currency}"
+            parts.append(text)
+        return " + ".join(parts) or "0"
+
+
+def _quantity(tax_code: str, item: ItemInput, duty: SpecificDuty) -> tuple[Decimal, str]:
+    """The item's quantity in the duty's unit, and how to name it."""
+    unit = duty.unit.lower()
+    qualifier = (duty.qualifier or "").lower().strip()
+    if unit == "kg" and qualifier in NET_QUALIFIERS:
+        return item.net_mass_kg, "kg net"
+    if unit == "kg" and qualifier in GROSS_QUALIFIERS:
+        return item.gross_mass_kg, "kg gross"
+    wanted = f"{unit} {qualifier}" if qualifier else CANONICAL_UNIT.get(unit, unit)
+    declared = _canonical(item.supplementary_unit)
+    if item.supplementary_quantity is not None and declared is not None:
+        if declared == wanted:
+            return item.supplementary_quantity, wanted
+        factor = CONVERSIONS.get((declared, wanted))
+        if factor is not None:
+            return item.supplementary_quantity * factor, wanted
+    raise AssessmentError(
+        "assessment.quantity_missing",
+        "Item {item}: the duty {tax_code} is per {unit}, a quantity the item does not declare",
+        item=item.number,
+        unit=wanted,
+        tax_code=tax_code,
+    )
+
+
+def _canonical(unit: str | None) -> str | None:
+    if not unit:
+        return None
+    text = " ".join(unit.lower().split())
+    return CANONICAL_UNIT.get(text.replace(" ", ""), text)
+
+
+# --- texts -------------------------------------------------------------------------------------------
+
+
+def number(value: Decimal) -> str:
+    """A rate or quantity for people: thousands grouped with spaces, no trailing zeros ("1 200", "0.5")."""
+    value = value.quantize(ONE) if value == value.to_integral_value() else value.normalize()
+    return format(value, ",f").replace(",", " ")
+
+
+def cents_down(value: Decimal) -> str:
+    """An unrounded amount shown to the centime, cut (not rounded) so it agrees with the rounding down."""
+    return dinars(value.quantize(CENT, rounding=ROUND_DOWN))
+
+
+def dinars(value: Decimal) -> str:
+    """A dinar amount as kept: centimes when it has them ("1 234.50"), whole dinars otherwise."""
+    return format(value, ",f").replace(",", " ")
+
+
+def specific_text(duty: SpecificDuty) -> str:
+    per = "" if duty.per_quantity == 1 else f"{number(duty.per_quantity)} "
+    qualifier = f" {duty.qualifier}" if duty.qualifier else ""
+    return f"{number(duty.amount)} {duty.currency}/{per}{duty.unit}{qualifier}"
+
+
+def formula_text(formula: DutyFormula) -> str:
+    parts = [f"{number(formula.rate_percent)}%"] if formula.rate_percent is not None else []
+    parts += [specific_text(duty) for duty in formula.specifics]
+    return " + ".join(parts + list(formula.references))
+
+
+def rate_text(measure: Measure) -> str:
+    text = formula_text(measure.formula)
+    if measure.minimum is not None:
+        text += f" MIN {formula_text(measure.minimum)}"
+    if measure.maximum is not None:
+        text += f" MAX {formula_text(measure.maximum)}"
+    return text

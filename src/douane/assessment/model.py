@@ -1,0 +1,307 @@
+"""Assessment (liquidation) as pure values: what goes in, what comes out, and the breakdown's storage form.
+
+The computation lives in `engine.py`; `assess` here is its public entry point. Reference values
+(measures and tax types) are read through their attributes only: this module imports nothing from
+another context at run time.
+
+Choices a user can notice:
+- Incoterms 2020 decide what is added to the invoice to reach the value at the Algerian border:
+  EXW, FCA, FAS, FOB add freight and insurance; CFR, CPT add insurance; CIF, CIP, DAP, DPU, DDP add
+  neither. Declared "other costs to the border" are added whatever the incoterm: the declarant
+  declares them precisely because the invoice price leaves them out.
+- Nothing is ever deducted: negative freight, insurance or other costs are refused (a DAP/DDP invoice
+  that includes costs after the border is taken as invoiced; an officer amends the value instead).
+- Header costs are converted to dinars each at its own currency's rate, then shared between items pro
+  rata of their invoice amounts: each share is rounded down to the centime and the centimes left over
+  go to the item with the largest invoice amount (the lowest item number among equals), so the shares
+  always add up to the header amount exactly.
+- Each duty and tax amount is rounded down to the whole dinar, per item and per tax; totals are sums of
+  those amounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from douane.kernel.errors import InvalidInput
+from douane.kernel.money import DZD, Money
+
+if TYPE_CHECKING:
+    from douane.reference.model import Measure, TaxType
+
+FORMAT_VERSION = 1
+ZERO = Decimal(0)
+ADD_FREIGHT_AND_INSURANCE = frozenset({"EXW", "FCA", "FAS", "FOB"})
+ADD_INSURANCE = frozenset({"CFR", "CPT"})
+AS_INVOICED = frozenset({"CIF", "CIP", "DAP", "DPU", "DDP"})
+INCOTERMS = ADD_FREIGHT_AND_INSURANCE | ADD_INSURANCE | AS_INVOICED
+
+
+class AssessmentError(InvalidInput):
+    """The declaration cannot be assessed as given; `code` says why (assessment.xxx)."""
+
+
+# --- input -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemInput:
+    """One declared item. `invoice_amount` is in the invoice currency; masses in kilograms;
+    `declared_customs_value` (DZD), when given, replaces the computed value (an officer's amendment)."""
+
+    number: int
+    line_code: str
+    invoice_amount: Decimal
+    net_mass_kg: Decimal
+    gross_mass_kg: Decimal
+    supplementary_quantity: Decimal | None = None
+    supplementary_unit: str | None = None
+    declared_customs_value: Money | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssessmentInput:
+    """Everything the computation needs, already looked up at the registration date `on`.
+
+    `exchange_rates`: dinars per unit of each foreign currency used (DZD needs no entry).
+    `measures`: the measures in force on `on`, by 10-digit line code.
+    """
+
+    on: date
+    invoice_currency: str
+    incoterm: str
+    freight: Money | None = None
+    insurance: Money | None = None
+    other_costs_to_border: Money | None = None
+    items: tuple[ItemInput, ...]
+    exchange_rates: Mapping[str, Decimal]
+    measures: Mapping[str, Sequence[Measure]]
+    tax_types: Sequence[TaxType]
+
+
+# --- result ------------------------------------------------------------------------------------------
+
+
+class Texts:
+    """The readable texts of one item's breakdown, rendered on first use: the computation does not pay
+    for them, a reader or `to_dict` does. Keyed by tax code; the key "" holds the customs value's text.
+    The engine subclasses it; a stored breakdown uses StoredTexts."""
+
+    __slots__ = ("_rendered",)
+
+    def get(self, key: str) -> tuple[str, ...]:
+        rendered: dict[str, tuple[str, ...]] | None = getattr(self, "_rendered", None)
+        if rendered is None:
+            rendered = self._rendered = self.render()
+        return rendered[key]
+
+    def render(self) -> dict[str, tuple[str, ...]]:
+        raise NotImplementedError
+
+
+class StoredTexts(Texts):
+    __slots__ = ()
+
+    def __init__(self, rendered: dict[str, tuple[str, ...]]) -> None:
+        self._rendered = rendered
+
+
+@dataclass(frozen=True, slots=True)
+class TaxLine:
+    """One tax on one item: its base and how it was built (`base_text`: "CV 1 234 567.89 + DD 185 185"),
+    the rate as published ("15%", "1 200 DZD/100 kg", "30% MIN 5 DZD/kg"), the amount in whole dinars,
+    and the arithmetic in words (`explanation`). Amounts are kept as dinar decimals (`base_dzd`,
+    `amount_dzd`) and read as Money through `base` and `amount`."""
+
+    tax_code: str
+    base_dzd: Decimal
+    rate: str
+    amount_dzd: Decimal
+    texts: Texts = field(compare=False, repr=False)
+
+    @property
+    def base(self) -> Money:
+        return Money(self.base_dzd, DZD)
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_dzd, DZD)
+
+    @property
+    def base_text(self) -> str:
+        return self.texts.get(self.tax_code)[0]
+
+    @property
+    def explanation(self) -> str:
+        return self.texts.get(self.tax_code)[1]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemAssessment:
+    """One item: its customs value in dinars, how it was reached (`value_text`), its taxes in computation
+    order and their total. Decimal fields are dinars except `invoice_value` (invoice currency)."""
+
+    number: int
+    line_code: str
+    invoice_value: Decimal
+    invoice_currency: str
+    customs_value_dzd: Decimal
+    lines: tuple[TaxLine, ...]
+    total_dzd: Decimal
+    texts: Texts = field(compare=False, repr=False)
+
+    @property
+    def invoice_amount(self) -> Money:
+        return Money(self.invoice_value, self.invoice_currency)
+
+    @property
+    def customs_value(self) -> Money:
+        return Money(self.customs_value_dzd, DZD)
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_dzd, DZD)
+
+    @property
+    def value_text(self) -> str:
+        return self.texts.get("")[0]
+
+    def amount_of(self, tax_code: str) -> Money:
+        """The item's amount of one tax (zero when the line has no such tax)."""
+        return Money(sum((line.amount_dzd for line in self.lines if line.tax_code == tax_code), ZERO), DZD)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The assessed declaration. `exchange_rate_used` is the invoice currency's rate on `on`;
+    `exchange_rates` every rate the computation used (freight, insurance, specific duties).
+    `freight`, `insurance` and `other_costs` are the dinar amounts added to the invoice (zero when the
+    incoterm already includes them)."""
+
+    on: date
+    invoice_currency: str
+    incoterm: str
+    exchange_rate_used: Decimal
+    exchange_rates: dict[str, Decimal]
+    freight: Money
+    insurance: Money
+    other_costs: Money
+    items: tuple[ItemAssessment, ...]
+    taxes_by_code: dict[str, Money]
+    customs_value: Money
+    total: Money
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready breakdown: decimals as strings, dinar amounts unless said otherwise."""
+        return {
+            "version": FORMAT_VERSION,
+            "currency": DZD,
+            "on": self.on.isoformat(),
+            "invoice_currency": self.invoice_currency,
+            "incoterm": self.incoterm,
+            "exchange_rate_used": plain(self.exchange_rate_used),
+            "exchange_rates": {code: plain(rate) for code, rate in self.exchange_rates.items()},
+            "freight": plain(self.freight.amount),
+            "insurance": plain(self.insurance.amount),
+            "other_costs": plain(self.other_costs.amount),
+            "customs_value": plain(self.customs_value.amount),
+            "taxes_by_code": {code: plain(m.amount) for code, m in self.taxes_by_code.items()},
+            "total": plain(self.total.amount),
+            "items": [_item_dict(item) for item in self.items],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Assessment:
+        """The assessment stored by `to_dict`; AssessmentError if the stored form is not one."""
+        try:
+            return _assessment_of(data)
+        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            raise AssessmentError(
+                "assessment.bad_stored_breakdown", "The stored assessment cannot be read"
+            ) from exc
+
+
+def assess(data: AssessmentInput) -> Assessment:
+    """Customs value, duties and taxes of a declaration; raises AssessmentError."""
+    from douane.assessment.engine import compute
+
+    return compute(data)
+
+
+# --- storage form ------------------------------------------------------------------------------------
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as a string without exponent ("1000", never "1E+3")."""
+    return format(value, "f")
+
+
+def _item_dict(item: ItemAssessment) -> dict[str, Any]:
+    return {
+        "number": item.number,
+        "line_code": item.line_code,
+        "invoice_amount": plain(item.invoice_value),
+        "customs_value": plain(item.customs_value_dzd),
+        "value_text": item.value_text,
+        "total": plain(item.total_dzd),
+        "lines": [
+            {
+                "tax_code": line.tax_code,
+                "base": plain(line.base_dzd),
+                "base_text": line.base_text,
+                "rate": line.rate,
+                "amount": plain(line.amount_dzd),
+                "explanation": line.explanation,
+            }
+            for line in item.lines
+        ],
+    }
+
+
+def _dzd(text: str) -> Money:
+    return Money(Decimal(text), DZD)
+
+
+def _item_of(item: Mapping[str, Any], currency: str) -> ItemAssessment:
+    texts: dict[str, tuple[str, ...]] = {"": (str(item["value_text"]),)}
+    stored = StoredTexts(texts)
+    lines = []
+    for line in item["lines"]:
+        code = str(line["tax_code"])
+        texts[code] = (str(line["base_text"]), str(line["explanation"]))
+        lines.append(TaxLine(code, Decimal(line["base"]), str(line["rate"]), Decimal(line["amount"]), stored))
+    return ItemAssessment(
+        number=int(item["number"]),
+        line_code=str(item["line_code"]),
+        invoice_value=Decimal(item["invoice_amount"]),
+        invoice_currency=currency,
+        customs_value_dzd=Decimal(item["customs_value"]),
+        lines=tuple(lines),
+        total_dzd=Decimal(item["total"]),
+        texts=stored,
+    )
+
+
+def _assessment_of(data: Mapping[str, Any]) -> Assessment:
+    if data["version"] != FORMAT_VERSION:
+        raise ValueError("unknown version")
+    currency = str(data["invoice_currency"])
+    items = tuple(_item_of(item, currency) for item in data["items"])
+    return Assessment(
+        on=date.fromisoformat(data["on"]),
+        invoice_currency=currency,
+        incoterm=str(data["incoterm"]),
+        exchange_rate_used=Decimal(data["exchange_rate_used"]),
+        exchange_rates={str(k): Decimal(v) for k, v in data["exchange_rates"].items()},
+        freight=_dzd(data["freight"]),
+        insurance=_dzd(data["insurance"]),
+        other_costs=_dzd(data["other_costs"]),
+        items=items,
+        taxes_by_code={str(k): _dzd(v) for k, v in data["taxes_by_code"].items()},
+        customs_value=_dzd(data["customs_value"]),
+        total=_dzd(data["total"]),
+    )

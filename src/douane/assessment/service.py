@@ -1,0 +1,113 @@
+"""Assessment at a date: loads what the pure engine needs from `douane.reference.service` (measures in
+force, tax types, exchange rates on the registration date) and runs it. The caller owns the session's
+transaction; nothing is written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from douane.assessment.model import Assessment, AssessmentError, AssessmentInput, ItemInput, assess
+from douane.kernel.errors import NotFound
+from douane.kernel.money import DZD, Money
+from douane.reference import service as reference
+
+if TYPE_CHECKING:
+    from douane.reference.model import Measure
+
+
+def assessment_input_at(
+    session: Session,
+    on: date,
+    *,
+    invoice_currency: str,
+    incoterm: str,
+    freight: Money | None = None,
+    insurance: Money | None = None,
+    other_costs_to_border: Money | None = None,
+    items: Sequence[ItemInput],
+) -> AssessmentInput:
+    """The engine's input for a declaration registered on `on`. An item declaring a supplementary
+    quantity without its unit gets the unit of its tariff line. AssessmentError
+    `assessment.exchange_rate_missing` when a currency used has no rate on `on`."""
+    measures = {code: tuple(reference.measures_in_force(session, code, on)) for code in _codes(items)}
+    currencies = {invoice_currency.upper()} | _specific_currencies(m for ms in measures.values() for m in ms)
+    currencies |= {m.currency for m in (freight, insurance, other_costs_to_border) if m is not None}
+    return AssessmentInput(
+        on=on,
+        invoice_currency=invoice_currency.upper(),
+        incoterm=incoterm,
+        freight=freight,
+        insurance=insurance,
+        other_costs_to_border=other_costs_to_border,
+        items=tuple(_with_unit(session, item, on) for item in items),
+        exchange_rates={code: _rate(session, code, on) for code in sorted(currencies - {DZD})},
+        measures=measures,
+        tax_types=tuple(reference.list_tax_types(session)),
+    )
+
+
+def assess_at(
+    session: Session,
+    on: date,
+    *,
+    invoice_currency: str,
+    incoterm: str,
+    freight: Money | None = None,
+    insurance: Money | None = None,
+    other_costs_to_border: Money | None = None,
+    items: Sequence[ItemInput],
+) -> Assessment:
+    """The assessment of a declaration registered on `on` (see `assessment_input_at`)."""
+    return assess(
+        assessment_input_at(
+            session,
+            on,
+            invoice_currency=invoice_currency,
+            incoterm=incoterm,
+            freight=freight,
+            insurance=insurance,
+            other_costs_to_border=other_costs_to_border,
+            items=items,
+        )
+    )
+
+
+def _codes(items: Sequence[ItemInput]) -> list[str]:
+    return sorted({item.line_code for item in items})
+
+
+def _specific_currencies(measures: Iterable[Measure]) -> set[str]:
+    found = set()
+    for measure in measures:
+        for formula in (measure.formula, measure.minimum, measure.maximum):
+            if formula is not None:
+                found |= {duty.currency for duty in formula.specifics}
+    return found
+
+
+def _rate(session: Session, currency: str, on: date) -> Decimal:
+    try:
+        return reference.rate_on(session, currency, on)
+    except NotFound as exc:
+        raise AssessmentError(
+            "assessment.exchange_rate_missing",
+            "No exchange rate for {currency} on {on}",
+            currency=currency,
+            on=on.isoformat(),
+        ) from exc
+
+
+def _with_unit(session: Session, item: ItemInput, on: date) -> ItemInput:
+    if item.supplementary_quantity is None or item.supplementary_unit:
+        return item
+    try:
+        line = reference.tariff_line_at(session, item.line_code, on)
+    except NotFound:
+        return item
+    return replace(item, supplementary_unit=line.supplementary_unit)
