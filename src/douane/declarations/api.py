@@ -1,10 +1,412 @@
-"""Goods declarations over HTTP (declarant side); officer routes come from control_api."""
+"""Goods declarations over HTTP, declarant side: drafts, validation, lodging, amendment, invalidation
+requests, reading and searching (scoped), documents and bulk lodging. Officer routes come from control_api.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated, Any
 
-from douane.declarations import control_api
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response
+
+from douane.declarations import control_api, documents, model, service
+from douane.declarations.model import Finding, Status
+from douane.declarations.schemas import (
+    AmendIn,
+    BulkError,
+    BulkIn,
+    BulkOut,
+    BulkOutcome,
+    DeclarationIn,
+    DeclarationOut,
+    DeclarationSummary,
+    DocumentOut,
+    DraftUpdateIn,
+    EventOut,
+    FindingOut,
+    FindingsOut,
+    InvalidationRequestOut,
+    PartyOut,
+    ReasonIn,
+    VersionIn,
+    VersionOut,
+)
+from douane.declarations.tables import DeclarationDocumentRow, DeclarationRow
+from douane.i18n import translate
+from douane.identity.guards import requires
+from douane.identity.model import Actor, Permission
+from douane.kernel.clock import Clock
+from douane.kernel.errors import InvalidInput
+from douane.web.deps import UnitOfWork, get_context
+from douane.web.pagination import Page, PageRequest, page_request
+from douane.web.problems import problem, request_language
 
 router = APIRouter(prefix="/api/v1", tags=["declarations"])
-router.include_router(control_api.router)
+router.include_router(control_api.router)  # first: /declarations/queue must not be read as an id
+P = Permission
+Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+BASE = "/declarations"
+
+
+def _clock(request: Request) -> Clock:
+    return get_context(request).clock
+
+
+def _finding_out(finding: Finding | dict[str, object], language: str) -> FindingOut:
+    data = finding.to_dict() if isinstance(finding, Finding) else dict(finding)
+    raw_params = data.get("params")
+    params: dict[str, Any] = dict(raw_params) if isinstance(raw_params, dict) else {}
+    return FindingOut(
+        code=str(data["code"]), path=str(data["path"]), severity=model.Severity(str(data["severity"])),
+        message=translate(str(data["message"]), language, **params), params=params,
+    )  # fmt: skip
+
+
+def _findings_out(findings: Sequence[Finding], language: str) -> FindingsOut:
+    blocking = sum(1 for f in findings if f.blocking)
+    return FindingsOut(
+        findings=[_finding_out(f, language) for f in findings],
+        blocking=blocking,
+        warnings=len(findings) - blocking,
+    )
+
+
+def _document_out(row: DeclarationDocumentRow) -> DocumentOut:
+    return DocumentOut(
+        id=row.id, type_code=row.type_code, number=row.number, issuer=row.issuer, issued_on=row.issued_on,
+        filename=row.filename, content_type=row.content_type, size_bytes=row.size_bytes, sha256=row.sha256,
+        uploaded_at=row.uploaded_at, has_file=row.stored_path is not None,
+    )  # fmt: skip
+
+
+def _amount(value: object) -> object:
+    return getattr(value, "amount", None)
+
+
+def summary_out(row: DeclarationRow) -> DeclarationSummary:
+    return DeclarationSummary(
+        id=row.id, number=row.number, status=Status(row.status), type=model.DeclarationType(row.type),
+        regime=model.Regime(row.regime), office_code=row.office_code, broker_id=row.broker_id,
+        operator_nif=row.operator_nif, channel=model.Channel(row.channel) if row.channel else None,
+        total_due=_amount(row.total_due), created_at=row.created_at, registered_at=row.registered_at,
+    )  # fmt: skip
+
+
+def declaration_out(
+    session: UnitOfWork, actor: Actor, row: DeclarationRow, language: str, *, with_history: bool = True
+) -> DeclarationOut:
+    officer = service.is_officer(actor)
+    channel = model.Channel(row.channel) if row.channel else None
+    history = service.history(session, actor, row.id) if with_history else []
+    base = summary_out(row).model_dump()
+    return DeclarationOut(
+        **base, version=row.version, current_version=row.current_version,
+        regime_label=model.regime_label(model.Regime(row.regime), language),
+        declarant_name=row.declarant_name,
+        operator_id=row.operator_id, consignor=PartyOut(**row.consignor) if row.consignor else None,
+        consignee=PartyOut(**row.consignee) if row.consignee else None, dispatch_country=row.dispatch_country,
+        destination_country=row.destination_country,
+        transport_mode=model.TransportMode(row.transport_mode) if row.transport_mode else None,
+        transport_means=row.transport_means, manifest_reference=row.manifest_reference,
+        bill_of_lading=row.bill_of_lading, invoice_currency=row.invoice_currency,
+        invoice_total=row.invoice_total, incoterm=model.Incoterm(row.incoterm), freight=row.freight,
+        insurance=row.insurance, other_costs=row.other_costs, costs_currency=row.costs_currency,
+        domiciliation_reference=row.domiciliation_reference, post_clearance_audit=row.post_clearance_audit,
+        customs_value=_amount(row.customs_value), assessment=row.assessment,
+        findings=[_finding_out(f, language) for f in row.findings or []],
+        items=[
+            {**_item_fields(i), "assessed_customs_value": _amount(i.assessed_customs_value),
+             "assessed_taxes": _amount(i.assessed_taxes)}
+            for i in row.items
+        ],
+        documents=[_document_out(d) for d in row.documents], lodged_at=row.lodged_at,
+        released_at=row.released_at, exited_at=row.exited_at,
+        allowed_actions=[a.value for a in model.allowed_actions(Status(row.status), channel)],
+        history=[_event_out(e, row, officer) for e in history],
+        channel_reasons=row.channel_reasons if officer else None,
+        inspector_officer_id=row.inspector_officer_id if officer else None,
+    )  # fmt: skip
+
+
+def _item_fields(item: object) -> dict[str, object]:
+    names = (
+        "number", "line_code", "description", "origin_country", "invoice_amount", "net_mass_kg",
+        "gross_mass_kg",
+        "packages", "package_kind", "preference", "supplementary_quantity", "supplementary_unit",
+        "customs_value_dzd",
+    )  # fmt: skip
+    return {name: getattr(item, name) for name in names}
+
+
+def _event_out(event: object, row: DeclarationRow, officer: bool) -> EventOut:
+    actor_id = getattr(event, "actor_id", None)
+    shown = officer or actor_id == row.declarant_user_id or actor_id is None
+    return EventOut(
+        at=getattr(event, "at"), action=getattr(event, "action"),  # noqa: B009
+        from_state=getattr(event, "from_state"), to_state=getattr(event, "to_state"),  # noqa: B009
+        reason=getattr(event, "reason"),  # noqa: B009
+        actor_name=getattr(event, "actor_name") if shown else "customs",  # noqa: B009
+    )  # fmt: skip
+
+
+def _expected_version(if_match: str | None, body_version: int | None) -> int | None:
+    if body_version is not None:
+        return body_version
+    if not if_match:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InvalidInput("declarations.invalid_if_match", "If-Match must carry the version number")
+    return int(text)
+
+
+def _blocking_problem(request: Request, exc: service.BlockingFindings) -> JSONResponse:
+    language = request_language(request)
+    return problem(
+        request, exc.status, exc.code, translate(exc.message, "en", **exc.params),
+        translate(exc.message, language, **exc.params),
+        findings=[_finding_out(f, language).model_dump(mode="json") for f in exc.findings],
+    )  # fmt: skip
+
+
+# --- drafts, validation, lodging ----------------------------------------------------------------
+
+
+@router.post(BASE, response_model=DeclarationOut, status_code=201)
+def create_draft(
+    session: UnitOfWork,
+    request: Request,
+    body: DeclarationIn,
+    actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
+) -> DeclarationOut:
+    row = service.create_draft(session, _clock(request), actor, body.to_model())
+    return declaration_out(session, actor, row, request_language(request))
+
+
+@router.put(BASE + "/{declaration_id}", response_model=DeclarationOut)
+def update_draft(
+    session: UnitOfWork,
+    request: Request,
+    declaration_id: Id,
+    body: DraftUpdateIn,
+    if_match: str | None = Header(None),
+    actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
+) -> DeclarationOut:
+    content = DeclarationIn.model_validate(body.model_dump(exclude={"version"})).to_model()
+    row = service.update_draft(
+        session, _clock(request), actor, declaration_id, content,
+        expected_version=_expected_version(if_match, body.version),
+    )  # fmt: skip
+    return declaration_out(session, actor, row, request_language(request))
+
+
+@router.post(BASE + "/{declaration_id}/validate", response_model=FindingsOut)
+def validate(
+    session: UnitOfWork,
+    request: Request,
+    declaration_id: Id,
+    actor: Actor = Depends(requires(P.DECLARATIONS_READ)),
+) -> FindingsOut:
+    findings = service.validate(session, _clock(request), actor, declaration_id)
+    return _findings_out(findings, request_language(request))
+
+
+@router.post(BASE + "/{declaration_id}/lodge", response_model=DeclarationOut)
+def lodge(
+    session: UnitOfWork,
+    request: Request,
+    declaration_id: Id,
+    body: VersionIn | None = None,
+    if_match: str | None = Header(None),
+    actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
+) -> DeclarationOut | JSONResponse:
+    expected = _expected_version(if_match, body.version if body else None)
+    try:
+        row = service.lodge(session, _clock(request), actor, declaration_id, expected_version=expected)
+    except service.BlockingFindings as exc:
+        return _blocking_problem(request, exc)  # nothing was written: the draft stays as it was
+    return declaration_out(session, actor, row, request_language(request))
+
+
+@router.post(BASE + "/{declaration_id}/amend", response_model=DeclarationOut)
+def amend(
+    session: UnitOfWork,
+    request: Request,
+    declaration_id: Id,
+    body: AmendIn,
+    if_match: str | None = Header(None),
+    actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
+) -> DeclarationOut | JSONResponse:
+    try:
+        row = service.amend(
+            session, _clock(request), actor, declaration_id, body.declaration.to_model(), reason=body.reason,
+            expected_version=_expected_version(if_match, body.version),
+        )  # fmt: skip
+    except service.BlockingFindings as exc:
+        return _blocking_problem(request, exc)
+    return declaration_out(session, actor, row, request_language(request))
+
+
+@router.post(
+    BASE + "/{declaration_id}/invalidation-request", response_model=InvalidationRequestOut, status_code=201
+)
+def request_invalidation(
+    session: UnitOfWork,
+    request: Request,
+    declaration_id: Id,
+    body: ReasonIn,
+    actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
+) -> InvalidationRequestOut:
+    row = service.request_invalidation(session, _clock(request), actor, declaration_id, reason=body.reason)
+    return InvalidationRequestOut.model_validate(row)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@router.get(BASE, response_model=Page[DeclarationSummary])
+def search(
+    session: UnitOfWork,
+    status: Status | None = None,
+    office: str | None = Query(None, pattern=r"^\d{5}$"),
+    broker_id: int | None = Query(None, ge=1, le=2**63 - 1),
+    operator_id: int | None = Query(None, ge=1, le=2**63 - 1),
+    registered_from: date | None = None,
+    registered_to: date | None = None,
+    number: str | None = Query(None, max_length=24, pattern=r"^[0-9/]+$"),
+    paging: PageRequest = Depends(page_request),
+    actor: Actor = Depends(requires(P.DECLARATIONS_READ)),
+) -> Page[DeclarationSummary]:
+    rows, total = service.search(
+        session, actor, status=status, office_code=office, broker_id=broker_id, operator_id=operator_id,
+        registered_from=registered_from, registered_to=registered_to, number=number, offset=paging.offset,
+        limit=paging.page_size,
+    )  # fmt: skip
+    return paging.page_of([summary_out(r) for r in rows], total)
+
+
+@router.get(BASE + "/by-number/{office}/{year}/{sequence}", response_model=DeclarationOut)
+def by_number(
+    session: UnitOfWork,
+    request: Request,
+    office: str = PathParam(pattern=r"^\d{5}$"),
+    year: int = PathParam(ge=1900, le=9999),
+    sequence: int = PathParam(ge=1, le=999_999_999),
+    actor: Actor = Depends(requires(P.DECLARATIONS_READ)),
+) -> DeclarationOut:
+    row = service.get_by_number(session, actor, f"{office}/{year}/{sequence}")
+    return declaration_out(session, actor, row, request_language(request))
+
+
+@router.get(BASE + "/{declaration_id}", response_model=DeclarationOut)
+def read(
+    session: UnitOfWork,
+    request: Request,
+    declaration_id: Id,
+    actor: Actor = Depends(requires(P.DECLARATIONS_READ)),
+) -> DeclarationOut:
+    row = service.get(session, actor, declaration_id)
+    return declaration_out(session, actor, row, request_language(request))
+
+
+@router.get(BASE + "/{declaration_id}/versions", response_model=list[VersionOut])
+def versions(
+    session: UnitOfWork, declaration_id: Id, actor: Actor = Depends(requires(P.DECLARATIONS_READ))
+) -> list[VersionOut]:
+    return [VersionOut.model_validate(v) for v in service.versions(session, actor, declaration_id)]
+
+
+@router.get(BASE + "/{declaration_id}/invalidation-requests", response_model=list[InvalidationRequestOut])
+def invalidation_requests(
+    session: UnitOfWork, declaration_id: Id, actor: Actor = Depends(requires(P.DECLARATIONS_READ))
+) -> list[InvalidationRequestOut]:
+    rows = service.invalidation_requests(session, actor, declaration_id)
+    return [InvalidationRequestOut.model_validate(r) for r in rows]
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+@router.post(BASE + "/{declaration_id}/documents", response_model=DocumentOut, status_code=201)
+async def upload_document(
+    session: UnitOfWork,
+    request: Request,
+    declaration_id: Id,
+    file: UploadFile = File(...),
+    type_code: str = Form(..., min_length=1, max_length=8),
+    number: str = Form(..., min_length=1, max_length=60),
+    issuer: str | None = Form(None, max_length=200),
+    issued_on: date | None = Form(None),
+    actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
+) -> DocumentOut:
+    data = await file.read(documents.MAX_DOCUMENT_BYTES + 1)
+    ctx = get_context(request)
+    row = service.add_document(
+        session, ctx.clock, actor, declaration_id, data_dir=ctx.settings.data_dir, data=data,
+        filename=file.filename, type_code=type_code, number=number, issuer=issuer, issued_on=issued_on,
+    )  # fmt: skip
+    return _document_out(row)
+
+
+@router.get(BASE + "/{declaration_id}/documents", response_model=list[DocumentOut])
+def list_documents(
+    session: UnitOfWork, declaration_id: Id, actor: Actor = Depends(requires(P.DECLARATIONS_READ))
+) -> list[DocumentOut]:
+    return [_document_out(d) for d in service.get(session, actor, declaration_id).documents]
+
+
+@router.get(BASE + "/{declaration_id}/documents/{document_id}")
+def download_document(
+    session: UnitOfWork,
+    request: Request,
+    declaration_id: Id,
+    document_id: Id,
+    actor: Actor = Depends(requires(P.DECLARATIONS_READ)),
+) -> Response:
+    row, data = service.document_content(
+        session, actor, declaration_id, document_id, data_dir=get_context(request).settings.data_dir
+    )
+    filename = f"{row.type_code}-{row.id}"
+    return Response(
+        data, media_type=row.content_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )  # fmt: skip
+
+
+# --- bulk ---------------------------------------------------------------------------------------
+
+
+@router.post(BASE + "/bulk", response_model=BulkOut)
+def bulk_lodge(
+    session: UnitOfWork,
+    request: Request,
+    body: BulkIn,
+    actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
+) -> BulkOut:
+    """Lodge up to 100 declarations; each gets its own outcome (partial success is normal)."""
+    language = request_language(request)
+    contents = [d.to_model() for d in body.declarations]
+    outcomes = service.lodge_many(session, _clock(request), actor, contents)
+    result = [_bulk_outcome(o, language) for o in outcomes]
+    lodged = sum(1 for o in outcomes if o.lodged)
+    return BulkOut(lodged=lodged, failed=len(outcomes) - lodged, outcomes=result)
+
+
+def _bulk_outcome(outcome: service.LodgingOutcome, language: str) -> BulkOutcome:
+    row = outcome.row
+    error = outcome.error
+    return BulkOutcome(
+        index=outcome.index, id=row.id if row else None, status=Status(row.status) if row else None,
+        number=row.number if row else None,
+        channel=model.Channel(row.channel) if row and row.channel else None,
+        total_due=_amount(row.total_due) if row else None,
+        findings=[_finding_out(f, language) for f in outcome.findings],
+        error=BulkError(code=error.code, message=translate(error.message, language, **error.params))
+        if error else None,
+    )  # fmt: skip

@@ -358,7 +358,8 @@ class Declaration:
 
 
 def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    """Plain decimal text without exponent or trailing zeros: 20000.00 -> "20000", 1.50 -> "1.5"."""
+    return None if value is None else format(value.normalize(), "f")
 
 
 def _party_dict(party: Party | None) -> dict[str, Any] | None:

@@ -1,0 +1,311 @@
+"""Request and response bodies of the declarations API (the declarant side)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from douane.declarations import model
+from douane.declarations.model import (
+    Channel,
+    DeclarationType,
+    Incoterm,
+    Regime,
+    Severity,
+    Status,
+    TransportMode,
+)
+
+COUNTRY = r"^[A-Z]{2}$"
+CURRENCY = r"^[A-Z]{3}$"
+Amount = Annotated[Decimal, Field(max_digits=17, decimal_places=3, ge=-(10**14), le=10**14)]
+Short = Annotated[str, Field(max_length=80)]
+
+
+class PartyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    nif: str | None = Field(None, max_length=20)
+    address: str | None = Field(None, max_length=300)
+    country: str | None = Field(None, pattern=COUNTRY)
+
+    def to_model(self) -> model.Party:
+        return model.Party(self.name, self.nif, self.address, self.country)
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: int = Field(ge=1, le=model.MAX_ITEMS)
+    line_code: str = Field(max_length=10, description="10-digit national tariff line")
+    description: str = Field(max_length=500)
+    origin_country: str = Field(pattern=COUNTRY)
+    invoice_amount: Amount
+    net_mass_kg: Amount
+    gross_mass_kg: Amount
+    packages: int | None = Field(None, ge=0, le=10**9)
+    package_kind: str | None = Field(None, max_length=4)
+    preference: str | None = Field(None, max_length=8)
+    supplementary_quantity: Amount | None = None
+    supplementary_unit: str | None = Field(None, max_length=12)
+    customs_value_dzd: Annotated[Decimal, Field(max_digits=17, decimal_places=2, ge=0)] | None = None
+
+    def to_model(self) -> model.Item:
+        return model.Item(**self.model_dump())
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type_code: str = Field(min_length=1, max_length=8)
+    number: str = Field(min_length=1, max_length=60)
+    issuer: str | None = Field(None, max_length=200)
+    issued_on: date | None = None
+
+    def to_model(self) -> model.DocumentRef:
+        return model.DocumentRef(self.type_code.strip(), self.number.strip(), self.issuer, self.issued_on)
+
+
+class DeclarationIn(BaseModel):
+    """The declaration form. A draft may be saved incomplete: findings tell what is missing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: DeclarationType
+    regime: Regime
+    office_code: str = Field(max_length=5)
+    operator_nif: str = Field(max_length=20, description="Importer or exporter NIF")
+    broker_id: int | None = Field(None, ge=1, le=2**63 - 1, description="Set from the broker's account")
+    consignor: PartyIn | None = None
+    consignee: PartyIn | None = None
+    dispatch_country: str | None = Field(None, pattern=COUNTRY)
+    destination_country: str | None = Field(None, pattern=COUNTRY)
+    transport_mode: TransportMode | None = None
+    transport_means: Short | None = None
+    manifest_reference: str | None = Field(None, max_length=40)
+    bill_of_lading: str | None = Field(None, max_length=40)
+    invoice_currency: str = Field(pattern=CURRENCY)
+    invoice_total: Amount
+    incoterm: Incoterm
+    freight: Amount | None = None
+    insurance: Amount | None = None
+    other_costs: Amount | None = None
+    costs_currency: str | None = Field(None, pattern=CURRENCY)
+    domiciliation_reference: str | None = Field(None, max_length=40)
+    items: list[ItemIn] = Field(default_factory=list, max_length=model.MAX_ITEMS)
+    documents: list[DocumentIn] = Field(default_factory=list, max_length=100)
+
+    def to_model(self) -> model.Declaration:
+        fields = {
+            name: getattr(self, name)
+            for name in self.model_fields
+            if name not in ("consignor", "consignee", "items", "documents")
+        }
+        return model.Declaration(
+            **fields,
+            consignor=self.consignor.to_model() if self.consignor else None,
+            consignee=self.consignee.to_model() if self.consignee else None,
+            items=tuple(i.to_model() for i in self.items),
+            documents=tuple(d.to_model() for d in self.documents),
+        )
+
+
+class DraftUpdateIn(DeclarationIn):
+    version: int | None = Field(None, ge=1, description="The version you read (or send If-Match)")
+
+
+class VersionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(None, ge=1)
+
+
+class AmendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    declaration: DeclarationIn
+    reason: str = Field(min_length=1, max_length=2000)
+    version: int | None = Field(None, ge=1)
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class FindingOut(BaseModel):
+    code: str
+    path: str
+    message: str
+    severity: Severity
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class FindingsOut(BaseModel):
+    findings: list[FindingOut]
+    blocking: int
+    warnings: int
+
+
+class PartyOut(BaseModel):
+    name: str
+    nif: str | None = None
+    address: str | None = None
+    country: str | None = None
+
+
+class ItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    line_code: str
+    description: str
+    origin_country: str
+    invoice_amount: Decimal
+    net_mass_kg: Decimal
+    gross_mass_kg: Decimal
+    packages: int | None
+    package_kind: str | None
+    preference: str | None
+    supplementary_quantity: Decimal | None
+    supplementary_unit: str | None
+    customs_value_dzd: Decimal | None
+    assessed_customs_value: Decimal | None = None
+    assessed_taxes: Decimal | None = None
+
+
+class DocumentOut(BaseModel):
+    id: int
+    type_code: str
+    number: str
+    issuer: str | None
+    issued_on: date | None
+    filename: str | None
+    content_type: str | None
+    size_bytes: int | None
+    sha256: str | None
+    uploaded_at: datetime | None
+    has_file: bool
+
+
+class EventOut(BaseModel):
+    at: datetime
+    action: str
+    from_state: str | None
+    to_state: str | None
+    reason: str | None
+    actor_name: str | None
+
+
+class DeclarationSummary(BaseModel):
+    id: int
+    number: str | None
+    status: Status
+    type: DeclarationType
+    regime: Regime
+    office_code: str
+    broker_id: int | None
+    operator_nif: str
+    channel: Channel | None
+    total_due: Decimal | None
+    created_at: datetime
+    registered_at: datetime | None
+
+
+class DeclarationOut(DeclarationSummary):
+    version: int
+    current_version: int
+    regime_label: str
+    declarant_name: str
+    operator_id: int | None
+    consignor: PartyOut | None
+    consignee: PartyOut | None
+    dispatch_country: str | None
+    destination_country: str | None
+    transport_mode: TransportMode | None
+    transport_means: str | None
+    manifest_reference: str | None
+    bill_of_lading: str | None
+    invoice_currency: str
+    invoice_total: Decimal
+    incoterm: Incoterm
+    freight: Decimal | None
+    insurance: Decimal | None
+    other_costs: Decimal | None
+    costs_currency: str | None
+    domiciliation_reference: str | None
+    post_clearance_audit: bool
+    customs_value: Decimal | None
+    assessment: dict[str, Any] | None
+    findings: list[FindingOut]
+    items: list[ItemOut]
+    documents: list[DocumentOut]
+    lodged_at: datetime | None
+    released_at: datetime | None
+    exited_at: datetime | None
+    allowed_actions: list[str]
+    history: list[EventOut] = Field(default_factory=list)
+    # officers only (never the selectivity reasons nor the inspector for declarants)
+    channel_reasons: list[str] | None = None
+    inspector_officer_id: int | None = None
+
+
+class InvalidationRequestOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    declaration_id: int
+    reason: str
+    requested_by_name: str
+    requested_at: datetime
+    decision: str
+    decided_by_name: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+
+
+class VersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version_number: int
+    created_at: datetime
+    created_by_name: str
+    reason: str | None
+    snapshot: dict[str, Any]
+    assessment: dict[str, Any] | None
+
+
+MAX_BULK = 100
+
+
+class BulkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    declarations: list[DeclarationIn] = Field(min_length=1, max_length=MAX_BULK)
+
+
+class BulkError(BaseModel):
+    code: str
+    message: str
+
+
+class BulkOutcome(BaseModel):
+    index: int
+    id: int | None = None
+    status: Status | None = None
+    number: str | None = None
+    channel: Channel | None = None
+    total_due: Decimal | None = None
+    findings: list[FindingOut] = Field(default_factory=list)
+    error: BulkError | None = None
+
+
+class BulkOut(BaseModel):
+    lodged: int
+    failed: int
+    outcomes: list[BulkOutcome]

@@ -1,0 +1,879 @@
+"""Declaration use cases, declarant side and registration. The caller owns the transaction.
+
+Public face for other contexts and the officer side: `get_row`, `content_of`, `transition`, `reassess`,
+`is_officer`, `ENTITY`. Every state change goes through `transition` (the guard plus an audit event).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from douane.audit import service as audit
+from douane.audit.service import ActorRef
+from douane.audit.tables import AuditEventRow
+from douane.declarations import documents, model, numbering, validation
+from douane.declarations.model import (
+    Action,
+    Channel,
+    Declaration,
+    DeclarationType,
+    DocumentRef,
+    Finding,
+    Item,
+    Party,
+    Status,
+)
+from douane.declarations.ports import ChannelDecision, SelectivityPort, SelectivityRequest
+from douane.declarations.tables import (
+    DeclarationDocumentRow,
+    DeclarationItemRow,
+    DeclarationRow,
+    DeclarationVersionRow,
+    InvalidationRequestRow,
+)
+from douane.identity.model import OFFICER_ROLES, Actor, Permission, Role
+from douane.identity.service import actor_ref
+from douane.kernel.clock import Clock, local_date
+from douane.kernel.errors import Conflict, DouaneError, Forbidden, InvalidInput, NotFound
+from douane.kernel.money import DZD, Money
+from douane.registry import service as registry
+from douane.registry.model import PostingRole
+
+ENTITY = "declaration"
+SUBJECT_KIND = "declaration"
+DECLARANT_VISIBLE_HIDDEN_ACTIONS = frozenset({"inspector.drawn"})
+UPLOADABLE = frozenset(
+    {Status.DRAFT, Status.LODGED, Status.REGISTERED, Status.CHANNEL_ASSIGNED, Status.UNDER_CONTROL}
+)
+
+
+class BlockingFindings(InvalidInput):
+    """Lodging or amending refused: the declaration has blocking findings (listed in `findings`)."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__(
+            "declarations.has_blocking_findings",
+            "The declaration has {count} blocking findings; correct them before lodging",
+            count=len(findings),
+        )
+        self.findings = list(findings)
+
+
+# --- who may do what ------------------------------------------------------------------------------
+
+
+def is_officer(actor: Actor) -> bool:
+    return actor.has_role(Role.ADMIN) or any(actor.has_role(role) for role in OFFICER_ROLES)
+
+
+def _not_found(declaration_id: object) -> NotFound:
+    return NotFound("declarations.not_found", "No such declaration", id=str(declaration_id)[:40])
+
+
+def may_read(actor: Actor, row: DeclarationRow) -> bool:
+    """Brokers see their firm's declarations, traders their operator's, officers all."""
+    if actor.broker_id is not None:
+        return row.broker_id == actor.broker_id
+    if actor.operator_id is not None:
+        return row.operator_id == actor.operator_id
+    return is_officer(actor)
+
+
+def _may_declare_for(actor: Actor, row: DeclarationRow) -> bool:
+    """The declarant's own actions: the broker firm that lodged it, or the trader that lodged for itself."""
+    if actor.broker_id is not None:
+        return row.broker_id == actor.broker_id
+    if actor.operator_id is not None:
+        return row.broker_id is None and row.operator_id == actor.operator_id
+    return actor.has_role(Role.ADMIN)
+
+
+def _require_lodge_permission(actor: Actor) -> None:
+    if not actor.can(Permission.DECLARATIONS_LODGE):
+        raise Forbidden(
+            "auth.forbidden",
+            "You do not have the permission {permission}",
+            permission=Permission.DECLARATIONS_LODGE.value,
+        )
+
+
+def get_row(session: Session, declaration_id: int, *, for_update: bool = False) -> DeclarationRow:
+    """The row without scoping (officer side and internal use); NotFound `declarations.not_found`."""
+    query = select(DeclarationRow).where(DeclarationRow.id == declaration_id)
+    if for_update:
+        query = query.with_for_update()
+    row = session.scalars(query).first()
+    if row is None:
+        raise _not_found(declaration_id)
+    return row
+
+
+def get(session: Session, actor: Actor, declaration_id: int) -> DeclarationRow:
+    """A declaration the actor may read; another firm's answers 404 exactly like a missing one."""
+    row = session.get(DeclarationRow, declaration_id)
+    if row is None or not may_read(actor, row):
+        raise _not_found(declaration_id)
+    return row
+
+
+def _own(session: Session, actor: Actor, declaration_id: int) -> DeclarationRow:
+    _require_lodge_permission(actor)
+    row = get(session, actor, declaration_id)
+    if not _may_declare_for(actor, row):
+        raise Forbidden("declarations.not_declarant", "Only the declarant may change this declaration")
+    return row
+
+
+def get_by_number(session: Session, actor: Actor, number: str) -> DeclarationRow:
+    parsed = numbering.parse_number(number)
+    row = session.scalar(select(DeclarationRow).where(DeclarationRow.number == str(parsed)))
+    if row is None or not may_read(actor, row):
+        raise _not_found(str(parsed))
+    return row
+
+
+# --- content <-> rows -----------------------------------------------------------------------------
+
+
+def _party_of(data: dict[str, Any] | None) -> Party | None:
+    if not data:
+        return None
+    return Party(data["name"], data.get("nif"), data.get("address"), data.get("country"))
+
+
+def _party_dict(party: Party | None) -> dict[str, Any] | None:
+    if party is None:
+        return None
+    return {"name": party.name, "nif": party.nif, "address": party.address, "country": party.country}
+
+
+def content_of(row: DeclarationRow) -> Declaration:
+    """The declaration's content as the pure model (for validation, assessment, snapshots)."""
+    return Declaration(
+        type=DeclarationType(row.type), regime=model.Regime(row.regime), office_code=row.office_code,
+        operator_nif=row.operator_nif, invoice_currency=row.invoice_currency, invoice_total=row.invoice_total,
+        incoterm=model.Incoterm(row.incoterm), broker_id=row.broker_id, consignor=_party_of(row.consignor),
+        consignee=_party_of(row.consignee), dispatch_country=row.dispatch_country,
+        destination_country=row.destination_country,
+        transport_mode=model.TransportMode(row.transport_mode) if row.transport_mode else None,
+        transport_means=row.transport_means, manifest_reference=row.manifest_reference,
+        bill_of_lading=row.bill_of_lading, freight=row.freight, insurance=row.insurance,
+        other_costs=row.other_costs, costs_currency=row.costs_currency,
+        domiciliation_reference=row.domiciliation_reference,
+        items=tuple(_item_of(i) for i in row.items),
+        documents=tuple(
+            DocumentRef(d.type_code, d.number, d.issuer, d.issued_on, d.sha256) for d in row.documents
+        ),
+    )  # fmt: skip
+
+
+def _item_of(row: DeclarationItemRow) -> Item:
+    return Item(
+        number=row.number, line_code=row.line_code, description=row.description,
+        origin_country=row.origin_country, invoice_amount=row.invoice_amount, net_mass_kg=row.net_mass_kg,
+        gross_mass_kg=row.gross_mass_kg, packages=row.packages, package_kind=row.package_kind,
+        preference=row.preference, supplementary_quantity=row.supplementary_quantity,
+        supplementary_unit=row.supplementary_unit, customs_value_dzd=row.customs_value_dzd,
+    )  # fmt: skip
+
+
+def _item_row(item: Item) -> DeclarationItemRow:
+    return DeclarationItemRow(
+        number=item.number, line_code=item.line_code, description=item.description,
+        origin_country=item.origin_country, preference=item.preference, invoice_amount=item.invoice_amount,
+        net_mass_kg=item.net_mass_kg, gross_mass_kg=item.gross_mass_kg, packages=item.packages,
+        package_kind=item.package_kind, supplementary_quantity=item.supplementary_quantity,
+        supplementary_unit=item.supplementary_unit, customs_value_dzd=item.customs_value_dzd,
+    )  # fmt: skip
+
+
+ITEM_FIELDS = (
+    "line_code", "description", "origin_country", "preference", "invoice_amount", "net_mass_kg",
+    "gross_mass_kg", "packages", "package_kind", "supplementary_quantity", "supplementary_unit",
+    "customs_value_dzd",
+)  # fmt: skip
+
+
+def _replace_items(row: DeclarationRow, items: Sequence[Item]) -> None:
+    """Update items in place by number (numbers are unique per declaration), add new ones, drop the rest."""
+    existing = {i.number: i for i in row.items}
+    kept = []
+    for item in items:
+        item_row = existing.pop(item.number, None)
+        if item_row is None:
+            kept.append(_item_row(item))
+            continue
+        for name in ITEM_FIELDS:
+            setattr(item_row, name, getattr(item, name))
+        kept.append(item_row)
+    row.items = kept
+
+
+def _apply_content(session: Session, row: DeclarationRow, content: Declaration) -> None:
+    c = content
+    row.type, row.regime, row.office_code = c.type.value, c.regime.value, c.office_code
+    row.operator_nif, row.broker_id = c.operator_nif, c.broker_id
+    operator = registry.find_operator_by_nif(session, c.operator_nif) if c.operator_nif else None
+    row.operator_id = operator.id if operator else None
+    row.consignor, row.consignee = _party_dict(c.consignor), _party_dict(c.consignee)
+    row.dispatch_country, row.destination_country = c.dispatch_country, c.destination_country
+    row.transport_mode = c.transport_mode.value if c.transport_mode else None
+    row.transport_means, row.manifest_reference = c.transport_means, c.manifest_reference
+    row.bill_of_lading, row.invoice_currency = c.bill_of_lading, c.invoice_currency
+    row.invoice_total, row.incoterm = c.invoice_total, c.incoterm.value
+    row.freight, row.insurance, row.other_costs = c.freight, c.insurance, c.other_costs
+    row.costs_currency, row.domiciliation_reference = c.costs_currency, c.domiciliation_reference
+    _replace_items(row, c.items)
+    _merge_documents(row, c.documents)
+
+
+def _merge_documents(row: DeclarationRow, documents: Sequence[DocumentRef]) -> None:
+    """Keep uploaded files: a document listed again (same type and number) keeps its row and file."""
+    existing = {(d.type_code, d.number): d for d in row.documents}
+    merged = []
+    for doc in documents:
+        kept = existing.pop((doc.type_code, doc.number), None) or DeclarationDocumentRow(
+            type_code=doc.type_code, number=doc.number
+        )
+        kept.issuer, kept.issued_on = doc.issuer, doc.issued_on
+        merged.append(kept)
+    merged += [d for d in existing.values() if d.sha256]  # an uploaded file is never dropped silently
+    row.documents = merged
+
+
+def _declarant_content(session: Session, actor: Actor, content: Declaration) -> Declaration:
+    """The content with the declarant fixed from the actor: a broker declares for its firm, a trader
+    declares for itself (its own NIF, no broker)."""
+    if actor.broker_id is not None:
+        if content.broker_id not in (None, actor.broker_id):
+            raise Forbidden("declarations.not_your_firm", "A broker declares only for its own firm")
+        return replace(content, broker_id=actor.broker_id)
+    if actor.operator_id is not None:
+        operator = registry.find_operator_by_nif(session, content.operator_nif)
+        if content.broker_id is not None or operator is None or operator.id != actor.operator_id:
+            raise Forbidden(
+                "declarations.not_your_operator", "A trader declares only for itself, under its own NIF"
+            )
+        return content
+    if actor.has_role(Role.ADMIN):
+        return content
+    raise Forbidden("declarations.no_declarant", "Your account is not linked to a broker firm or an operator")
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict(
+            "declarations.concurrent_change",
+            "Someone else changed this declaration at the same time; reload it",
+        ) from exc
+
+
+def _check_version(row: DeclarationRow, expected: int | None) -> None:
+    if expected is not None and row.version != expected:
+        raise Conflict(
+            "declarations.stale_version",
+            "The declaration changed since you read it (version {actual}, you had {expected}); reload it",
+            actual=row.version, expected=expected,
+        )  # fmt: skip
+
+
+def _today(clock: Clock) -> date:
+    return local_date(clock.now())
+
+
+def _findings_json(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    return [f.to_dict() for f in findings]
+
+
+# --- the state machine, applied -------------------------------------------------------------------
+
+
+def transition(
+    session: Session,
+    clock: Clock,
+    row: DeclarationRow,
+    action: Action,
+    *,
+    by: ActorRef | None,
+    reason: str | None = None,
+    client_ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Status:
+    """Apply `action` through the guard, stamp the row and write the audit event (same transaction)."""
+    before = Status(row.status)
+    after = model.next_status(before, action, channel=row.channel)
+    row.status = after.value
+    row.updated_at = clock.now()
+    audit.record(
+        session, clock, category=audit.STATE, action=f"declaration.{action.value}", actor=by,
+        entity_type=ENTITY, entity_id=row.id, from_state=before.value, to_state=after.value, reason=reason,
+        client_ip=client_ip, detail=detail,
+    )  # fmt: skip
+    return after
+
+
+# --- drafts -----------------------------------------------------------------------------------------
+
+
+def create_draft(session: Session, clock: Clock, actor: Actor, content: Declaration) -> DeclarationRow:
+    """Save a draft (findings and all: a draft may be incomplete); returns it with its findings stored."""
+    _require_lodge_permission(actor)
+    content = _declarant_content(session, actor, content)
+    now = clock.now()
+    row = DeclarationRow(
+        status=Status.DRAFT.value, declarant_user_id=actor.user_id, declarant_name=actor.username,
+        current_version=1, created_at=now, updated_at=now, post_clearance_audit=False,
+        assessment_confirmed=False,
+    )  # fmt: skip
+    _apply_content(session, row, content)
+    row.findings = _findings_json(validation.validate(session, content, _today(clock)))
+    session.add(row)
+    _flush(session)
+    audit.record(
+        session, clock, category=audit.STATE, action="declaration.create", actor=actor_ref(actor),
+        entity_type=ENTITY, entity_id=row.id, to_state=Status.DRAFT.value, client_ip=actor.client_ip,
+    )  # fmt: skip
+    return row
+
+
+def update_draft(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    declaration_id: int,
+    content: Declaration,
+    *,
+    expected_version: int | None,
+) -> DeclarationRow:
+    row = _own(session, actor, declaration_id)
+    if row.status != Status.DRAFT.value:
+        raise Conflict(
+            "declarations.not_a_draft",
+            "Only a draft can be edited; a lodged declaration is amended instead",
+            status=row.status,
+        )
+    _check_version(row, expected_version)
+    content = _declarant_content(session, actor, content)
+    _apply_content(session, row, content)
+    row.findings = _findings_json(validation.validate(session, content, _today(clock)))
+    row.updated_at = clock.now()
+    _flush(session)
+    audit.record(
+        session, clock, category=audit.DATA, action="declaration.update_draft", actor=actor_ref(actor),
+        entity_type=ENTITY, entity_id=row.id, client_ip=actor.client_ip,
+    )  # fmt: skip
+    return row
+
+
+def validate(session: Session, clock: Clock, actor: Actor, declaration_id: int) -> list[Finding]:
+    """The findings on the declaration today (the date it would be lodged)."""
+    row = get(session, actor, declaration_id)
+    findings = validation.validate(session, content_of(row), _today(clock))
+    if row.status == Status.DRAFT.value and _may_declare_for(actor, row):
+        row.findings = _findings_json(findings)
+        row.updated_at = clock.now()
+    return findings
+
+
+# --- assessment, selectivity, inspector ----------------------------------------------------------
+
+
+def _assessment_module() -> Any:
+    """douane.assessment.service, or None while that context has not landed (no assessment stored)."""
+    try:
+        return importlib.import_module("douane.assessment.service")
+    except ModuleNotFoundError:
+        return None
+
+
+def _money_or_none(amount: Any, currency: str) -> Money | None:
+    return None if amount is None else Money.of(amount, currency)
+
+
+def assess_content(session: Session, content: Declaration, on: date) -> Any:
+    """The provisional assessment (douane.assessment) of the content on `on`; None for exports."""
+    if content.type is DeclarationType.EXPORT:
+        return None
+    item_input = importlib.import_module("douane.assessment.model").ItemInput
+    items = tuple(
+        item_input(
+            number=i.number, line_code=i.line_code, invoice_amount=i.invoice_amount,
+            net_mass_kg=i.net_mass_kg, gross_mass_kg=i.gross_mass_kg,
+            supplementary_quantity=i.supplementary_quantity, supplementary_unit=i.supplementary_unit,
+            declared_customs_value=_money_or_none(i.customs_value_dzd, DZD),
+        )
+        for i in content.items
+    )  # fmt: skip
+    costs = content.costs_in
+    engine = _assessment_module()
+    if engine is None:
+        return None
+    return engine.assess_at(
+        session, on, invoice_currency=content.invoice_currency, incoterm=content.incoterm.value,
+        freight=_money_or_none(content.freight, costs), insurance=_money_or_none(content.insurance, costs),
+        other_costs_to_border=_money_or_none(content.other_costs, costs), items=items,
+    )  # fmt: skip
+
+
+def _store_assessment(row: DeclarationRow, assessment: Any) -> None:
+    if assessment is None:
+        row.assessment, row.customs_value, row.total_due = None, None, Money.zero()
+        for item_row in row.items:
+            item_row.assessed_customs_value = item_row.assessed_taxes = None
+        return
+    row.assessment = assessment.to_dict()
+    row.customs_value, row.total_due = assessment.customs_value, assessment.total
+    by_number = {item.number: item for item in assessment.items}
+    for item_row in row.items:
+        assessed = by_number.get(item_row.number)
+        item_row.assessed_customs_value = assessed.customs_value if assessed else None
+        item_row.assessed_taxes = assessed.total if assessed else None
+
+
+def _assess_or_findings(session: Session, content: Declaration, on: date) -> Any:
+    """The assessment, or BlockingFindings carrying the engine's reason as one finding."""
+    try:
+        return assess_content(session, content, on)
+    except (InvalidInput, NotFound) as exc:
+        finding = Finding(exc.code, "items", exc.message, model.Severity.BLOCKING, dict(exc.params))
+        raise BlockingFindings([finding]) from exc
+
+
+def reassess(session: Session, clock: Clock, row: DeclarationRow, *, by: ActorRef | None) -> Any:
+    """Recompute the assessment at the registration date (after an amendment or an inspector's change)."""
+    on = local_date(row.registered_at) if row.registered_at else _today(clock)
+    assessment = _assess_or_findings(session, content_of(row), on)
+    before = _amount_text(row.total_due)
+    _store_assessment(row, assessment)
+    row.updated_at = clock.now()
+    audit.record(
+        session, clock, category=audit.DATA, action="declaration.assessed", actor=by, entity_type=ENTITY,
+        entity_id=row.id, detail={"total_before": before, "total_after": _amount_text(row.total_due)},
+    )  # fmt: skip
+    return assessment
+
+
+def _amount_text(money: Money | None) -> str | None:
+    return None if money is None else str(money.amount)
+
+
+def default_selectivity() -> SelectivityPort:
+    """The risk context's default engine (shares per channel and office, drawn at random)."""
+    selectivity: SelectivityPort = importlib.import_module("douane.risk.selectivity").DefaultSelectivity()
+    return selectivity
+
+
+def _selectivity_request(row: DeclarationRow) -> SelectivityRequest:
+    assert row.registered_at is not None
+    return SelectivityRequest(
+        declaration_id=row.id, office_code=row.office_code, regime=row.regime, operator_id=row.operator_id,
+        broker_id=row.broker_id, item_lines=tuple(i.line_code for i in row.items),
+        origin_countries=tuple(sorted({i.origin_country for i in row.items})),
+        total_customs_value=row.customs_value, registered_at=row.registered_at,
+    )  # fmt: skip
+
+
+def _assign_channel(
+    session: Session, clock: Clock, row: DeclarationRow, selectivity: SelectivityPort, by: ActorRef | None
+) -> ChannelDecision:
+    decision = selectivity.choose_channel(session, clock, _selectivity_request(row))
+    channel = Channel(decision.channel)
+    row.channel, row.channel_source = channel.value, decision.source
+    row.channel_reasons = list(decision.reasons)
+    row.post_clearance_audit = model.needs_post_clearance_audit(channel)
+    row.channel_assigned_at = clock.now()
+    transition(
+        session, clock, row, Action.ASSIGN_CHANNEL, by=by,
+        detail={"channel": channel.value, "source": decision.source},
+    )  # fmt: skip
+    if model.needs_inspector(channel):
+        _draw_inspector(session, clock, row, by)
+    return decision
+
+
+def _draw_inspector(session: Session, clock: Clock, row: DeclarationRow, by: ActorRef | None) -> None:
+    """Draw the inspector now; with nobody on duty the declaration waits and the officer side draws later."""
+    now = clock.now()
+    if not registry.roster(session, row.office_code, PostingRole.INSPECTOR, now):
+        audit.record(
+            session, clock, category=audit.STATE, action="declaration.inspector_pending", actor=by,
+            entity_type=ENTITY, entity_id=row.id, reason="risk.no_inspector_on_duty",
+        )  # fmt: skip
+        return
+    assignment = importlib.import_module("douane.risk.assignment")
+    draw = assignment.draw_inspector(
+        session, clock, office_code=row.office_code, subject_kind=SUBJECT_KIND, subject_id=row.id, on=now
+    )
+    row.inspector_officer_id, row.inspector_drawn_at = draw.officer_id, draw.drawn_at
+
+
+# --- lodging ----------------------------------------------------------------------------------------
+
+
+def _snapshot(
+    session: Session, clock: Clock, row: DeclarationRow, by: ActorRef | None, reason: str | None
+) -> None:
+    session.add(
+        DeclarationVersionRow(
+            declaration_id=row.id, version_number=row.current_version, created_at=clock.now(),
+            created_by_user_id=by.id if by else None, created_by_name=by.name if by else "system",
+            reason=reason, snapshot=model.declaration_to_dict(content_of(row)), assessment=row.assessment,
+        )
+    )  # fmt: skip
+
+
+def _register(session: Session, clock: Clock, row: DeclarationRow, by: ActorRef | None) -> None:
+    now = clock.now()
+    number = numbering.next_number(session, row.office_code, local_date(now).year)
+    row.registration_office, row.registration_year = number.office_code, number.year
+    row.registration_seq, row.number, row.registered_at = number.sequence, str(number), now
+    transition(session, clock, row, Action.REGISTER, by=by, detail={"number": str(number)})
+
+
+def lodge(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    declaration_id: int,
+    *,
+    expected_version: int | None = None,
+    selectivity: SelectivityPort | None = None,
+) -> DeclarationRow:
+    """Lodge a draft: no blocking finding at today's date, then lodged -> registered (number) -> assessed
+    provisionally -> channel assigned (and an inspector drawn for yellow and red)."""
+    row = _own(session, actor, declaration_id)
+    _check_version(row, expected_version)
+    model.next_status(row.status, Action.LODGE)
+    today = _today(clock)
+    content = content_of(row)
+    findings = validation.validate(session, content, today)
+    if model.blocking(findings):
+        raise BlockingFindings(model.blocking(findings))
+    assessment = _assess_or_findings(session, content, today)
+    by = actor_ref(actor)
+    row.findings = _findings_json(findings)
+    row.lodged_at = clock.now()
+    transition(session, clock, row, Action.LODGE, by=by, client_ip=actor.client_ip)
+    _register(session, clock, row, by)
+    _store_assessment(row, assessment)
+    _flush(session)
+    _snapshot(session, clock, row, by, "lodged")
+    _assign_channel(session, clock, row, selectivity or default_selectivity(), by)
+    _flush(session)
+    return row
+
+
+def lodge_new(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    content: Declaration,
+    *,
+    selectivity: SelectivityPort | None = None,
+) -> DeclarationRow:
+    """Create and lodge in one step (bulk lodging, the command line)."""
+    row = create_draft(session, clock, actor, content)
+    return lodge(session, clock, actor, row.id, selectivity=selectivity)
+
+
+# --- amendment and invalidation --------------------------------------------------------------------
+
+
+def amend(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    declaration_id: int,
+    content: Declaration,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> DeclarationRow:
+    """The declarant's amendment before control: a new version, validated and assessed again."""
+    row = _own(session, actor, declaration_id)
+    _check_version(row, expected_version)
+    model.next_status(row.status, Action.AMEND)
+    reason = _reason(reason)
+    content = _declarant_content(session, actor, content)
+    if content.office_code != row.office_code:
+        raise InvalidInput(
+            "declarations.office_fixed", "The office of a registered declaration cannot be changed"
+        )
+    on = local_date(row.registered_at) if row.registered_at else _today(clock)
+    findings = validation.validate(session, content, on)
+    if model.blocking(findings):
+        raise BlockingFindings(model.blocking(findings))
+    assessment = _assess_or_findings(session, content, on)
+    _apply_content(session, row, content)
+    _store_assessment(row, assessment)
+    row.findings = _findings_json(findings)
+    row.current_version += 1
+    by = actor_ref(actor)
+    transition(
+        session, clock, row, Action.AMEND, by=by, reason=reason, client_ip=actor.client_ip,
+        detail={"version": row.current_version},
+    )  # fmt: skip
+    _flush(session)
+    _snapshot(session, clock, row, by, reason)
+    _flush(session)
+    return row
+
+
+def _reason(text: str | None) -> str:
+    cleaned = " ".join((text or "").split())
+    if not cleaned:
+        raise InvalidInput("declarations.reason_required", "A reason is required")
+    if len(cleaned) > 2000:
+        raise InvalidInput("declarations.reason_too_long", "The reason is at most {max} characters", max=2000)
+    return cleaned
+
+
+def pending_invalidation(session: Session, declaration_id: int) -> InvalidationRequestRow | None:
+    return session.scalar(
+        select(InvalidationRequestRow).where(
+            InvalidationRequestRow.declaration_id == declaration_id,
+            InvalidationRequestRow.decision == model.InvalidationDecision.PENDING.value,
+        )
+    )
+
+
+def request_invalidation(
+    session: Session, clock: Clock, actor: Actor, declaration_id: int, *, reason: str
+) -> InvalidationRequestRow:
+    """Ask customs to invalidate the declaration; an officer approves (officer side)."""
+    row = _own(session, actor, declaration_id)
+    reason = _reason(reason)
+    if pending_invalidation(session, row.id) is not None:
+        raise Conflict("declarations.invalidation_pending", "An invalidation request is already pending")
+    transition(
+        session, clock, row, Action.REQUEST_INVALIDATION, by=actor_ref(actor), reason=reason,
+        client_ip=actor.client_ip,
+    )  # fmt: skip
+    request = InvalidationRequestRow(
+        declaration_id=row.id, reason=reason, requested_by_user_id=actor.user_id,
+        requested_by_name=actor.username, requested_at=clock.now(),
+        decision=model.InvalidationDecision.PENDING.value,
+    )  # fmt: skip
+    session.add(request)
+    _flush(session)
+    return request
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def _scoped(query: Select[Any], actor: Actor) -> Select[Any]:
+    if actor.broker_id is not None:
+        return query.where(DeclarationRow.broker_id == actor.broker_id)
+    if actor.operator_id is not None:
+        return query.where(DeclarationRow.operator_id == actor.operator_id)
+    if is_officer(actor):
+        return query
+    return query.where(DeclarationRow.id.is_(None))
+
+
+def search(
+    session: Session,
+    actor: Actor,
+    *,
+    status: Status | None = None,
+    office_code: str | None = None,
+    broker_id: int | None = None,
+    operator_id: int | None = None,
+    registered_from: date | None = None,
+    registered_to: date | None = None,
+    number: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[DeclarationRow], int]:
+    """Declarations the actor may see, newest first; dates are registration dates (Algerian days)."""
+    query = _scoped(select(DeclarationRow), actor)
+    if status is not None:
+        query = query.where(DeclarationRow.status == status.value)
+    if office_code:
+        query = query.where(DeclarationRow.office_code == office_code)
+    if broker_id is not None:
+        query = query.where(DeclarationRow.broker_id == broker_id)
+    if operator_id is not None:
+        query = query.where(DeclarationRow.operator_id == operator_id)
+    if registered_from is not None:
+        query = query.where(DeclarationRow.registered_at >= _day_start(registered_from))
+    if registered_to is not None:
+        query = query.where(DeclarationRow.registered_at <= registry.end_of_local_day(registered_to))
+    if number:
+        text = number.strip()
+        query = query.where(or_(DeclarationRow.number == text, DeclarationRow.number.startswith(text)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(DeclarationRow.id.desc()).offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+def _day_start(day: date) -> datetime:
+    return registry.end_of_local_day(day.fromordinal(day.toordinal() - 1))
+
+
+def history(session: Session, actor: Actor, declaration_id: int) -> list[AuditEventRow]:
+    """The declaration's audit events, oldest first; declarants do not see the inspector draw."""
+    row = get(session, actor, declaration_id)
+    events, _total = audit.list_events(session, entity_type=ENTITY, entity_id=str(row.id), limit=1000)
+    events.reverse()
+    if is_officer(actor):
+        return events
+    return [e for e in events if e.action not in DECLARANT_VISIBLE_HIDDEN_ACTIONS]
+
+
+def versions(session: Session, actor: Actor, declaration_id: int) -> list[DeclarationVersionRow]:
+    row = get(session, actor, declaration_id)
+    return list(
+        session.scalars(
+            select(DeclarationVersionRow)
+            .where(DeclarationVersionRow.declaration_id == row.id)
+            .order_by(DeclarationVersionRow.version_number)
+        )
+    )
+
+
+def invalidation_requests(
+    session: Session, actor: Actor, declaration_id: int
+) -> list[InvalidationRequestRow]:
+    row = get(session, actor, declaration_id)
+    return list(
+        session.scalars(
+            select(InvalidationRequestRow)
+            .where(InvalidationRequestRow.declaration_id == row.id)
+            .order_by(InvalidationRequestRow.id)
+        )
+    )
+
+
+def error_finding(exc: DouaneError, path: str = "") -> Finding:
+    return Finding(exc.code, path, exc.message, model.Severity.BLOCKING, dict(exc.params))
+
+
+# --- documents --------------------------------------------------------------------------------------
+
+
+def add_document(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    declaration_id: int,
+    *,
+    data_dir: Path,
+    data: bytes,
+    filename: str | None,
+    type_code: str,
+    number: str,
+    issuer: str | None = None,
+    issued_on: date | None = None,
+    max_bytes: int = documents.MAX_DOCUMENT_BYTES,
+) -> DeclarationDocumentRow:
+    """Attach an uploaded file (PDF/JPEG/PNG, sniffed) to the declaration; the declarant only."""
+    row = _own(session, actor, declaration_id)
+    if Status(row.status) not in UPLOADABLE:
+        raise Conflict(
+            "declarations.documents_closed", "Documents can no longer be added in status {status}",
+            status=row.status,
+        )  # fmt: skip
+    type_code, number = _short(type_code, "type_code", 8), _short(number, "number", 60)
+    stored = documents.store(data_dir, data, max_bytes)
+    document = next((d for d in row.documents if (d.type_code, d.number) == (type_code, number)), None)
+    if document is None:
+        document = DeclarationDocumentRow(type_code=type_code, number=number)
+        row.documents.append(document)
+    document.issuer = issuer or document.issuer
+    document.issued_on = issued_on or document.issued_on
+    document.sha256, document.stored_path = stored.sha256, stored.relative_path
+    document.content_type, document.size_bytes = stored.content_type, stored.size_bytes
+    document.filename = (filename or "")[:255] or None
+    document.uploaded_at, document.uploaded_by_user_id = clock.now(), actor.user_id
+    row.updated_at = clock.now()
+    _flush(session)
+    audit.record(
+        session, clock, category=audit.DATA, action="declaration.document_added", actor=actor_ref(actor),
+        entity_type=ENTITY, entity_id=row.id, client_ip=actor.client_ip,
+        detail={"type_code": type_code, "number": number, "sha256": stored.sha256},
+    )  # fmt: skip
+    return document
+
+
+def _short(value: str, field: str, max_length: int) -> str:
+    text = " ".join((value or "").split())
+    if not text:
+        raise InvalidInput("declarations.field_required", "The field {field} is required", field=field)
+    if len(text) > max_length:
+        raise InvalidInput(
+            "declarations.field_too_long", "The field {field} is at most {max} characters",
+            field=field, max=max_length,
+        )  # fmt: skip
+    return text
+
+
+def document_content(
+    session: Session, actor: Actor, declaration_id: int, document_id: int, *, data_dir: Path
+) -> tuple[DeclarationDocumentRow, bytes]:
+    row = get(session, actor, declaration_id)
+    document = next((d for d in row.documents if d.id == document_id), None)
+    if document is None or document.stored_path is None:
+        raise NotFound("declarations.document_not_found", "No such document file on this declaration")
+    return document, documents.read(data_dir, document.stored_path)
+
+
+# --- bulk -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LodgingOutcome:
+    """One declaration of a bulk lodging: lodged (row), kept as a draft with findings, or refused (error)."""
+
+    index: int
+    row: DeclarationRow | None = None
+    findings: list[Finding] = field(default_factory=list)
+    error: DouaneError | None = None
+
+    @property
+    def lodged(self) -> bool:
+        return self.row is not None and self.row.status != Status.DRAFT.value
+
+
+def lodge_many(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    contents: Sequence[Declaration],
+    *,
+    selectivity: SelectivityPort | None = None,
+) -> list[LodgingOutcome]:
+    """Lodge each declaration on its own (a savepoint each): one refusal does not undo the others.
+    A declaration with blocking findings stays a draft, with its id and findings."""
+    engine = selectivity or default_selectivity()
+    outcomes = []
+    for index, content in enumerate(contents):
+        outcome = LodgingOutcome(index)
+        try:
+            with session.begin_nested():
+                outcome.row = create_draft(session, clock, actor, content)
+        except DouaneError as exc:
+            outcome.error = exc
+            outcomes.append(outcome)
+            continue
+        try:
+            with session.begin_nested():
+                lodge(session, clock, actor, outcome.row.id, selectivity=engine)
+        except BlockingFindings as exc:
+            outcome.findings = exc.findings
+        except DouaneError as exc:
+            outcome.error = exc
+        outcomes.append(outcome)
+    return outcomes

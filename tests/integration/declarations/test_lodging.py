@@ -1,0 +1,130 @@
+"""Lodging: number, channel, assessment, versions, amendment, scoping (both engines)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from douane.bootstrap import Context
+from douane.declarations import service
+from douane.declarations.model import Status
+from douane.declarations.tables import DeclarationRow, DeclarationVersionRow
+from douane.kernel.errors import Conflict, Forbidden, NotFound
+from tests.integration.declarations.fixtures import Demo, FixedSelectivity, import_declaration, item
+
+
+def _lodged(ctx: Context, demo: Demo, channel: str = "green") -> int:
+    with ctx.db.transaction() as session:
+        row = service.lodge_new(
+            session, ctx.clock, demo.broker, import_declaration(demo.operator_nif),
+            selectivity=FixedSelectivity(channel),
+        )  # fmt: skip
+        return row.id
+
+
+def test_lodging_registers_numbers_assesses_and_assigns_a_channel(ctx: Context, demo: Demo) -> None:
+    first, second = _lodged(ctx, demo), _lodged(ctx, demo, "yellow")
+    with ctx.db.transaction() as session:
+        one, two = session.get(DeclarationRow, first), session.get(DeclarationRow, second)
+        assert one is not None and two is not None
+        assert (one.number, two.number) == ("16011/2026/000001", "16011/2026/000002")
+        assert one.status == two.status == Status.CHANNEL_ASSIGNED.value
+        assert (one.channel, one.inspector_officer_id) == ("green", None)
+        assert two.channel == "yellow" and two.inspector_officer_id is not None
+        assert one.total_due is not None and one.total_due.amount > 0
+        assert one.assessment is not None and len(one.assessment["items"]) == 3
+        assert all(i.assessed_taxes is not None for i in one.items)
+        assert one.broker_id == demo.broker_id and one.operator_id is not None
+        history = [e.action for e in service.history(session, demo.broker, first)]
+        assert history[:4] == [
+            "declaration.create", "declaration.lodge", "declaration.register", "declaration.assign_channel"
+        ]  # fmt: skip
+
+
+def test_blue_channel_is_flagged_for_post_clearance_audit(ctx: Context, demo: Demo) -> None:
+    declaration_id = _lodged(ctx, demo, "blue")
+    with ctx.db.transaction() as session:
+        row = service.get(session, demo.broker, declaration_id)
+        assert row.post_clearance_audit is True and row.inspector_officer_id is None
+
+
+def test_blocking_findings_refuse_lodging_and_keep_the_draft(ctx: Context, demo: Demo) -> None:
+    bad = import_declaration(demo.operator_nif, items=(item(1, amount="100.00", net_mass_kg=Decimal("500")),))
+    with ctx.db.transaction() as session:
+        draft_id = service.create_draft(session, ctx.clock, demo.broker, bad).id
+    with ctx.db.transaction() as session, pytest.raises(service.BlockingFindings) as refused:
+        service.lodge(session, ctx.clock, demo.broker, draft_id, selectivity=FixedSelectivity())
+    assert "declarations.net_mass_above_gross" in {f.code for f in refused.value.findings}
+    with ctx.db.transaction() as session:
+        row = service.get(session, demo.broker, draft_id)
+        assert (row.status, row.number) == (Status.DRAFT.value, None)
+
+
+def test_amendment_adds_a_version_and_reassesses(ctx: Context, demo: Demo) -> None:
+    declaration_id = _lodged(ctx, demo)
+    with ctx.db.transaction() as session:
+        before = service.get(session, demo.broker, declaration_id).total_due
+        original = service.content_of(service.get(session, demo.broker, declaration_id))
+    items = (*original.items[:2], replace(original.items[2], invoice_amount=Decimal("4000.00")))
+    amended = replace(original, items=items, invoice_total=Decimal("22000.00"))
+    with ctx.db.transaction() as session:
+        row = service.amend(
+            session, ctx.clock, demo.broker, declaration_id, amended, reason="Invoice corrected"
+        )
+        assert row.current_version == 2 and row.status == Status.CHANNEL_ASSIGNED.value
+        assert before is not None and row.total_due is not None and row.total_due.amount > before.amount
+    with ctx.db.transaction() as session:
+        versions = session.scalars(
+            select(DeclarationVersionRow).where(DeclarationVersionRow.declaration_id == declaration_id)
+            .order_by(DeclarationVersionRow.version_number)
+        ).all()  # fmt: skip
+        assert [v.version_number for v in versions] == [1, 2]
+        assert versions[0].snapshot["invoice_total"] == "20000"
+        assert versions[1].snapshot["invoice_total"] == "22000"
+        assert versions[1].reason == "Invoice corrected"
+
+
+def test_amendment_is_refused_once_under_control(ctx: Context, demo: Demo) -> None:
+    declaration_id = _lodged(ctx, demo, "red")
+    with ctx.db.transaction() as session:
+        row = service.get_row(session, declaration_id)
+        service.transition(session, ctx.clock, row, service.Action.TAKE_FOR_CONTROL, by=None)
+    with ctx.db.transaction() as session, pytest.raises(Conflict) as refused:
+        content = service.content_of(service.get_row(session, declaration_id))
+        service.amend(session, ctx.clock, demo.broker, declaration_id, content, reason="Too late")
+    assert refused.value.code == "declarations.transition_not_allowed"
+
+
+def test_another_firm_cannot_see_or_touch_the_declaration(ctx: Context, demo: Demo) -> None:
+    declaration_id = _lodged(ctx, demo)
+    with ctx.db.transaction() as session:
+        with pytest.raises(NotFound) as hidden:
+            service.get(session, demo.other_broker, declaration_id)
+        assert hidden.value.code == "declarations.not_found"
+        assert service.search(session, demo.other_broker)[1] == 0
+        assert service.search(session, demo.broker)[1] == 1
+        assert service.search(session, demo.trader)[1] == 1  # the trader is the importer
+        assert service.search(session, demo.officer)[1] == 1
+        with pytest.raises(NotFound):
+            service.request_invalidation(session, ctx.clock, demo.other_broker, declaration_id, reason="x")
+
+
+def test_a_trader_declares_only_under_its_own_nif(ctx: Context, demo: Demo) -> None:
+    with ctx.db.transaction() as session, pytest.raises(Forbidden) as refused:
+        service.create_draft(session, ctx.clock, demo.trader, import_declaration(demo.other_operator_nif))
+    assert refused.value.code == "declarations.not_your_operator"
+
+
+def test_invalidation_request_is_recorded_once(ctx: Context, demo: Demo) -> None:
+    declaration_id = _lodged(ctx, demo)
+    with ctx.db.transaction() as session:
+        request = service.request_invalidation(
+            session, ctx.clock, demo.broker, declaration_id, reason="Goods shipped back"
+        )
+        assert request.decision == "pending"
+    with ctx.db.transaction() as session, pytest.raises(Conflict) as again:
+        service.request_invalidation(session, ctx.clock, demo.broker, declaration_id, reason="Again")
+    assert again.value.code == "declarations.invalidation_pending"
