@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
+from douane.audit.service import ActorRef
 from douane.identity.model import Actor
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock
@@ -46,7 +47,7 @@ def draw_inspector(
     subject_id: int,
     on: datetime,
     exclude_officer_ids: Iterable[int] = (),
-    by: Actor | None = None,
+    by: Actor | ActorRef | None = None,
 ) -> InspectorDraw:
     """Draw one inspector on duty at the office on `on`; Conflict `risk.no_inspector_on_duty` if none."""
     excluded = set(exclude_officer_ids)
@@ -60,7 +61,7 @@ def draw_inspector(
         )  # fmt: skip
     chosen = _system_random.choice(pool)
     candidates = sorted(o.id for o in pool)
-    who = actor_ref(by)
+    who = actor_ref(by) if isinstance(by, Actor) else by
     row = InspectorDrawRow(
         subject_kind=subject_kind, subject_id=subject_id, office_code=office_code, officer_id=chosen.id,
         candidate_ids=candidates, drawn_at=clock.now(), drawn_by_id=who.id if who else None,

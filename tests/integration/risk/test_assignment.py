@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from douane.audit.service import ActorRef
 from douane.audit.tables import AuditEventRow
 from douane.bootstrap import Context
 from douane.kernel.errors import Conflict
@@ -51,7 +52,7 @@ def test_the_draw_is_stored_with_its_candidates_and_audited(ctx: Context) -> Non
     with ctx.db.transaction() as session:
         draw = draw_inspector(
             session, ctx.clock, office_code="16011", subject_kind="declaration", subject_id=77,
-            on=ctx.clock.now(), exclude_officer_ids=[first.id],
+            on=ctx.clock.now(), exclude_officer_ids=[first.id], by=ActorRef(5, "chief-1"),
         )  # fmt: skip
     assert (draw.officer_id, draw.officer_name) == (second.id, "Inspecteur INS-2")
     with ctx.db.transaction() as session:
@@ -62,7 +63,7 @@ def test_the_draw_is_stored_with_its_candidates_and_audited(ctx: Context) -> Non
             [second.id],
             "16011",
         )
-        assert rows[0].drawn_at == ctx.clock.now()
+        assert (rows[0].drawn_at, rows[0].drawn_by, rows[0].drawn_by_id) == (ctx.clock.now(), "chief-1", 5)
         event = session.scalars(select(AuditEventRow).where(AuditEventRow.action == "inspector.drawn")).one()
         assert (event.entity_type, event.entity_id) == ("declaration", "77")
 
