@@ -51,6 +51,8 @@ CANONICAL_UNIT = {synonym: unit for unit, synonyms in UNIT_SYNONYMS.items() for 
 CONVERSIONS = {("l", "hl"): Decimal("0.01"), ("hl", "l"): HUNDRED}
 NET_QUALIFIERS = frozenset({"", "net", "netwt", "netmass", "net weight"})
 GROSS_QUALIFIERS = frozenset({"gross", "grosswt", "gross weight", "brut", "poidsbrut"})
+NET = "kg net"
+GROSS = "kg gross"
 
 
 def compute(data: AssessmentInput) -> Assessment:
@@ -207,20 +209,52 @@ def allocate(total: Money, weights: Sequence[Decimal]) -> list[Money]:
 
 
 @dataclass(frozen=True, slots=True)
+class Term:
+    """A specific amount: `amount` `currency` per `per_quantity` of `unit` (NET, GROSS or a declared
+    supplementary unit)."""
+
+    amount: Decimal
+    per_quantity: Decimal
+    currency: str
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A duty formula ready to run: `factor` = ad valorem rate / 100, plus specific terms."""
+
+    factor: Decimal | None
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TaxPlan:
-    """One tax of a line: `factor` is set for a plain ad valorem rate (rate / 100), the fast path."""
+    """One tax of a line: `factor` is set for a plain ad valorem rate (rate / 100), the fast path;
+    otherwise the compiled formula and its bounds are run."""
 
     tax_code: str
     base_codes: tuple[str, ...]
     measure: Measure
     rate_text: str
     factor: Decimal | None
+    formula: Compiled
+    minimum: Compiled | None
+    maximum: Compiled | None
+
+
+PLAN_CACHE_LIMIT = 20_000
+_plan_cache: dict[tuple[object, ...], tuple[TaxPlan, ...]] = {}
 
 
 class Plans:
+    """The plans of a declaration's lines. Plans are also kept between declarations, keyed by the
+    measures' values (not their identity), the tax types and the date: the same line with the same
+    measures is planned once."""
+
     def __init__(self, measures: Mapping[str, Sequence[Measure]], tax_types: Sequence[TaxType], on: date):
         self._measures = measures
         self._tax_types = {t.code: t for t in tax_types}
+        self._types_key = tuple(tax_types)
         self.order = {t.code: t.computation_order for t in tax_types}
         self._on = on
         self._plans: dict[str, tuple[TaxPlan, ...]] = {}
@@ -228,15 +262,19 @@ class Plans:
     def of(self, line_code: str) -> tuple[TaxPlan, ...]:
         plan = self._plans.get(line_code)
         if plan is None:
-            plan = self._plans[line_code] = self._build(line_code)
+            measures = tuple(self._measures.get(line_code, ()))
+            key = (line_code, self._on, measures, self._types_key)
+            plan = _plan_cache.get(key)
+            if plan is None:
+                plan = self._build(line_code, measures)
+                if len(_plan_cache) >= PLAN_CACHE_LIMIT:
+                    _plan_cache.clear()
+                _plan_cache[key] = plan
+            self._plans[line_code] = plan
         return plan
 
-    def _build(self, line_code: str) -> tuple[TaxPlan, ...]:
-        taxes = [
-            m
-            for m in self._measures.get(line_code, ())
-            if m.kind in TAX_KINDS and m.tax_code and m.in_force(self._on)
-        ]
+    def _build(self, line_code: str, measures: tuple[Measure, ...]) -> tuple[TaxPlan, ...]:
+        taxes = [m for m in measures if m.kind in TAX_KINDS and m.tax_code and m.in_force(self._on)]
         taxes.sort(key=lambda m: (self.order.get(m.tax_code or "", UNKNOWN_ORDER), m.tax_code or ""))
         codes = [m.tax_code or "" for m in taxes]
         plans = []
@@ -252,7 +290,18 @@ class Plans:
             base = measure.effective_base(self._tax_types)
             self._check_base(line_code, code, base, codes[:position], codes)
             _check_components(line_code, measure)
-            plans.append(TaxPlan(code, base, measure, rate_text(measure), _plain_factor(measure)))
+            plans.append(
+                TaxPlan(
+                    code,
+                    base,
+                    measure,
+                    rate_text(measure),
+                    _plain_factor(measure),
+                    _compile(measure.formula),
+                    _compile(measure.minimum) if measure.minimum is not None else None,
+                    _compile(measure.maximum) if measure.maximum is not None else None,
+                )
+            )
         return tuple(plans)
 
     @staticmethod
@@ -275,6 +324,12 @@ def _plain_factor(measure: Measure) -> Decimal | None:
     if formula.specifics or measure.minimum is not None or measure.maximum is not None:
         return None
     return (formula.rate_percent or ZERO) / HUNDRED
+
+
+def _compile(formula: DutyFormula) -> Compiled:
+    rate = formula.rate_percent
+    terms = tuple(Term(d.amount, d.per_quantity, d.currency, duty_unit(d)) for d in formula.specifics)
+    return Compiled(rate / HUNDRED if rate is not None else None, terms)
 
 
 def _check_components(line_code: str, measure: Measure) -> None:
@@ -333,22 +388,25 @@ def _assess_item(
 
 def _evaluate(tax: TaxPlan, base: Decimal, item: ItemInput, rates: Rates) -> Decimal:
     """A compound, specific or bounded measure's amount in dinars, unrounded."""
-    measure = tax.measure
-    raw = _formula_amount(tax.tax_code, measure.formula, base, item, rates)
-    if measure.minimum is not None:
-        raw = max(raw, _formula_amount(tax.tax_code, measure.minimum, base, item, rates))
-    if measure.maximum is not None:
-        raw = min(raw, _formula_amount(tax.tax_code, measure.maximum, base, item, rates))
+    raw = _run(tax.tax_code, tax.formula, base, item, rates)
+    if tax.minimum is not None:
+        raw = max(raw, _run(tax.tax_code, tax.minimum, base, item, rates))
+    if tax.maximum is not None:
+        raw = min(raw, _run(tax.tax_code, tax.maximum, base, item, rates))
     return raw
 
 
-def _formula_amount(
-    tax_code: str, formula: DutyFormula, base: Decimal, item: ItemInput, rates: Rates
-) -> Decimal:
-    total = base * formula.rate_percent / HUNDRED if formula.rate_percent is not None else ZERO
-    for duty in formula.specifics:
-        quantity, _ = _quantity(tax_code, item, duty)
-        total += duty.amount * quantity / duty.per_quantity * rates.rate(duty.currency)
+def _run(tax_code: str, formula: Compiled, base: Decimal, item: ItemInput, rates: Rates) -> Decimal:
+    total = base * formula.factor if formula.factor is not None else ZERO
+    for term in formula.terms:
+        if term.unit is NET:
+            quantity = item.net_mass_kg
+        elif term.unit is GROSS:
+            quantity = item.gross_mass_kg
+        else:
+            quantity = supplementary_quantity(tax_code, item, term.unit)
+        amount = term.amount * quantity / term.per_quantity
+        total += amount if term.currency == DZD else amount * rates.rate(term.currency)
     return total
 
 
@@ -412,11 +470,14 @@ class ItemTexts(Texts):
             if code in self.amounts:
                 base_text += f" + {code} {dinars(self.amounts[code])}"
         measure = tax.measure
-        main = _formula_amount(tax.tax_code, measure.formula, base, self.item, self.rates)
+        main = _run(tax.tax_code, tax.formula, base, self.item, self.rates)
         working = f"{self._working(tax.tax_code, measure.formula, base)} = {cents_down(main)}"
-        for word, bound in (("MIN", measure.minimum), ("MAX", measure.maximum)):
-            if bound is not None:
-                limit = _formula_amount(tax.tax_code, bound, base, self.item, self.rates)
+        for word, bound, compiled in (
+            ("MIN", measure.minimum, tax.minimum),
+            ("MAX", measure.maximum, tax.maximum),
+        ):
+            if bound is not None and compiled is not None:
+                limit = _run(tax.tax_code, compiled, base, self.item, self.rates)
                 working += f"; {word} {self._working(tax.tax_code, bound, base)} = {cents_down(limit)}"
         if measure.minimum is not None or measure.maximum is not None:
             working += f"; applied {cents_down(raw)}"
@@ -428,35 +489,47 @@ class ItemTexts(Texts):
         if formula.rate_percent is not None:
             parts.append(f"{number(formula.rate_percent)}% x {dinars(base)}")
         for duty in formula.specifics:
-            quantity, unit_label = _quantity(tax_code, self.item, duty)
-            text = f"{specific_text(duty)} x {number(quantity)} {unit_label}"
+            unit = duty_unit(duty)
+            text = f"{specific_text(duty)} x {number(quantity_of(tax_code, self.item, unit))} {unit}"
             if duty.currency != DZD:
                 text += f" x {number(self.rates.rate(duty.currency))} DZD/{duty.currency}"
             parts.append(text)
         return " + ".join(parts) or "0"
 
 
-def _quantity(tax_code: str, item: ItemInput, duty: SpecificDuty) -> tuple[Decimal, str]:
-    """The item's quantity in the duty's unit, and how to name it."""
+def duty_unit(duty: SpecificDuty) -> str:
+    """What a specific duty is charged on: NET ("kg net"), GROSS ("kg gross") or a supplementary unit."""
     unit = duty.unit.lower()
     qualifier = (duty.qualifier or "").lower().strip()
     if unit == "kg" and qualifier in NET_QUALIFIERS:
-        return item.net_mass_kg, "kg net"
+        return NET
     if unit == "kg" and qualifier in GROSS_QUALIFIERS:
-        return item.gross_mass_kg, "kg gross"
-    wanted = f"{unit} {qualifier}" if qualifier else CANONICAL_UNIT.get(unit, unit)
+        return GROSS
+    return f"{unit} {qualifier}" if qualifier else CANONICAL_UNIT.get(unit, unit)
+
+
+def quantity_of(tax_code: str, item: ItemInput, unit: str) -> Decimal:
+    if unit == NET:
+        return item.net_mass_kg
+    if unit == GROSS:
+        return item.gross_mass_kg
+    return supplementary_quantity(tax_code, item, unit)
+
+
+def supplementary_quantity(tax_code: str, item: ItemInput, unit: str) -> Decimal:
+    """The item's supplementary quantity expressed in `unit`; AssessmentError if it declares none."""
     declared = _canonical(item.supplementary_unit)
     if item.supplementary_quantity is not None and declared is not None:
-        if declared == wanted:
-            return item.supplementary_quantity, wanted
-        factor = CONVERSIONS.get((declared, wanted))
+        if declared == unit:
+            return item.supplementary_quantity
+        factor = CONVERSIONS.get((declared, unit))
         if factor is not None:
-            return item.supplementary_quantity * factor, wanted
+            return item.supplementary_quantity * factor
     raise AssessmentError(
         "assessment.quantity_missing",
         "Item {item}: the duty {tax_code} is per {unit}, a quantity the item does not declare",
         item=item.number,
-        unit=wanted,
+        unit=unit,
         tax_code=tax_code,
     )
 
