@@ -22,6 +22,7 @@ from douane.payments.schemas import (
     GuaranteeOut,
     PaymentIn,
     PaymentOut,
+    ReasonIn,
     ReceiptOut,
 )
 from douane.payments.tables import AmountDueRow
@@ -149,6 +150,25 @@ def list_guarantees(
         limit=paging.page_size,
     )  # fmt: skip
     return paging.page_of([GuaranteeOut.of(r) for r in rows], total)
+
+
+@router.get("/guarantees/{guarantee_id}", response_model=GuaranteeOut)
+def get_guarantee(
+    session: UnitOfWork, guarantee_id: Id, actor: Actor = Depends(requires(P.PAYMENTS_READ))
+) -> GuaranteeOut:
+    return GuaranteeOut.of(service.get_guarantee(session, guarantee_id, viewer=actor))
+
+
+@router.post("/guarantees/{guarantee_id}/release", response_model=GuaranteeOut)
+def release_guarantee(
+    session: UnitOfWork,
+    request: Request,
+    guarantee_id: Id,
+    body: ReasonIn,
+    actor: Actor = Depends(requires(P.GUARANTEES_MANAGE)),
+) -> GuaranteeOut:
+    row = service.release_guarantee(session, _clock(request), guarantee_id, reason=body.reason, by=actor)
+    return GuaranteeOut.of(row)
 
 
 @router.post("/amounts-due/{amount_due_id}/guarantee", response_model=AmountDueDetailOut)

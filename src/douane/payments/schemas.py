@@ -53,6 +53,10 @@ class CoverIn(_In):
     guarantee_id: int = Field(ge=1, le=2**63 - 1)
 
 
+class ReasonIn(_In):
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class TaxLineOut(BaseModel):
     tax_code: str
     amount: Decimal

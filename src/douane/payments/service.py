@@ -524,6 +524,28 @@ def list_guarantees(
     return list(rows), total
 
 
+def release_guarantee(
+    session: Session, clock: Clock, guarantee_id: int, *, reason: str, by: Actor | None
+) -> GuaranteeRow:
+    """Give a guarantee back to its operator; refused while it still covers an amount due."""
+    guarantee = _locked_guarantee(session, guarantee_id)
+    if guarantee.status != GuaranteeStatus.ACTIVE.value:
+        raise Conflict("payments.guarantee_released", "This guarantee has been released")
+    if guarantee.allocated.amount > 0:
+        raise Conflict(
+            "payments.guarantee_in_use", "The guarantee still covers {allocated}; it cannot be released",
+            allocated=str(guarantee.allocated),
+        )  # fmt: skip
+    guarantee.status = GuaranteeStatus.RELEASED.value
+    _flush(session)
+    audit.record(
+        session, clock, category=audit.STATE, action="guarantee.released", actor=actor_ref(by),
+        entity_type="guarantee", entity_id=guarantee.id, from_state=GuaranteeStatus.ACTIVE.value,
+        to_state=guarantee.status, reason=_text(reason, "reason", 500),
+    )  # fmt: skip
+    return guarantee
+
+
 def allocations_of(session: Session, amount_due_id: int) -> list[GuaranteeAllocationRow]:
     query = select(GuaranteeAllocationRow).where(GuaranteeAllocationRow.amount_due_id == amount_due_id)
     return list(session.scalars(query.order_by(GuaranteeAllocationRow.id)))

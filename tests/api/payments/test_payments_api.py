@@ -175,3 +175,15 @@ def test_a_guarantee_registered_at_the_desk_covers_an_amount_due(
     assert guarantees(world.trader_mine) == ["9770.00"]
     assert guarantees(world.cashier) == ["9770.00"]
     assert guarantees(world.broker_b) == []
+
+    release_url = f"/api/v1/guarantees/{guarantee['id']}/release"
+    in_use = client.post(release_url, json={"reason": "Operator asks"}, headers=world.cashier)
+    assert in_use.status_code == 409 and in_use.json()["code"] == "payments.guarantee_in_use"
+    _ok(_pay(client, world, "after-cover", {**CASH, "amount": "40230"}), 201)
+    assert guarantees(world.cashier) == ["50000.00"]
+    assert len(heard.heard) == 1
+    released = _ok(client.post(release_url, json={"reason": "Operator asks"}, headers=world.cashier))
+    assert released["status"] == "released"
+    one_url = f"/api/v1/guarantees/{guarantee['id']}"
+    assert _ok(client.get(one_url, headers=world.trader_mine))["status"] == "released"
+    assert client.get(one_url, headers=world.broker_b).status_code == 404
