@@ -45,10 +45,15 @@ from douane.web.pagination import Page, PageRequest, page_request
 from douane.web.problems import problem, request_language
 
 router = APIRouter(prefix="/api/v1", tags=["declarations"])
-router.include_router(control_api.router)  # first: /declarations/queue must not be read as an id
+control_api.include_in(router)  # first: /declarations/queue must not be read as an id
 P = Permission
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 BASE = "/declarations"
+
+# The officer routes (control_api) go first, so that e.g. /declarations/queue is not read as /{id}.
+_include_officer_routes = getattr(control_api, "include_in", None)
+if _include_officer_routes is not None:
+    _include_officer_routes(router)
 
 
 def _clock(request: Request) -> Clock:

@@ -102,7 +102,7 @@ class DeclarationIn(BaseModel):
     def to_model(self) -> model.Declaration:
         fields = {
             name: getattr(self, name)
-            for name in self.model_fields
+            for name in type(self).model_fields
             if name not in ("consignor", "consignee", "items", "documents")
         }
         return model.Declaration(

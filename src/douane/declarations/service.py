@@ -6,10 +6,10 @@ Public face for other contexts and the officer side: `get_row`, `content_of`, `t
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from douane.assessment import service as assessment_service
+from douane.assessment.model import Assessment, ItemInput
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
 from douane.audit.tables import AuditEventRow
@@ -47,6 +49,8 @@ from douane.kernel.errors import Conflict, DouaneError, Forbidden, InvalidInput,
 from douane.kernel.money import DZD, Money
 from douane.registry import service as registry
 from douane.registry.model import PostingRole
+from douane.risk.assignment import draw_inspector
+from douane.risk.selectivity import DefaultSelectivity
 
 ENTITY = "declaration"
 SUBJECT_KIND = "declaration"
@@ -389,25 +393,16 @@ def validate(session: Session, clock: Clock, actor: Actor, declaration_id: int) 
 # --- assessment, selectivity, inspector ----------------------------------------------------------
 
 
-def _assessment_module() -> Any:
-    """douane.assessment.service, or None while that context has not landed (no assessment stored)."""
-    try:
-        return importlib.import_module("douane.assessment.service")
-    except ModuleNotFoundError:
-        return None
-
-
-def _money_or_none(amount: Any, currency: str) -> Money | None:
+def _money_or_none(amount: Decimal | None, currency: str) -> Money | None:
     return None if amount is None else Money.of(amount, currency)
 
 
-def assess_content(session: Session, content: Declaration, on: date) -> Any:
+def assess_content(session: Session, content: Declaration, on: date) -> Assessment | None:
     """The provisional assessment (douane.assessment) of the content on `on`; None for exports."""
     if content.type is DeclarationType.EXPORT:
         return None
-    item_input = importlib.import_module("douane.assessment.model").ItemInput
     items = tuple(
-        item_input(
+        ItemInput(
             number=i.number, line_code=i.line_code, invoice_amount=i.invoice_amount,
             net_mass_kg=i.net_mass_kg, gross_mass_kg=i.gross_mass_kg,
             supplementary_quantity=i.supplementary_quantity, supplementary_unit=i.supplementary_unit,
@@ -416,17 +411,14 @@ def assess_content(session: Session, content: Declaration, on: date) -> Any:
         for i in content.items
     )  # fmt: skip
     costs = content.costs_in
-    engine = _assessment_module()
-    if engine is None:
-        return None
-    return engine.assess_at(
+    return assessment_service.assess_at(
         session, on, invoice_currency=content.invoice_currency, incoterm=content.incoterm.value,
         freight=_money_or_none(content.freight, costs), insurance=_money_or_none(content.insurance, costs),
         other_costs_to_border=_money_or_none(content.other_costs, costs), items=items,
     )  # fmt: skip
 
 
-def _store_assessment(row: DeclarationRow, assessment: Any) -> None:
+def _store_assessment(row: DeclarationRow, assessment: Assessment | None) -> None:
     if assessment is None:
         row.assessment, row.customs_value, row.total_due = None, None, Money.zero()
         for item_row in row.items:
@@ -441,7 +433,7 @@ def _store_assessment(row: DeclarationRow, assessment: Any) -> None:
         item_row.assessed_taxes = assessed.total if assessed else None
 
 
-def _assess_or_findings(session: Session, content: Declaration, on: date) -> Any:
+def _assess_or_findings(session: Session, content: Declaration, on: date) -> Assessment | None:
     """The assessment, or BlockingFindings carrying the engine's reason as one finding."""
     try:
         return assess_content(session, content, on)
@@ -450,7 +442,9 @@ def _assess_or_findings(session: Session, content: Declaration, on: date) -> Any
         raise BlockingFindings([finding]) from exc
 
 
-def reassess(session: Session, clock: Clock, row: DeclarationRow, *, by: ActorRef | None) -> Any:
+def reassess(
+    session: Session, clock: Clock, row: DeclarationRow, *, by: ActorRef | None
+) -> Assessment | None:
     """Recompute the assessment at the registration date (after an amendment or an inspector's change)."""
     on = local_date(row.registered_at) if row.registered_at else _today(clock)
     assessment = _assess_or_findings(session, content_of(row), on)
@@ -470,8 +464,7 @@ def _amount_text(money: Money | None) -> str | None:
 
 def default_selectivity() -> SelectivityPort:
     """The risk context's default engine (shares per channel and office, drawn at random)."""
-    selectivity: SelectivityPort = importlib.import_module("douane.risk.selectivity").DefaultSelectivity()
-    return selectivity
+    return DefaultSelectivity()
 
 
 def _selectivity_request(row: DeclarationRow) -> SelectivityRequest:
@@ -511,8 +504,7 @@ def _draw_inspector(session: Session, clock: Clock, row: DeclarationRow, by: Act
             entity_type=ENTITY, entity_id=row.id, reason="risk.no_inspector_on_duty",
         )  # fmt: skip
         return
-    assignment = importlib.import_module("douane.risk.assignment")
-    draw = assignment.draw_inspector(
+    draw = draw_inspector(
         session, clock, office_code=row.office_code, subject_kind=SUBJECT_KIND, subject_id=row.id, on=now
     )
     row.inspector_officer_id, row.inspector_drawn_at = draw.officer_id, draw.drawn_at
