@@ -89,6 +89,11 @@ def test_cashier_collects_and_the_declarant_reads_its_receipt(
     assert replay.json()["receipt_number"] == first["receipt_number"]
     reused = _pay(client, world, "desk-1-0001", {**CASH, "amount": "9999.00"})
     assert reused.status_code == 409 and reused.json()["code"] == "payments.idempotency_key_reused"
+    in_arabic = client.post(
+        f"/api/v1/amounts-due/{world.due_mine}/payments", json={**CASH, "amount": "1.00"},
+        headers={**world.cashier, "Idempotency-Key": "desk-1-0001", "Accept-Language": "ar"},
+    )  # fmt: skip
+    assert in_arabic.json()["detail"] == "استُخدم مفتاح عدم التكرار هذا لطلب دفع مختلف"
     over = _pay(client, world, "desk-1-0002", {**CASH, "amount": "30230.01"})
     assert over.status_code == 409 and over.json()["code"] == "payments.exceeds_outstanding"
     rest = {"amount": "30230", "method": "bank_transfer", "method_reference": "VIR-889", "payer": "SARL Mine"}

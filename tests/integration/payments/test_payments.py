@@ -236,3 +236,21 @@ def test_a_guarantee_covers_the_outstanding_and_is_released_when_paid(
     with db.transaction() as session, pytest.raises(Conflict) as expired:
         service.cover_with_guarantee(session, clock, big_due.id, surety.id, by=desk)
     assert expired.value.code == "payments.guarantee_not_valid"
+
+
+def test_an_open_amount_due_can_be_cancelled_but_not_once_money_was_taken(
+    db: Database, clock: FixedClock, desk: Actor, heard: SettlementRecorder
+) -> None:
+    with db.transaction() as session:
+        untouched = open_due(session, clock, 1)
+        started = open_due(session, clock, 2)
+    pay(db, clock, started.id, "100", "k-1", desk)
+    with db.transaction() as session:
+        service.cancel_amount_due(session, clock, "declaration", 1, reason="Declaration invalidated", by=None)
+        assert service.settlement_of(session, "declaration", 1).status is SettlementStatus.NONE
+    with pytest.raises(Conflict) as cancelled:
+        pay(db, clock, untouched.id, "100", "k-2", desk)
+    assert cancelled.value.code == "payments.amount_due_cancelled"
+    with db.transaction() as session, pytest.raises(Conflict) as refused:
+        service.cancel_amount_due(session, clock, "declaration", 2, reason="Declaration invalidated", by=None)
+    assert refused.value.code == "payments.transition_refused"
