@@ -2,8 +2,8 @@
 result, confirm the assessment, release, exit, reject, and decide invalidation requests.
 
 Officers see the selectivity reasons and the inspector draw (drawn officer and candidates); declarants never
-reach these routes (they lack the permissions). `declarations.api` includes this router before its own
-`/{id}` routes so that `/queue` is not read as an id.
+reach these routes (they lack the permissions). `declarations.api` adds them with `include_in(router)`
+before its own `/{id}` routes so that `/queue` is not read as an id.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from enum import Enum
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi import Path as PathParam
@@ -29,7 +30,31 @@ from douane.risk import service as risk
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pagination import Page, PageRequest, page_request
 
-router = APIRouter(prefix="/declarations", tags=["declarations: officers"])
+BASE = "/declarations"
+TAGS: list[str | Enum] = ["declarations: officers"]
+F = TypeVar("F", bound=Callable[..., Any])
+_ROUTES: list[tuple[str, str, Callable[..., Any], dict[str, Any]]] = []
+
+
+def _endpoint(method: str, path: str, **options: Any) -> Callable[[F], F]:
+    """Remember an endpoint; `include_in` adds them all to the declarations router."""
+
+    def register(endpoint: F) -> F:
+        _ROUTES.append((method, path, endpoint, options))
+        return endpoint
+
+    return register
+
+
+def include_in(router: APIRouter) -> None:
+    """Add the officer routes to `router` (declarations.api.router, prefix /api/v1) as its own routes.
+
+    Call it before the declarant routes so that `/declarations/queue` is not read as `/declarations/{id}`.
+    """
+    for method, path, endpoint, options in _ROUTES:
+        router.add_api_route(BASE + path, endpoint, methods=[method], tags=TAGS, **options)
+
+
 P = Permission
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 OfficeFilter = Annotated[str | None, Query(pattern=r"^\d{5}$", description="5-digit office code")]
@@ -210,7 +235,7 @@ def _version(body: VersionIn | None, if_match: str | None) -> int | None:
 # --- routes --------------------------------------------------------------------------------------
 
 
-@router.get("/queue", response_model=Page[OfficerDeclarationOut])
+@_endpoint("GET", "/queue", response_model=Page[OfficerDeclarationOut])
 def inspector_queue(
     session: UnitOfWork,
     office: OfficeFilter = None,
@@ -223,7 +248,7 @@ def inspector_queue(
     return paging.page_of([_out(session, r) for r in rows], total)
 
 
-@router.get("/liquidation-queue", response_model=Page[OfficerDeclarationOut])
+@_endpoint("GET", "/liquidation-queue", response_model=Page[OfficerDeclarationOut])
 def liquidation_queue(
     session: UnitOfWork,
     office: OfficeFilter = None,
@@ -234,14 +259,14 @@ def liquidation_queue(
     return paging.page_of([_out(session, r) for r in rows], total)
 
 
-@router.get("/{declaration_id}/control", response_model=OfficerDetailOut)
+@_endpoint("GET", "/{declaration_id}/control", response_model=OfficerDetailOut)
 def control_view(
     session: UnitOfWork, declaration_id: Id, _actor: Actor = Depends(READ_OFFICER)
 ) -> OfficerDetailOut:
     return _detail(session, control.get_for_officer(session, declaration_id))
 
 
-@router.post("/{declaration_id}/take", response_model=OfficerDetailOut)
+@_endpoint("POST", "/{declaration_id}/take", response_model=OfficerDetailOut)
 def take_for_control(
     session: UnitOfWork, request: Request, declaration_id: Id, body: VersionIn | None = None,
     if_match: IfMatch = None, actor: Actor = Depends(CONTROL),
@@ -252,7 +277,7 @@ def take_for_control(
     return _detail(session, row)
 
 
-@router.post("/{declaration_id}/control-result", response_model=OfficerDetailOut)
+@_endpoint("POST", "/{declaration_id}/control-result", response_model=OfficerDetailOut)
 def record_control_result(
     session: UnitOfWork, request: Request, declaration_id: Id, body: ControlResultIn,
     if_match: IfMatch = None, actor: Actor = Depends(CONTROL),
@@ -266,7 +291,7 @@ def record_control_result(
     return _detail(session, control.get_for_officer(session, declaration_id))
 
 
-@router.post("/{declaration_id}/confirm-assessment", response_model=OfficerDetailOut)
+@_endpoint("POST", "/{declaration_id}/confirm-assessment", response_model=OfficerDetailOut)
 def confirm_assessment(
     session: UnitOfWork, request: Request, declaration_id: Id, body: VersionIn | None = None,
     if_match: IfMatch = None, actor: Actor = Depends(ASSESS),
@@ -277,7 +302,7 @@ def confirm_assessment(
     return _detail(session, row)
 
 
-@router.post("/{declaration_id}/release", response_model=OfficerDetailOut)
+@_endpoint("POST", "/{declaration_id}/release", response_model=OfficerDetailOut)
 def release(
     session: UnitOfWork, request: Request, declaration_id: Id, body: VersionIn | None = None,
     if_match: IfMatch = None, actor: Actor = Depends(RELEASE),
@@ -288,7 +313,7 @@ def release(
     return _detail(session, row)
 
 
-@router.post("/{declaration_id}/exit", response_model=OfficerDetailOut)
+@_endpoint("POST", "/{declaration_id}/exit", response_model=OfficerDetailOut)
 def record_exit(
     session: UnitOfWork, request: Request, declaration_id: Id, body: VersionIn | None = None,
     if_match: IfMatch = None, actor: Actor = Depends(RELEASE),
@@ -299,7 +324,7 @@ def record_exit(
     return _detail(session, row)
 
 
-@router.post("/{declaration_id}/reject", response_model=OfficerDetailOut)
+@_endpoint("POST", "/{declaration_id}/reject", response_model=OfficerDetailOut)
 def reject(
     session: UnitOfWork, request: Request, declaration_id: Id, body: ReasonIn,
     if_match: IfMatch = None, actor: Actor = Depends(CONTROL),
@@ -311,7 +336,7 @@ def reject(
     return _detail(session, row)
 
 
-@router.post("/{declaration_id}/invalidation/approve", response_model=OfficerDetailOut)
+@_endpoint("POST", "/{declaration_id}/invalidation/approve", response_model=OfficerDetailOut)
 def approve_invalidation(
     session: UnitOfWork, request: Request, declaration_id: Id, body: NoteIn | None = None,
     if_match: IfMatch = None, actor: Actor = Depends(APPROVE),
@@ -323,7 +348,7 @@ def approve_invalidation(
     return _detail(session, row)
 
 
-@router.post("/{declaration_id}/invalidation/refuse", response_model=OfficerDetailOut)
+@_endpoint("POST", "/{declaration_id}/invalidation/refuse", response_model=OfficerDetailOut)
 def refuse_invalidation(
     session: UnitOfWork, request: Request, declaration_id: Id, body: ReasonIn,
     if_match: IfMatch = None, actor: Actor = Depends(APPROVE),
