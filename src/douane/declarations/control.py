@@ -49,6 +49,7 @@ from douane.payments.model import SettlementStatus
 from douane.reference import service as reference
 from douane.registry import service as registry
 from douane.registry.model import PostingRole
+from douane.risk import assignment
 
 ENTITY = "declaration"
 P = Permission
@@ -287,6 +288,32 @@ def take_for_control(
     return row
 
 
+def draw_inspector(
+    session: Session, clock: Clock, declaration_id: int, *, by: Actor, expected_version: int | None = None
+) -> DeclarationRow:
+    """The office chief has an inspector drawn (none was on duty at lodging) or redrawn (the one drawn is
+    unavailable: excluded from the new draw). Only before the control starts."""
+    _require(by, P.DECLARATIONS_APPROVE)
+    row = _declaration(session, declaration_id)
+    _require_posted(session, clock, by, row, frozenset({CHIEF}))
+    _check_version(row, expected_version)
+    next_status(row.status, Action.TAKE_FOR_CONTROL, channel=row.channel)
+    previous = row.inspector_officer_id
+    draw = assignment.draw_inspector(
+        session, clock, office_code=row.office_code, subject_kind=ENTITY, subject_id=row.id, on=clock.now(),
+        exclude_officer_ids=() if previous is None else (previous,), by=by,
+    )  # fmt: skip
+    row.inspector_officer_id, row.inspector_drawn_at = draw.officer_id, draw.drawn_at
+    row.updated_at = clock.now()
+    audit.record(
+        session, clock, category=audit.STATE, action="declaration.inspector_redrawn", actor=actor_ref(by),
+        entity_type=ENTITY, entity_id=row.id, from_state=row.status, to_state=row.status,
+        detail={"number": row.number, "previous_officer_id": previous, "officer_id": draw.officer_id},
+    )  # fmt: skip
+    _flush(session)
+    return row
+
+
 def _check_may_record(session: Session, clock: Clock, row: DeclarationRow, by: Actor) -> None:
     held = _require_posted(session, clock, by, row, frozenset({INSPECTOR, CHIEF}))
     if CHIEF not in held and row.inspector_officer_id != by.officer_id:
@@ -332,10 +359,10 @@ def record_control_result(
     """Record what the control found; amended items make a new version and the assessment is recomputed."""
     _require(by, P.DECLARATIONS_CONTROL, P.DECLARATIONS_APPROVE)
     row = _declaration(session, declaration_id)
+    next_status(row.status, Action.RECORD_CONTROL, channel=row.channel)
     _check_may_record(session, clock, row, by)
     _check_version(row, expected_version)
     result_outcome, kind = _outcome(outcome, discrepancy_type, amendments)
-    next_status(row.status, Action.RECORD_CONTROL, channel=row.channel)
     who = actor_ref(by) or SYSTEM
     changes = [_apply(session, row, amendment) for amendment in amendments]
     before_total = row.total_due

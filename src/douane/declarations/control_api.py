@@ -277,6 +277,17 @@ def take_for_control(
     return _detail(session, row)
 
 
+@_endpoint("POST", "/{declaration_id}/draw-inspector", response_model=OfficerDetailOut)
+def draw_inspector(
+    session: UnitOfWork, request: Request, declaration_id: Id, body: VersionIn | None = None,
+    if_match: IfMatch = None, actor: Actor = Depends(APPROVE),
+) -> OfficerDetailOut:  # fmt: skip
+    row = control.draw_inspector(
+        session, _clock(request), declaration_id, by=actor, expected_version=_version(body, if_match)
+    )
+    return _detail(session, row)
+
+
 @_endpoint("POST", "/{declaration_id}/control-result", response_model=OfficerDetailOut)
 def record_control_result(
     session: UnitOfWork, request: Request, declaration_id: Id, body: ControlResultIn,

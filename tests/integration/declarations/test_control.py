@@ -308,3 +308,17 @@ def test_stale_version_is_refused(ctx: Context, demo: fixtures.Demo, staff: Staf
             session, ctx.clock, declaration_id, by=staff.liquidator, expected_version=version - 1
         )
     assert stale.value.code == "declarations.stale_version"
+
+
+def test_the_chief_redraws_an_unavailable_inspector(ctx: Context, demo: fixtures.Demo, staff: Staff) -> None:
+    declaration_id = _lodge(ctx, demo, "red")
+    first, second = staff.drawn_and_other(_row(ctx, declaration_id))
+    with ctx.db.transaction() as session, pytest.raises(Forbidden):
+        control.draw_inspector(session, ctx.clock, declaration_id, by=first)
+    with ctx.db.transaction() as session:
+        control.draw_inspector(session, ctx.clock, declaration_id, by=staff.chief)
+    assert _row(ctx, declaration_id).inspector_officer_id == second.officer_id
+    with ctx.db.transaction() as session:
+        control.take_for_control(session, ctx.clock, declaration_id, by=second)
+        with pytest.raises(Conflict):
+            control.draw_inspector(session, ctx.clock, declaration_id, by=staff.chief)
