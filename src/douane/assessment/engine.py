@@ -73,8 +73,9 @@ def compute(data: AssessmentInput) -> Assessment:
     freight, insurance, other = (weights.share(cost) for cost in header)
     plans = Plans(data.measures, data.tax_types, data.on)
     sums: dict[str, Decimal] = {}
+    shared = Shared(invoice_rate, currency, rates, number(invoice_rate))
     items = tuple(
-        _assess_item(item, invoice_rate, currency, costs, plans.of(item.line_code), rates, sums)
+        _assess_item(shared, item, costs, plans.of(item.line_code), sums)
         for item, *costs in zip(data.items, freight, insurance, other, strict=True)
     )
     ordered = sorted(sums, key=lambda code: (plans.order.get(code, UNKNOWN_ORDER), code))
@@ -108,6 +109,15 @@ def _refuse_negative(value: Decimal | None, item: int | None, field: str) -> Non
 
 
 def _check_item(item: ItemInput) -> None:
+    quantity = item.supplementary_quantity
+    if (
+        item.invoice_amount >= ZERO
+        and item.net_mass_kg >= ZERO
+        and item.gross_mass_kg >= ZERO
+        and (quantity is None or quantity >= ZERO)
+        and item.declared_customs_value is None
+    ):
+        return
     _refuse_negative(item.invoice_amount, item.number, "invoice_amount")
     _refuse_negative(item.net_mass_kg, item.number, "net_mass_kg")
     _refuse_negative(item.gross_mass_kg, item.number, "gross_mass_kg")
@@ -217,6 +227,7 @@ class Term:
     per_quantity: Decimal
     currency: str
     unit: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +236,7 @@ class Compiled:
 
     factor: Decimal | None
     terms: tuple[Term, ...]
+    percent_text: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,8 +340,12 @@ def _plain_factor(measure: Measure) -> Decimal | None:
 
 def _compile(formula: DutyFormula) -> Compiled:
     rate = formula.rate_percent
-    terms = tuple(Term(d.amount, d.per_quantity, d.currency, duty_unit(d)) for d in formula.specifics)
-    return Compiled(rate / HUNDRED if rate is not None else None, terms)
+    terms = tuple(
+        Term(d.amount, d.per_quantity, d.currency, duty_unit(d), specific_text(d)) for d in formula.specifics
+    )
+    if rate is None:
+        return Compiled(None, terms, None)
+    return Compiled(rate / HUNDRED, terms, f"{number(rate)}%")
 
 
 def _check_components(line_code: str, measure: Measure) -> None:
@@ -348,22 +364,17 @@ def _check_components(line_code: str, measure: Measure) -> None:
 
 
 def _assess_item(
-    item: ItemInput,
-    invoice_rate: Decimal,
-    currency: str,
-    costs: list[int],
-    plan: tuple[TaxPlan, ...],
-    rates: Rates,
-    sums: dict[str, Decimal],
+    shared: Shared, item: ItemInput, costs: list[int], plan: tuple[TaxPlan, ...], sums: dict[str, Decimal]
 ) -> ItemAssessment:
     """One item's customs value and taxes; adds its amounts to the declaration's `sums` by tax code."""
+    invoice_rate, currency, rates = shared.invoice_rate, shared.currency, shared.rates
     declared = item.declared_customs_value
     if declared is not None:
         invoiced = value = declared.amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
     else:
         invoiced = (item.invoice_amount * invoice_rate).quantize(CENT, rounding=ROUND_HALF_EVEN)
         value = invoiced + Decimal(costs[0] + costs[1] + costs[2]).scaleb(-2)
-    texts = ItemTexts(item, invoice_rate, currency, invoiced, value, costs, plan, rates)
+    texts = ItemTexts(shared, item, invoiced, value, costs, plan)
     amounts = texts.amounts
     lines = []
     total = ZERO
@@ -374,10 +385,9 @@ def _assess_item(
             if earlier is not None:
                 base += earlier
         raw = base * tax.factor if tax.factor is not None else _evaluate(tax, base, item, rates)
-        amount = raw.quantize(ONE, rounding=ROUND_DOWN) if raw > 0 else ZERO
+        amount = raw.quantize(ONE, rounding=ROUND_DOWN) if raw > ZERO else ZERO
         code = tax.tax_code
         amounts[code] = amount
-        texts.bases[code] = (base, raw)
         sums[code] = sums.get(code, ZERO) + amount
         total += amount
         lines.append(TaxLine(code, base, tax.rate_text, amount, texts))
@@ -413,86 +423,92 @@ def _run(tax_code: str, formula: Compiled, base: Decimal, item: ItemInput, rates
 # --- texts, rendered when read -----------------------------------------------------------------------
 
 
-class ItemTexts(Texts):
-    """What the texts of one item need; `amounts` and `bases` are filled as its taxes are computed."""
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """What every item of a declaration shares."""
 
-    __slots__ = (
-        "amounts",
-        "bases",
-        "costs",
-        "currency",
-        "invoiced",
-        "item",
-        "plan",
-        "rate",
-        "rates",
-        "value",
-    )
+    invoice_rate: Decimal
+    currency: str
+    rates: Rates
+    rate_text: str
+
+
+class ItemTexts(Texts):
+    """What the texts of one item need; `amounts` is filled as its taxes are computed."""
+
+    __slots__ = ("amounts", "costs", "invoiced", "item", "plan", "shared", "value")
 
     def __init__(
         self,
+        shared: Shared,
         item: ItemInput,
-        rate: Decimal,
-        currency: str,
         invoiced: Decimal,
         value: Decimal,
         costs: list[int],
         plan: tuple[TaxPlan, ...],
-        rates: Rates,
     ) -> None:
-        self.item, self.rate, self.currency, self.invoiced, self.value = item, rate, currency, invoiced, value
-        self.costs, self.plan, self.rates = costs, plan, rates
+        self.shared, self.item, self.invoiced, self.value, self.costs, self.plan = (
+            shared,
+            item,
+            invoiced,
+            value,
+            costs,
+            plan,
+        )
         self.amounts: dict[str, Decimal] = {}
-        self.bases: dict[str, tuple[Decimal, Decimal]] = {}
 
     def render(self) -> dict[str, tuple[str, ...]]:
+        value_text = dinars(self.value)
+        amount_texts = {code: dinars(amount) for code, amount in self.amounts.items()}
         rendered: dict[str, tuple[str, ...]] = {"": (self._value_text(),)}
         for tax in self.plan:
-            rendered[tax.tax_code] = self._tax_texts(tax)
+            rendered[tax.tax_code] = self._tax_texts(tax, value_text, amount_texts)
         return rendered
 
     def _value_text(self) -> str:
         item = self.item
         if item.declared_customs_value is not None:
             return f"declared {dinars(self.invoiced)}"
-        text = f"{self.currency} {number(item.invoice_amount)}"
-        if self.currency != DZD:
-            text += f" x {number(self.rate)} = {dinars(self.invoiced)}"
+        currency = self.shared.currency
+        text = f"{currency} {number(item.invoice_amount)}"
+        if currency != DZD:
+            text += f" x {self.shared.rate_text} = {dinars(self.invoiced)}"
         for label, cents in zip(("freight", "insurance", "other costs"), self.costs, strict=True):
             if cents:
                 text += f" + {label} {dinars(Decimal(cents).scaleb(-2))}"
         return text
 
-    def _tax_texts(self, tax: TaxPlan) -> tuple[str, str]:
-        base, raw = self.bases[tax.tax_code]
-        base_text = f"{CUSTOMS_VALUE} {dinars(self.value)}"
+    def _tax_texts(self, tax: TaxPlan, value_text: str, amount_texts: dict[str, str]) -> tuple[str, str]:
+        base, base_text, base_number = self.value, f"{CUSTOMS_VALUE} {value_text}", value_text
         for code in tax.base_codes:
             if code in self.amounts:
-                base_text += f" + {code} {dinars(self.amounts[code])}"
-        measure = tax.measure
-        main = _run(tax.tax_code, tax.formula, base, self.item, self.rates)
-        working = f"{self._working(tax.tax_code, measure.formula, base)} = {cents_down(main)}"
-        for word, bound, compiled in (
-            ("MIN", measure.minimum, tax.minimum),
-            ("MAX", measure.maximum, tax.maximum),
-        ):
-            if bound is not None and compiled is not None:
-                limit = _run(tax.tax_code, compiled, base, self.item, self.rates)
-                working += f"; {word} {self._working(tax.tax_code, bound, base)} = {cents_down(limit)}"
-        if measure.minimum is not None or measure.maximum is not None:
-            working += f"; applied {cents_down(raw)}"
-        amount = dinars(self.amounts[tax.tax_code])
+                base += self.amounts[code]
+                base_text += f" + {code} {amount_texts[code]}"
+        if base is not self.value:
+            base_number = dinars(base)
+        amount = amount_texts[tax.tax_code]
+        if tax.factor is not None:
+            raw = base * tax.factor
+            return base_text, f"{tax.formula.percent_text} x {base_number} = {cents_down(raw)}, " + (
+                f"rounded down to {amount} DZD"
+            )
+        rates = self.shared.rates
+        main = _run(tax.tax_code, tax.formula, base, self.item, rates)
+        working = f"{self._working(tax.tax_code, tax.formula, base_number)} = {cents_down(main)}"
+        for word, bound in (("MIN", tax.minimum), ("MAX", tax.maximum)):
+            if bound is not None:
+                limit = _run(tax.tax_code, bound, base, self.item, rates)
+                working += f"; {word} {self._working(tax.tax_code, bound, base_number)} = {cents_down(limit)}"
+        if tax.minimum is not None or tax.maximum is not None:
+            working += f"; applied {cents_down(_evaluate(tax, base, self.item, rates))}"
         return base_text, f"{working}, rounded down to {amount} DZD"
 
-    def _working(self, tax_code: str, formula: DutyFormula, base: Decimal) -> str:
-        parts = []
-        if formula.rate_percent is not None:
-            parts.append(f"{number(formula.rate_percent)}% x {dinars(base)}")
-        for duty in formula.specifics:
-            unit = duty_unit(duty)
-            text = f"{specific_text(duty)} x {number(quantity_of(tax_code, self.item, unit))} {unit}"
-            if duty.currency != DZD:
-                text += f" x {number(self.rates.rate(duty.currency))} DZD/{duty.currency}"
+    def _working(self, tax_code: str, formula: Compiled, base_number: str) -> str:
+        parts = [f"{formula.percent_text} x {base_number}"] if formula.percent_text else []
+        for term in formula.terms:
+            text = f"{term.text} x {number(quantity_of(tax_code, self.item, term.unit))} {term.unit}"
+            if term.currency != DZD:
+                text += f" x {number(self.shared.rates.rate(term.currency))} DZD/{term.currency}"
             parts.append(text)
         return " + ".join(parts) or "0"
 
@@ -537,8 +553,16 @@ def supplementary_quantity(tax_code: str, item: ItemInput, unit: str) -> Decimal
 def _canonical(unit: str | None) -> str | None:
     if not unit:
         return None
-    text = " ".join(unit.lower().split())
-    return CANONICAL_UNIT.get(text.replace(" ", ""), text)
+    known = _canonical_units.get(unit)
+    if known is None:
+        text = " ".join(unit.lower().split())
+        known = CANONICAL_UNIT.get(text.replace(" ", ""), text)
+        if len(_canonical_units) < 10_000:
+            _canonical_units[unit] = known
+    return known
+
+
+_canonical_units: dict[str, str] = {}
 
 
 # --- texts -------------------------------------------------------------------------------------------

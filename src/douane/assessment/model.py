@@ -237,7 +237,8 @@ def assess(data: AssessmentInput) -> Assessment:
 
 def plain(value: Decimal) -> str:
     """A decimal as a string without exponent ("1000", never "1E+3")."""
-    return format(value, "f")
+    text = str(value)
+    return format(value, "f") if "E" in text else text
 
 
 def _item_dict(item: ItemAssessment) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Properties that hold for any declaration: totals add up, they never fall when a price rises, they are
 never negative, and header costs are shared out to the exact centime."""
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 
@@ -128,3 +129,13 @@ def test_allocated_costs_add_up_to_what_the_incoterm_adds(data: AssessmentInput)
     )
     added = result.freight.amount + result.insurance.amount + result.other_costs.amount
     assert result.customs_value.amount == invoiced + added
+
+
+@settings(max_examples=60, deadline=None)
+@given(declarations())
+def test_any_breakdown_reads_back_from_its_json_form(data: AssessmentInput) -> None:
+    result = assess(data)
+    stored = json.loads(json.dumps(result.to_dict()))
+    again = Assessment.from_dict(stored)
+    assert again == result
+    assert again.to_dict() == stored
