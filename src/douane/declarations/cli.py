@@ -1,3 +1,152 @@
+"""`douane declarations ...`: lodge declarations from JSON files and show one by its number."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from douane.bootstrap import build_context
+from douane.declarations import service
+from douane.declarations.model import Finding
+from douane.declarations.schemas import DeclarationIn
+from douane.declarations.tables import DeclarationRow
+from douane.i18n import translate
+from douane.identity import service as identity
+from douane.identity.model import Actor
+from douane.identity.tables import UserRow
+from douane.kernel.errors import DouaneError
 
 declarations_app = typer.Typer(help="Goods declarations.", no_args_is_help=True)
+console = Console()
+
+
+def _actor(session: Session, username: str) -> Actor:
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None or not user.is_active:
+        console.print(f"[red]No active user {username}[/]")
+        raise typer.Exit(2)
+    return identity.actor_of(user)
+
+
+def _read_declarations(path: Path) -> list[DeclarationIn]:
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+        items = data if isinstance(data, list) else [data]
+        return [DeclarationIn.model_validate(item) for item in items]
+    except (ValueError, ValidationError) as exc:
+        console.print(f"[red]{path}: not a declaration file[/]\n{exc}")
+        raise typer.Exit(2) from exc
+
+
+def _print_findings(findings: list[Finding], language: str) -> None:
+    for finding in findings:
+        colour = "red" if finding.blocking else "yellow"
+        message = translate(finding.message, language, **finding.params)
+        console.print(f"  [{colour}]{finding.severity.value}[/] {finding.path}: {message} ({finding.code})")
+
+
+@declarations_app.command("lodge")
+def lodge(
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON: one declaration or a list")
+    ],
+    as_user: Annotated[str, typer.Option("--as", help="Lodge as this user (a broker or a trader)")],
+    language: Annotated[str, typer.Option(help="Language of the messages: en, fr, ar")] = "en",
+) -> None:
+    """Lodge the declarations of a file; print each one's number, channel and total due, or its findings."""
+    declarations = _read_declarations(path)
+    ctx = build_context()
+    failed = 0
+    with ctx.db.transaction() as session:
+        actor = _actor(session, as_user)
+        outcomes = service.lodge_many(session, ctx.clock, actor, [d.to_model() for d in declarations])
+        for outcome in outcomes:
+            failed += 0 if outcome.lodged else 1
+            _print_outcome(outcome, language)
+    raise typer.Exit(1 if failed else 0)
+
+
+def _print_outcome(outcome: service.LodgingOutcome, language: str) -> None:
+    row = outcome.row
+    if outcome.lodged and row is not None:
+        due = row.total_due.amount if row.total_due is not None else 0
+        console.print(
+            f"[green]#{outcome.index + 1} lodged[/] {row.number}  channel {row.channel}  total due {due} DZD"
+        )
+        return
+    if outcome.error is not None:
+        error = outcome.error
+        console.print(
+            f"[red]#{outcome.index + 1} refused[/] {translate(error.message, language, **error.params)} "
+            f"({error.code})"
+        )
+        return
+    console.print(f"[red]#{outcome.index + 1} not lodged[/] (kept as draft {row.id if row else '-'}):")
+    _print_findings(outcome.findings, language)
+
+
+@declarations_app.command("show")
+def show(number: Annotated[str, typer.Argument(help="Registration number OFFICE/YEAR/SEQUENCE")]) -> None:
+    """Show a declaration by its registration number."""
+    ctx = build_context()
+    with ctx.db.transaction() as session:
+        try:
+            parsed = service.numbering.parse_number(number)
+        except DouaneError as exc:
+            console.print(f"[red]{exc.message}[/]")
+            raise typer.Exit(2) from exc
+        row = session.scalar(select(DeclarationRow).where(DeclarationRow.number == str(parsed)))
+        if row is None:
+            console.print(f"[red]No declaration {parsed}[/]")
+            raise typer.Exit(1)
+        console.print(_header_table(row))
+        console.print(_items_table(row))
+
+
+def _header_table(row: DeclarationRow) -> Table:
+    table = Table(title=f"Declaration {row.number}", show_header=False)
+    due = row.total_due.amount if row.total_due is not None else None
+    value = row.customs_value.amount if row.customs_value is not None else None
+    for label, cell in (
+        ("Status", row.status), ("Type / regime", f"{row.type} / {row.regime}"), ("Office", row.office_code),
+        ("Operator NIF", row.operator_nif), ("Declarant", row.declarant_name),
+        ("Channel", row.channel or "-"),
+        ("Post-clearance audit", "yes" if row.post_clearance_audit else "no"),
+        ("Invoice", f"{row.invoice_total} {row.invoice_currency} ({row.incoterm})"),
+        ("Customs value", f"{value} DZD" if value is not None else "-"),
+        ("Total due", f"{due} DZD" if due is not None else "-"),
+        ("Registered at", row.registered_at.isoformat() if row.registered_at else "-"),
+    ):  # fmt: skip
+        table.add_row(label, str(cell))
+    return table
+
+
+def _items_table(row: DeclarationRow) -> Table:
+    table = Table(title="Items")
+    for column in (
+        "#",
+        "Tariff line",
+        "Description",
+        "Origin",
+        "Invoice",
+        "Net kg",
+        "Customs value",
+        "Taxes",
+    ):
+        table.add_column(column)
+    for item in row.items:
+        table.add_row(
+            str(item.number), item.line_code, item.description[:40], item.origin_country,
+            str(item.invoice_amount), str(item.net_mass_kg),
+            str(item.assessed_customs_value.amount) if item.assessed_customs_value else "-",
+            str(item.assessed_taxes.amount) if item.assessed_taxes else "-",
+        )  # fmt: skip
+    return table
