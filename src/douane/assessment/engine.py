@@ -29,6 +29,7 @@ from douane.kernel.money import DZD, Money
 if TYPE_CHECKING:
     from douane.reference.model import DutyFormula, Measure, SpecificDuty, TaxType
 
+new_tuple = tuple.__new__  # builds a named tuple without its Python-level __new__ (the hot path)
 CENT = Decimal("0.01")
 ONE = Decimal(1)
 ZERO = Decimal(0)
@@ -390,9 +391,10 @@ def _assess_item(
         amounts[code] = amount
         sums[code] = sums.get(code, ZERO) + amount
         total += amount
-        lines.append(TaxLine(code, base, tax.rate_text, amount, texts))
-    return ItemAssessment(
-        item.number, item.line_code, item.invoice_amount, currency, value, tuple(lines), total, texts
+        lines.append(new_tuple(TaxLine, (code, base, tax.rate_text, amount, texts)))
+    return new_tuple(
+        ItemAssessment,
+        (item.number, item.line_code, item.invoice_amount, currency, value, tuple(lines), total, texts),
     )
 
 
