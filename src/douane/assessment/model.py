@@ -15,8 +15,14 @@ Choices a user can notice:
   rata of their invoice amounts: each share is rounded down to the centime and the centimes left over
   go to the item with the largest invoice amount (the lowest item number among equals), so the shares
   always add up to the header amount exactly.
+- An item's declared customs value (an officer's amendment, in dinars) replaces its computed value
+  entirely, header-cost share included; the other items keep their shares.
+- Specific duties per kg take the net mass ("kg gross" takes the gross mass); per any other unit
+  (item, l, hl, m, m2, m3...) they take the item's supplementary quantity when its unit is that one
+  (common spellings accepted: "u", "NAR", "p/st" for items; litres convert to hectolitres and back).
 - Each duty and tax amount is rounded down to the whole dinar, per item and per tax; totals are sums of
-  those amounts.
+  those amounts. A tax's base is the customs value plus the (rounded) amounts of the taxes its base
+  names that the line carries; a named tax the line does not carry counts 0.
 """
 
 from __future__ import annotations
