@@ -586,10 +586,20 @@ def dinars(value: Decimal) -> str:
     return format(value, ",f").replace(",", " ")
 
 
+def amount_number(value: Decimal) -> str:
+    """A money amount in a rate: whole ("1 200") or with at least two decimals ("0.20", "0.125")."""
+    if value == value.to_integral_value():
+        return number(value)
+    value = value.normalize()
+    if value.as_tuple().exponent == -1:
+        value = value.quantize(CENT)
+    return format(value, ",f").replace(",", " ")
+
+
 def specific_text(duty: SpecificDuty) -> str:
     per = "" if duty.per_quantity == 1 else f"{number(duty.per_quantity)} "
     qualifier = f" {duty.qualifier}" if duty.qualifier else ""
-    return f"{number(duty.amount)} {duty.currency}/{per}{duty.unit}{qualifier}"
+    return f"{amount_number(duty.amount)} {duty.currency}/{per}{duty.unit}{qualifier}"
 
 
 def formula_text(formula: DutyFormula) -> str:

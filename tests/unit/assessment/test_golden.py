@@ -229,7 +229,7 @@ def test_a_maximum_caps_the_duty_and_a_foreign_specific_amount_uses_its_own_rate
     )
     assert [i.total for i in result.items] == [dzd("66830"), dzd("118809")]
     assert (
-        "MAX 0.8 EUR/item x 1 000 item x 148.5123 DZD/EUR = 118 809.84"
+        "MAX 0.80 EUR/item x 1 000 item x 148.5123 DZD/EUR = 118 809.84"
         in result.items[1].lines[0].explanation
     )
 

@@ -73,3 +73,28 @@ def test_measures_out_of_force_on_the_date_are_ignored() -> None:
         item(1, CODE, "1000.00"), lines={CODE: [expired, *line(CODE, DD="5%")]}, currency="DZD"
     )
     assert assess(data).total == Money.of(50)
+
+
+def test_a_seasonal_rate_applies_only_in_its_season() -> None:
+    # 14 % from 1 July to 31 January, 0 % from 1 February to 30 June; registered on 15 March.
+    seasonal = line(CODE, DD="14.00% (01 JUL - 31 JAN), 0.00% (01 FEB - 30 JUN)")
+    data = declaration(item(1, CODE, "1000.00"), lines={CODE: seasonal}, currency="DZD")
+    assert assess(data).total == Money.of(0)
+    winter = replace(data, on=data.on.replace(month=12))
+    assert assess(winter).total == Money.of(140)
+
+
+def test_a_compound_duty_adds_its_parts() -> None:
+    # T.I.C 10 % + 0.20 EUR/l on 1 000.00 EUR CIF, 600 l; EUR = 148.5123; no D.D on the line.
+    #   CV = 148 512.30; 10 % = 14 851.23; 0.20 x 600 x 148.5123 = 17 821.476
+    #   14 851.23 + 17 821.476 = 32 672.706 -> 32 672
+    data = declaration(
+        item(1, CODE, "1000.00", supplementary_quantity=Decimal(600), supplementary_unit="litres"),
+        lines={CODE: line(CODE, TIC="10% + 0.20 EUR/l")},
+    )
+    (tic,) = assess(data).items[0].lines
+    assert tic.amount == Money.of(32672)
+    assert tic.rate == "10% + 0.20 EUR/l"
+    assert tic.explanation == (
+        "10% x 148 512.30 + 0.20 EUR/l x 600 l x 148.5123 DZD/EUR = 32 672.70, rounded down to 32 672 DZD"
+    )
