@@ -330,8 +330,11 @@ def transition(
 # --- drafts -----------------------------------------------------------------------------------------
 
 
-def create_draft(session: Session, clock: Clock, actor: Actor, content: Declaration) -> DeclarationRow:
-    """Save a draft (findings and all: a draft may be incomplete); returns it with its findings stored."""
+def create_draft(
+    session: Session, clock: Clock, actor: Actor, content: Declaration, *, validate: bool = True
+) -> DeclarationRow:
+    """Save a draft (findings and all: a draft may be incomplete); returns it with its findings stored.
+    `validate=False` skips the findings when the caller lodges at once (lodging validates anyway)."""
     _require_lodge_permission(actor)
     content = _declarant_content(session, actor, content)
     now = clock.now()
@@ -341,7 +344,7 @@ def create_draft(session: Session, clock: Clock, actor: Actor, content: Declarat
         assessment_confirmed=False,
     )  # fmt: skip
     _apply_content(session, row, content)
-    row.findings = _findings_json(validation.validate(session, content, _today(clock)))
+    row.findings = _findings_json(validation.validate(session, content, _today(clock))) if validate else None
     session.add(row)
     _flush(session)
     audit.record(
@@ -575,7 +578,7 @@ def lodge_new(
     selectivity: SelectivityPort | None = None,
 ) -> DeclarationRow:
     """Create and lodge in one step (bulk lodging, the command line)."""
-    row = create_draft(session, clock, actor, content)
+    row = create_draft(session, clock, actor, content, validate=False)
     return lodge(session, clock, actor, row.id, selectivity=selectivity)
 
 
@@ -855,7 +858,7 @@ def lodge_many(
         outcome = LodgingOutcome(index)
         try:
             with session.begin_nested():
-                outcome.row = create_draft(session, clock, actor, content)
+                outcome.row = create_draft(session, clock, actor, content, validate=False)
         except DouaneError as exc:
             outcome.error = exc
             outcomes.append(outcome)
@@ -865,6 +868,7 @@ def lodge_many(
                 lodge(session, clock, actor, outcome.row.id, selectivity=engine)
         except BlockingFindings as exc:
             outcome.findings = exc.findings
+            outcome.row.findings = _findings_json(exc.findings)  # the draft keeps what blocked it
         except DouaneError as exc:
             outcome.error = exc
         outcomes.append(outcome)

@@ -236,12 +236,12 @@ def check_references(session: Session, declaration: Declaration, on: date) -> li
 def _office_findings(session: Session, d: Declaration, on: date) -> list[Finding]:
     if not OFFICE_CODE.match(d.office_code or ""):
         return []
-    try:
-        registry.get_office(session, d.office_code)
-    except NotFound:
-        return [_finding("unknown_office", "office_code", "No customs office {office}", office=d.office_code)]
     found: list[Finding] = []
     if not registry.office_handles_regime(session, d.office_code, d.regime.value):
+        if not registry.offices_by_code(session, [d.office_code]):
+            return [
+                _finding("unknown_office", "office_code", "No customs office {office}", office=d.office_code)
+            ]
         found.append(_finding(
             "office_does_not_handle_regime", "regime", "Office {office} does not handle the regime {regime}",
             office=d.office_code, regime=d.regime.value,

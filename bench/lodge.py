@@ -1,0 +1,213 @@
+"""Lodging throughput: create + validate + register + assess + channel, per declaration.
+
+    python bench/lodge.py                      # 2,000 declarations of 5 items, service layer, SQLite
+    python bench/lodge.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+    python bench/lodge.py --mode http --items 10      # one HTTP request per declaration (in-process ASGI)
+    python bench/lodge.py --mode bulk --items 10      # HTTP bulk lodging, 100 declarations per request
+
+Each run uses a fresh database (a temporary SQLite file, or a new PostgreSQL database created on the given
+server and dropped afterwards) loaded with the demo data set. It prints declarations per second and the
+p50/p95/p99 latency of one lodging (or of one bulk request). No pass/fail: figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from douane.bootstrap import Context
+from douane.config import Settings
+from douane.db import Database, load_all_tables
+from douane.declarations import service
+from douane.declarations.model import (
+    Declaration,
+    DeclarationType,
+    Incoterm,
+    Item,
+    Regime,
+    TransportMode,
+    declaration_to_dict,
+)
+from douane.demo import parties
+from douane.demo.loader import load_demo
+from douane.identity import service as identity
+from douane.identity.model import Role
+from douane.identity.passwords import Passwords
+from douane.kernel.clock import SystemClock
+
+LINES = (
+    "8471301000", "8450111000", "6109101000", "1001991000", "1005901000",
+    "2202101000", "8528721000", "6403991000", "3923219000", "7214201000",
+)  # fmt: skip
+BULK_SIZE = 100
+PASSWORD = "bench-pass-1234"
+
+
+@dataclass
+class Figures:
+    label: str
+    declarations: int
+    seconds: float
+    latencies: list[float]
+
+    def report(self) -> str:
+        cuts = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else self.latencies * 99
+        rate = self.declarations / self.seconds
+        return (
+            f"{self.label}: {self.declarations} declarations in {self.seconds:.1f} s"
+            f" = {rate:,.0f} declarations/s;"
+            f" latency per {'request' if 'bulk' in self.label else 'lodging'}"
+            f" p50 {cuts[49] * 1000:.1f} ms, p95 {cuts[94] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms"
+        )
+
+
+def declaration(index: int, items: int, operator_nif: str) -> Declaration:
+    lines = tuple(
+        Item(
+            number=n, line_code=LINES[(index + n) % len(LINES)], description=f"Bench goods {index}/{n}",
+            origin_country="CN", invoice_amount=Decimal("1000.00") + n, net_mass_kg=Decimal("100"),
+            gross_mass_kg=Decimal("110"), packages=5, package_kind="CT",
+        )
+        for n in range(1, items + 1)
+    )  # fmt: skip
+    return Declaration(
+        type=DeclarationType.IMPORT, regime=Regime.IM4, office_code="16011", operator_nif=operator_nif,
+        invoice_currency="EUR", invoice_total=sum((i.invoice_amount for i in lines), Decimal(0)),
+        incoterm=Incoterm.FOB, items=lines, dispatch_country="CN", transport_mode=TransportMode.SEA,
+        freight=Decimal("500"), insurance=Decimal("50"),
+    )  # fmt: skip
+
+
+@contextmanager
+def fresh_database(postgres: str | None) -> Iterator[Database]:
+    if postgres is None:
+        with tempfile.TemporaryDirectory() as folder:
+            database = Database(f"sqlite:///{Path(folder) / 'bench.db'}")
+            yield database
+            database.dispose()
+        return
+    admin_url = make_url(postgres.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"douane_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    database = Database(admin_url.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield database
+    finally:
+        database.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare(database: Database, data_dir: Path) -> Context:
+    settings = Settings(data_dir=data_dir, argon2_time_cost=1, argon2_memory_kib=64)
+    ctx = Context(db=database, settings=settings, clock=SystemClock(), passwords=Passwords(1, 64))
+    load_all_tables().create_all(database.engine)
+    with database.transaction() as session:
+        load_demo(session, ctx)
+        broker_row = parties.brokers()[0]
+        from douane.registry import service as registry
+
+        broker_id = registry.list_brokers(session, q=broker_row.licence_number)[0][0].id
+        identity.create_user(
+            session, ctx.clock, ctx.passwords, username="bench", full_name="Bench Broker", password=PASSWORD,
+            roles={Role.BROKER}, broker_id=broker_id,
+        )  # fmt: skip
+    return ctx
+
+
+def _actor(ctx: Context) -> Any:
+    from sqlalchemy import select
+
+    from douane.identity.tables import UserRow
+
+    with ctx.db.transaction() as session:
+        return identity.actor_of(session.scalars(select(UserRow).where(UserRow.username == "bench")).one())
+
+
+def run_service(ctx: Context, count: int, items: int) -> Figures:
+    actor, nif = _actor(ctx), parties.operators()[0].nif
+    contents = [declaration(i, items, nif) for i in range(count)]
+    return _timed(
+        "service, one transaction per declaration", count, contents, lambda c: _lodge_one(ctx, actor, c)
+    )
+
+
+def _lodge_one(ctx: Context, actor: Any, content: Declaration) -> None:
+    with ctx.db.transaction() as session:
+        service.lodge_new(session, ctx.clock, actor, content)
+
+
+def _timed(
+    label: str, count: int, units: list[Any], work: Callable[[Any], None], per_unit: int = 1
+) -> Figures:
+    latencies = []
+    started = time.perf_counter()
+    for unit in units:
+        begin = time.perf_counter()
+        work(unit)
+        latencies.append(time.perf_counter() - begin)
+    return Figures(label, count, time.perf_counter() - started, latencies)
+
+
+def run_http(ctx: Context, count: int, items: int, bulk: bool) -> Figures:
+    from fastapi.testclient import TestClient
+
+    from douane.app import create_app
+
+    nif = parties.operators()[0].nif
+    bodies = [declaration_to_dict(declaration(i, items, nif)) for i in range(count)]
+    size = BULK_SIZE if bulk else 1
+    batches = [bodies[i : i + size] for i in range(0, count, size)]
+    with TestClient(create_app(ctx)) as client:
+        token = client.post("/api/v1/auth/token", data={"username": "bench", "password": PASSWORD}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+
+        def post(batch: list[dict[str, Any]]) -> None:
+            response = client.post("/api/v1/declarations/bulk", json={"declarations": batch}, headers=headers)
+            if response.status_code != 200 or response.json()["failed"]:
+                sys.exit(f"lodging failed: {response.status_code} {response.text[:500]}")
+
+        label = f"HTTP bulk, {size} per request" if bulk else "HTTP, one request per declaration"
+        return _timed(label, count, batches, post)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", "--count", type=int, default=2000, help="declarations to lodge (default 2,000)")
+    parser.add_argument("--items", type=int, default=5, help="items per declaration (default 5)")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="PostgreSQL server URL (a fresh database is created)"
+    )
+    parser.add_argument("--mode", choices=("service", "http", "bulk"), default="service")
+    args = parser.parse_args()
+    engine = "PostgreSQL" if args.postgres else "SQLite"
+    with fresh_database(args.postgres) as database, tempfile.TemporaryDirectory() as data_dir:
+        ctx = prepare(database, Path(data_dir))
+        if args.mode == "service":
+            figures = run_service(ctx, args.count, args.items)
+        else:
+            figures = run_http(ctx, args.count, args.items, bulk=args.mode == "bulk")
+    print(f"bench/lodge.py on {engine}, {args.items} items per declaration")
+    print(figures.report())
+
+
+if __name__ == "__main__":
+    main()
