@@ -35,7 +35,7 @@ def assessment_input_at(
     """The engine's input for a declaration registered on `on`. An item declaring a supplementary
     quantity without its unit gets the unit of its tariff line. AssessmentError
     `assessment.exchange_rate_missing` when a currency used has no rate on `on`."""
-    measures = {code: tuple(reference.measures_in_force(session, code, on)) for code in _codes(items)}
+    measures = measures_by_line(session, _codes(items), on)
     currencies = {invoice_currency.upper()} | _specific_currencies(m for ms in measures.values() for m in ms)
     currencies |= {m.currency for m in (freight, insurance, other_costs_to_border) if m is not None}
     return AssessmentInput(
@@ -76,6 +76,16 @@ def assess_at(
             items=items,
         )
     )
+
+
+def measures_by_line(session: Session, codes: Sequence[str], on: date) -> dict[str, tuple[Measure, ...]]:
+    """The measures in force on `on` of each line. Uses `reference.measures_in_force_many` (one query
+    for all lines) where the reference context offers it, else one look-up per line."""
+    many = getattr(reference, "measures_in_force_many", None)
+    if many is not None:
+        found = many(session, codes, on)
+        return {code: tuple(found.get(code, ())) for code in codes}
+    return {code: tuple(reference.measures_in_force(session, code, on)) for code in codes}
 
 
 def _codes(items: Sequence[ItemInput]) -> list[str]:
