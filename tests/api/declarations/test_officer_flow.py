@@ -126,7 +126,11 @@ def test_red_channel_walked_by_every_role(flow: Flow) -> None:
     other = next(h for officer_id, h in flow.inspectors.items() if officer_id != drawn_id)
     provisional = Decimal(view["total_due"])
 
-    _refused(flow.act(other, declaration_id, "take"), 403, "declarations.not_drawn_inspector")
+    refusal = flow.act({**other, "Accept-Language": "fr"}, declaration_id, "take")
+    _refused(refusal, 403, "declarations.not_drawn_inspector")
+    assert (
+        refusal.json()["detail"] == "Seul l'inspecteur tiré au sort pour cette déclaration peut la contrôler"
+    )
     _refused(flow.act(flow.broker, declaration_id, "take"), 403, "auth.forbidden")
     queue = _ok(flow.client.get(f"{DECL}/queue", params={"office": OFFICE}, headers=drawn))
     assert [d["id"] for d in queue["items"]] == [declaration_id]
