@@ -384,12 +384,13 @@ def record_payment(
         receipt_sequence=sequence,
         receipt_number=model.receipt_number(due.collection_office_code, year, sequence), amount_due=due,
     )  # fmt: skip
-    session.add(payment)
+    # Release surplus cover first, so paid + guaranteed never exceeds the total, even between flushes.
+    _release_cover_beyond(session, clock, due, due.outstanding - amount, actor_ref(by))
     due.paid = due.paid + amount
     due.status = after.value
     if after is AmountDueStatus.PAID:
         due.settled_at = due.settled_at or now
-    _release_cover_beyond_outstanding(session, clock, due, actor_ref(by))
+    session.add(payment)
     _flush(session)
     _audit_state(
         session, clock, action="payment.recorded", who=actor_ref(by), row=due, before=before.value,
@@ -602,11 +603,11 @@ def cover_with_guarantee(
     return allocation
 
 
-def _release_cover_beyond_outstanding(
-    session: Session, clock: Clock, due: AmountDueRow, who: ActorRef | None
+def _release_cover_beyond(
+    session: Session, clock: Clock, due: AmountDueRow, still_to_pay: Money, who: ActorRef | None
 ) -> None:
-    """After a payment, a guarantee covers at most what is still to pay: release the rest, newest first."""
-    excess = due.guaranteed - due.outstanding
+    """A guarantee covers at most what is still to pay: release the rest, newest allocation first."""
+    excess = due.guaranteed - still_to_pay
     if excess.amount <= 0:
         return
     allocations = [a for a in allocations_of(session, due.id) if a.active_amount.amount > 0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from douane.db import Base, BigIntPK, DZDAmount, UTCDateTime
@@ -39,6 +39,7 @@ class AmountDueRow(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
         UniqueConstraint("subject_kind", "subject_id", name="uq_amounts_due_subject"),
+        CheckConstraint("paid >= 0 AND guaranteed >= 0 AND paid + guaranteed <= total", name="within_total"),
         Index("ix_amounts_due_office_status", "office_code", "status"),
     )
 
@@ -87,6 +88,7 @@ class PaymentRow(Base):
         UniqueConstraint(
             "collection_office_code", "receipt_year", "receipt_sequence", name="uq_payments_receipt_sequence"
         ),
+        CheckConstraint("amount > 0", name="positive"),
     )
 
 
@@ -120,7 +122,10 @@ class GuaranteeRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-    __table_args__ = (UniqueConstraint("kind", "reference", name="uq_guarantees_kind_reference"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "reference", name="uq_guarantees_kind_reference"),
+        CheckConstraint("allocated >= 0 AND allocated <= amount", name="allocated_within_amount"),
+    )
 
     @property
     def available(self) -> Money:
