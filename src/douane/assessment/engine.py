@@ -6,6 +6,7 @@ bases and rate texts); each item then runs its line's plan. See `model.py` for t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -257,6 +258,18 @@ class TaxPlan:
 
 PLAN_CACHE_LIMIT = 20_000
 _plan_cache: dict[tuple[object, ...], tuple[TaxPlan, ...]] = {}
+_type_tokens: dict[tuple[TaxType, ...], int] = {}
+_next_token = itertools.count()
+
+
+def _types_token(tax_types: tuple[TaxType, ...]) -> int:
+    """A small number standing for a set of tax types in plan keys (hashed once per declaration)."""
+    token = _type_tokens.get(tax_types)
+    if token is None:
+        if len(_type_tokens) >= 1000:
+            _type_tokens.clear()
+        token = _type_tokens[tax_types] = next(_next_token)  # never reused: old plans cannot match
+    return token
 
 
 class Plans:
@@ -267,7 +280,7 @@ class Plans:
     def __init__(self, measures: Mapping[str, Sequence[Measure]], tax_types: Sequence[TaxType], on: date):
         self._measures = measures
         self._tax_types = {t.code: t for t in tax_types}
-        self._types_key = tuple(tax_types)
+        self._types_key = _types_token(tuple(tax_types))
         self.order = {t.code: t.computation_order for t in tax_types}
         self._on = on
         self._plans: dict[str, tuple[TaxPlan, ...]] = {}
