@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from douane.assessment.model import Assessment, AssessmentError, AssessmentInput, ItemInput, assess
+from douane.assessment.model import (
+    ADD_FREIGHT_AND_INSURANCE,
+    ADD_INSURANCE,
+    Assessment,
+    AssessmentError,
+    AssessmentInput,
+    ItemInput,
+    assess,
+)
 from douane.kernel.errors import NotFound
 from douane.kernel.money import DZD, Money
 from douane.reference import service as reference
@@ -37,7 +45,7 @@ def assessment_input_at(
     `assessment.exchange_rate_missing` when a currency used has no rate on `on`."""
     measures = measures_by_line(session, _codes(items), on)
     currencies = {invoice_currency.upper()} | _specific_currencies(m for ms in measures.values() for m in ms)
-    currencies |= {m.currency for m in (freight, insurance, other_costs_to_border) if m is not None}
+    currencies |= {m.currency for m in _added_costs(incoterm, freight, insurance, other_costs_to_border)}
     return AssessmentInput(
         on=on,
         invoice_currency=invoice_currency.upper(),
@@ -86,6 +94,19 @@ def measures_by_line(session: Session, codes: Sequence[str], on: date) -> dict[s
         found = many(session, codes, on)
         return {code: tuple(found.get(code, ())) for code in codes}
     return {code: tuple(reference.measures_in_force(session, code, on)) for code in codes}
+
+
+def _added_costs(
+    incoterm: str, freight: Money | None, insurance: Money | None, other: Money | None
+) -> list[Money]:
+    """The header costs the incoterm adds to the invoice (only their currencies need a rate)."""
+    term = incoterm.strip().upper()
+    added = [other]
+    if term in ADD_FREIGHT_AND_INSURANCE:
+        added += [freight, insurance]
+    elif term in ADD_INSURANCE:
+        added.append(insurance)
+    return [money for money in added if money is not None]
 
 
 def _codes(items: Sequence[ItemInput]) -> list[str]:

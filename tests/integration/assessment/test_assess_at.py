@@ -119,6 +119,16 @@ def test_a_missing_exchange_rate_is_an_assessment_error(db: Database, loaded: Fi
             items=items(),
         )
     assert freight.value.params["currency"] == "GBP"
+    with db.transaction() as session:  # CIF: the freight is in the price, its currency needs no rate
+        cif = assess_at(
+            session,
+            date(2026, 3, 15),
+            invoice_currency="DZD",
+            incoterm="CIF",
+            freight=Money.of("100", "GBP"),
+            items=items(),
+        )
+    assert cif.freight == Money.of(0)
 
 
 def test_the_input_carries_what_the_engine_needs(db: Database, loaded: FixedClock) -> None:
