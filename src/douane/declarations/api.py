@@ -45,7 +45,6 @@ from douane.web.pagination import Page, PageRequest, page_request
 from douane.web.problems import problem, request_language
 
 router = APIRouter(prefix="/api/v1", tags=["declarations"])
-control_api.include_in(router)  # first: /declarations/queue must not be read as an id
 P = Permission
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 BASE = "/declarations"
