@@ -111,19 +111,38 @@ def _refuse_negative(value: Decimal | None, item: int | None, field: str) -> Non
 
 
 def _check_item(item: ItemInput) -> None:
-    quantity = item.supplementary_quantity
+    invoice, net, gross, quantity = (
+        item.invoice_amount,
+        item.net_mass_kg,
+        item.gross_mass_kg,
+        item.supplementary_quantity,
+    )
     if (
-        item.invoice_amount >= ZERO
-        and item.net_mass_kg >= ZERO
-        and item.gross_mass_kg >= ZERO
+        invoice.is_finite()
+        and net.is_finite()
+        and gross.is_finite()
+        and (quantity is None or quantity.is_finite())
+        and invoice >= ZERO
+        and net >= ZERO
+        and gross >= ZERO
         and (quantity is None or quantity >= ZERO)
         and item.declared_customs_value is None
     ):
         return
-    _refuse_negative(item.invoice_amount, item.number, "invoice_amount")
-    _refuse_negative(item.net_mass_kg, item.number, "net_mass_kg")
-    _refuse_negative(item.gross_mass_kg, item.number, "gross_mass_kg")
-    _refuse_negative(item.supplementary_quantity, item.number, "supplementary_quantity")
+    for field, value in (
+        ("invoice_amount", invoice),
+        ("net_mass_kg", net),
+        ("gross_mass_kg", gross),
+        ("supplementary_quantity", quantity),
+    ):
+        if value is not None and not value.is_finite():
+            raise AssessmentError(
+                "assessment.not_a_number",
+                "Item {item}: {field} is not a number",
+                item=item.number,
+                field=field,
+            )
+        _refuse_negative(value, item.number, field)
     declared = item.declared_customs_value
     if declared is not None:
         if declared.currency != DZD:
@@ -150,7 +169,7 @@ class Rates:
         if rate is not None:
             return rate
         rate = self._rates.get(currency)
-        if rate is None or rate <= 0:
+        if rate is None or not rate.is_finite() or rate <= 0:
             raise AssessmentError(
                 "assessment.exchange_rate_missing",
                 "No exchange rate for {currency} on {on}",

@@ -98,3 +98,21 @@ def test_a_compound_duty_adds_its_parts() -> None:
     assert tic.explanation == (
         "10% x 148 512.30 + 0.20 EUR/l x 600 l x 148.5123 DZD/EUR = 32 672.70, rounded down to 32 672 DZD"
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("invoice_amount", Decimal("NaN"), "assessment.not_a_number"),
+        ("net_mass_kg", Decimal("Infinity"), "assessment.not_a_number"),
+        ("gross_mass_kg", Decimal("-1"), "assessment.negative_amount"),
+        ("supplementary_quantity", Decimal("-0.001"), "assessment.negative_amount"),
+        ("declared_customs_value", Money.of("100", "EUR"), "assessment.declared_value_not_dzd"),
+        ("declared_customs_value", Money.of("-1"), "assessment.negative_amount"),
+    ],
+)
+def test_item_amounts_that_cannot_be_assessed(field: str, value: object, code: str) -> None:
+    bad = replace(item(3, CODE, "100.00"), **{field: value})
+    with pytest.raises(AssessmentError) as refused:
+        assess(declaration(bad, lines={}, currency="DZD"))
+    assert (refused.value.code, refused.value.params["item"]) == (code, 3)
