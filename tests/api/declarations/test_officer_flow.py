@@ -53,6 +53,7 @@ class Flow:
         self.liquidator = login(client, "liquidator", demo)
         self.cashier = login(client, "cashier", demo)
         self.chief = login(client, "chief", demo)
+        self.auditor = login(client, "auditor", demo)
         self.inspectors = {
             self._officer_id("inspector", demo): login(client, "inspector", demo),
             second.id: login(client, "inspector2", PASSWORD),
@@ -71,11 +72,12 @@ class Flow:
         )
         assert response.status_code == 200, response.text
 
-    def lodge(self, operator_nif: str | None = None) -> dict[str, Any]:
+    def lodge(self, operator_nif: str | None = None, declarant: Headers | None = None) -> dict[str, Any]:
         content = fixtures.import_declaration(operator_nif or self.demo.operator_nif)
-        draft = self.client.post(DECL, json=declaration_to_dict(content), headers=self.broker)
+        headers = declarant or self.broker
+        draft = self.client.post(DECL, json=declaration_to_dict(content), headers=headers)
         assert draft.status_code == 201, draft.text
-        lodged = self.client.post(f"{DECL}/{draft.json()['id']}/lodge", headers=self.broker)
+        lodged = self.client.post(f"{DECL}/{draft.json()['id']}/lodge", headers=headers)
         assert lodged.status_code == 200, lodged.text
         return dict(lodged.json())
 
@@ -251,6 +253,7 @@ def test_declarants_see_their_own_and_cannot_act_as_officers(flow: Flow) -> None
                          ("invalidation/approve", None), ("invalidation/refuse", reason)]:  # fmt: skip
         _refused(flow.act(flow.broker, own["id"], action, body), 403, "auth.forbidden")
         _refused(flow.act(flow.trader, own["id"], action, body), 403, "auth.forbidden")
+        _refused(flow.act(flow.auditor, own["id"], action, body), 403, "auth.forbidden")
     for path in ("queue", "liquidation-queue"):
         _refused(flow.client.get(f"{DECL}/{path}", headers=flow.broker), 403)
 
@@ -262,3 +265,23 @@ def test_reject_needs_a_reason(flow: Flow) -> None:
     rejected = _ok(flow.act(flow.chief, declaration_id, "reject", {"reason": "Forged invoice"}))
     assert rejected["status"] == "rejected" and rejected["rejection_reason"] == "Forged invoice"
     _refused(flow.act(flow.liquidator, declaration_id, "confirm-assessment"), 409)
+
+
+def test_a_trader_declaring_for_itself_follows_its_declaration_to_release(flow: Flow) -> None:
+    flow.force_channel("green")
+    lodged = flow.lodge(declarant=flow.trader)
+    declaration_id = lodged["id"]
+    assert lodged["status"] == "channel_assigned" and lodged["broker_id"] is None
+    assessed = _ok(flow.act(flow.liquidator, declaration_id, "confirm-assessment"))
+    due = flow.amount_due(assessed["number"])
+    payment = {"amount": due["total"], "method": "cash", "payer": "Trader"}
+    paid = flow.client.post(
+        f"{API}/amounts-due/{due['id']}/payments",
+        json=payment,
+        headers={**flow.cashier, "Idempotency-Key": "t-1"},
+    )
+    assert paid.status_code == 201, paid.text
+    _ok(flow.act(flow.chief, declaration_id, "release"))
+    seen = _ok(flow.client.get(f"{DECL}/{declaration_id}", headers=flow.trader))
+    assert seen["status"] == "released" and Decimal(seen["total_due"]) == Decimal(due["total"])
+    _refused(flow.client.get(f"{DECL}/{declaration_id}", headers=flow.other_broker), 404)
