@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import AwareDatetime
 from sqlalchemy import func, or_, select
@@ -29,6 +32,7 @@ from douane.web.deps import UnitOfWork, client_ip, get_context
 from douane.web.pagination import Page, PageRequest, page_request
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
+DbId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 
 
 def user_out(user: UserRow) -> UserOut:
@@ -110,7 +114,7 @@ def create_user(
 @router.get("/users/{user_id}", response_model=UserOut)
 def read_user(
     session: UnitOfWork,
-    user_id: int,
+    user_id: DbId,
     actor: Actor = Depends(authenticate),
 ) -> UserOut:
     if user_id != actor.user_id and not actor.can(Permission.USERS_MANAGE):
@@ -123,7 +127,7 @@ def read_user(
 def change_roles(
     session: UnitOfWork,
     request: Request,
-    user_id: int,
+    user_id: DbId,
     body: RolesIn,
     actor: Actor = Depends(requires(Permission.USERS_MANAGE)),
 ) -> UserOut:
@@ -136,7 +140,7 @@ def change_roles(
 def change_active(
     session: UnitOfWork,
     request: Request,
-    user_id: int,
+    user_id: DbId,
     body: ActiveIn,
     actor: Actor = Depends(requires(Permission.USERS_MANAGE)),
 ) -> UserOut:
@@ -147,7 +151,7 @@ def change_active(
 def unlock_user(
     session: UnitOfWork,
     request: Request,
-    user_id: int,
+    user_id: DbId,
     actor: Actor = Depends(requires(Permission.USERS_MANAGE)),
 ) -> UserOut:
     return user_out(service.unlock(session, get_context(request).clock, user_id, by=actor))
@@ -157,7 +161,7 @@ def unlock_user(
 def change_password(
     session: UnitOfWork,
     request: Request,
-    user_id: int,
+    user_id: DbId,
     body: PasswordIn,
     actor: Actor = Depends(authenticate),
 ) -> None:
@@ -172,7 +176,7 @@ def change_password(
 def create_api_key(
     session: UnitOfWork,
     request: Request,
-    user_id: int,
+    user_id: DbId,
     body: ApiKeyIn,
     actor: Actor = Depends(requires(Permission.API_KEYS_MANAGE)),
 ) -> ApiKeyOut:
@@ -191,7 +195,7 @@ def create_api_key(
 def revoke_api_key(
     session: UnitOfWork,
     request: Request,
-    key_id: int,
+    key_id: DbId,
     actor: Actor = Depends(requires(Permission.API_KEYS_MANAGE)),
 ) -> None:
     service.revoke_api_key(session, get_context(request).clock, key_id, by=actor)

@@ -14,6 +14,9 @@ class TokenOut(BaseModel):
     expires_at: datetime
 
 
+MAX_ID = 2**63 - 1
+
+
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -23,9 +26,9 @@ class UserIn(BaseModel):
     roles: set[Role] = Field(min_length=1)
     email: str | None = Field(default=None, max_length=254)
     language: str = Field(default="fr", pattern="^(ar|fr|en)$")
-    operator_id: int | None = None
-    broker_id: int | None = None
-    officer_id: int | None = None
+    operator_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    broker_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    officer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class UserOut(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -94,6 +94,29 @@ async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, 409, "conflict.integrity", message, translate(message, request_language(request)))
 
 
+async def _on_unstorable_value(request: Request, exc: Exception) -> JSONResponse:
+    """The database refused a value from the request (a NUL character, a number beyond its column)."""
+    log.info("data error on %s %s: %s", request.method, request.url.path, exc)
+    message = "A value in the request cannot be stored: remove control characters and check number ranges"
+    language = request_language(request)
+    return problem(request, 422, "request.unstorable_value", message, translate(message, language))
+
+
+async def _on_out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    """A date or number beyond what Python or the driver represents (9999-12-31 at UTC-12, 2**70)."""
+    log.info("out-of-range value on %s %s: %s", request.method, request.url.path, exc)
+    message = "A date or number in the request is out of range"
+    language = request_language(request)
+    return problem(request, 422, "request.out_of_range", message, translate(message, language))
+
+
+async def _on_statement_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StatementError)
+    if isinstance(exc.orig, OverflowError):
+        return await _on_out_of_range(request, exc)
+    return await _on_unexpected_error(request, exc)
+
+
 async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:
     message = "Someone else changed this record meanwhile; reload it and try again"
     return problem(request, 409, "conflict.stale", message, translate(message, request_language(request)))
@@ -112,4 +135,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(StaleDataError, _on_stale_data)
+    app.add_exception_handler(DataError, _on_unstorable_value)
+    app.add_exception_handler(StatementError, _on_statement_error)
+    app.add_exception_handler(OverflowError, _on_out_of_range)
     app.add_exception_handler(Exception, _on_unexpected_error)
