@@ -87,13 +87,9 @@ def assess_at(
 
 
 def measures_by_line(session: Session, codes: Sequence[str], on: date) -> dict[str, tuple[Measure, ...]]:
-    """The measures in force on `on` of each line. Uses `reference.measures_in_force_many` (one query
-    for all lines) where the reference context offers it, else one look-up per line."""
-    many = getattr(reference, "measures_in_force_many", None)
-    if many is not None:
-        found = many(session, codes, on)
-        return {code: tuple(found.get(code, ())) for code in codes}
-    return {code: tuple(reference.measures_in_force(session, code, on)) for code in codes}
+    """The measures in force on `on` of each line, read for all lines at once."""
+    found = reference.measures_in_force_many(session, codes, on)
+    return {code: tuple(found[code]) for code in codes}
 
 
 def _added_costs(

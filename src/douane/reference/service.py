@@ -157,17 +157,27 @@ def tariff_line_at(session: Session, code: str, on: date) -> TariffLine:
 def measures_in_force(session: Session, line_code: str, on: date) -> list[Measure]:
     """Every measure on `line_code` in force on `on` (seasonal ones only inside their season),
     taxes in computation order first, then prohibitions and document requirements."""
+    return measures_in_force_many(session, [line_code], on)[line_code]
+
+
+def measures_in_force_many(session: Session, line_codes: Iterable[str], on: date) -> dict[str, list[Measure]]:
+    """`measures_in_force` for many lines at once; every code asked for has an entry, maybe empty."""
+    found: dict[str, list[Measure]] = {code: [] for code in sorted(set(line_codes))}
+    if not found:
+        return found
     rows = session.scalars(
         select(MeasureRow).where(
-            MeasureRow.line_code == line_code,
+            MeasureRow.line_code.in_(list(found)),
             *in_force_clause(MeasureRow.valid_from, MeasureRow.valid_to, on),
         )
     ).all()
-    measures = [m for m in load_measures(session, rows) if m.in_force(on)]
+    for measure in load_measures(session, rows):
+        if measure.in_force(on):
+            found[measure.line_code].append(measure)
     order = {t.code: t.computation_order for t in list_tax_types(session)}
-    return sorted(
-        measures, key=lambda m: (order.get(m.tax_code or "", 10_000), m.kind, m.document_code or "")
-    )
+    for measures in found.values():
+        measures.sort(key=lambda m: (order.get(m.tax_code or "", 10_000), m.kind, m.document_code or ""))
+    return found
 
 
 def measure_history(session: Session, line_code: str) -> list[Measure]:

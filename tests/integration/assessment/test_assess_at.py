@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
 
 from douane.assessment.model import Assessment, AssessmentError, ItemInput
 from douane.assessment.service import assess_at, assessment_input_at
@@ -15,7 +14,6 @@ from douane.kernel.clock import FixedClock
 from douane.kernel.money import Money
 from douane.reference import service as reference
 from douane.reference.importers import import_rates, import_tariff
-from douane.reference.model import Measure
 from tests.integration.reference.factories import load_mini_hs, write
 
 MAYONNAISE = "2103909100"
@@ -143,16 +141,11 @@ def test_the_input_carries_what_the_engine_needs(db: Database, loaded: FixedCloc
     assert [t.code for t in data.tax_types][:2] == ["DD", "DAPS"]
 
 
-def test_a_batch_look_up_of_measures_gives_the_same_assessment(
-    db: Database, loaded: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    one_by_one = assess_on(db, date(2026, 6, 30))
-    asked: list[list[str]] = []
-
-    def measures_in_force_many(session: Session, codes: list[str], on: date) -> dict[str, list[Measure]]:
-        asked.append(list(codes))
-        return {code: reference.measures_in_force(session, code, on) for code in codes}
-
-    monkeypatch.setattr(reference, "measures_in_force_many", measures_in_force_many, raising=False)
-    assert assess_on(db, date(2026, 6, 30)).to_dict() == one_by_one.to_dict()
-    assert asked == [[MAYONNAISE, WINE]]
+def test_the_batch_look_up_answers_every_line_asked_for(db: Database, loaded: FixedClock) -> None:
+    with db.transaction() as session:
+        found = reference.measures_in_force_many(
+            session, [WINE, MAYONNAISE, "9999999999", WINE], date(2026, 3, 15)
+        )
+    assert list(found) == sorted({WINE, MAYONNAISE, "9999999999"})
+    assert [m.tax_code for m in found[WINE]] == ["DD", "TIC", "TVA"]
+    assert found["9999999999"] == []
