@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from douane.declarations import control
 from douane.declarations.model import Channel, Status, allowed_actions
 from douane.declarations.tables import ControlResultRow, DeclarationRow
-from douane.identity.guards import authenticate
+from douane.identity.guards import requires_any
 from douane.identity.model import Actor, Permission
 from douane.kernel.clock import Clock
-from douane.kernel.errors import Forbidden, InvalidInput
+from douane.kernel.errors import InvalidInput
 from douane.risk import service as risk
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pagination import Page, PageRequest, page_request
@@ -59,19 +59,6 @@ P = Permission
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 OfficeFilter = Annotated[str | None, Query(pattern=r"^\d{5}$", description="5-digit office code")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40, description="The version you read")]
-
-
-def requires_any(*permissions: Permission) -> Callable[..., Actor]:
-    """The Actor if it holds at least one of the permissions listed."""
-
-    def guard(actor: Actor = Depends(authenticate)) -> Actor:
-        if not any(actor.can(p) for p in permissions):
-            message = "You do not have the permission {permission}"
-            raise Forbidden("auth.forbidden", message, permission=permissions[0].value)
-        return actor
-
-    guard.douane_permissions = permissions  # type: ignore[attr-defined]
-    return guard
 
 
 CONTROL = requires_any(P.DECLARATIONS_CONTROL, P.DECLARATIONS_APPROVE)

@@ -63,6 +63,22 @@ def requires(*permissions: Permission) -> Callable[..., Actor]:
     return guard
 
 
+def requires_any(*permissions: Permission) -> Callable[..., Actor]:
+    """A dependency that returns the Actor if it holds at least one of the permissions listed."""
+
+    def guard(actor: Actor = Depends(authenticate)) -> Actor:
+        if not any(actor.can(p) for p in permissions):
+            raise Forbidden(
+                "auth.forbidden",
+                "You do not have the permission {permission}",
+                permission=permissions[0].value,
+            )
+        return actor
+
+    guard.douane_permissions = permissions  # type: ignore[attr-defined]
+    return guard
+
+
 def public(reason: str) -> Callable[..., None]:
     """Marks an endpoint as deliberately open (health, login, public verification)."""
 

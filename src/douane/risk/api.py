@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
@@ -10,10 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from sqlalchemy.orm import Session
 
-from douane.identity.guards import authenticate
+from douane.identity.guards import requires_any
 from douane.identity.model import Actor, Permission
 from douane.kernel.clock import Clock, local_date
-from douane.kernel.errors import Forbidden
 from douane.risk import service
 from douane.risk.model import ChannelShares
 from douane.risk.schemas import DecisionOut, InspectorDrawOut, ScheduledShares, Shares, SharesIn, SharesOut
@@ -27,19 +25,6 @@ OFFICE_CODE = r"^\d{5}$"
 OfficeCode = Annotated[str, PathParam(pattern=OFFICE_CODE, description="5-digit office code")]
 Id = Annotated[int, Query(ge=1, le=2**63 - 1)]
 OnDate = Annotated[date | None, Query(description="Date (Algerian) to read the shares at; today by default")]
-
-
-def requires_any(*permissions: Permission) -> Callable[..., Actor]:
-    """A dependency that returns the Actor if it holds at least one of the permissions listed."""
-
-    def guard(actor: Actor = Depends(authenticate)) -> Actor:
-        if not any(actor.can(p) for p in permissions):
-            message = "You do not have the permission {permission}"
-            raise Forbidden("auth.forbidden", message, permission=permissions[0].value)
-        return actor
-
-    guard.douane_permissions = permissions  # type: ignore[attr-defined]
-    return guard
 
 
 READ_SHARES = requires_any(P.SELECTIVITY_MANAGE, P.DECLARATIONS_CONTROL)
