@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from douane.assessment import service as assessment_service
-from douane.assessment.model import Assessment, ItemInput
+from douane.assessment.model import Assessment, AssessmentInput, ItemInput, assess
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
 from douane.audit.tables import AuditEventRow
@@ -400,8 +400,8 @@ def _money_or_none(amount: Decimal | None, currency: str) -> Money | None:
     return None if amount is None else Money.of(amount, currency)
 
 
-def assess_content(session: Session, content: Declaration, on: date) -> Assessment | None:
-    """The provisional assessment (douane.assessment) of the content on `on`; None for exports."""
+def assessment_input(session: Session, content: Declaration, on: date) -> AssessmentInput | None:
+    """What the engine needs (measures in force, rates on `on`); None for exports, which owe nothing here."""
     if content.type is DeclarationType.EXPORT:
         return None
     items = tuple(
@@ -414,11 +414,38 @@ def assess_content(session: Session, content: Declaration, on: date) -> Assessme
         for i in content.items
     )  # fmt: skip
     costs = content.costs_in
-    return assessment_service.assess_at(
+    return assessment_service.assessment_input_at(
         session, on, invoice_currency=content.invoice_currency, incoterm=content.incoterm.value,
         freight=_money_or_none(content.freight, costs), insurance=_money_or_none(content.insurance, costs),
         other_costs_to_border=_money_or_none(content.other_costs, costs), items=items,
     )  # fmt: skip
+
+
+def assess_content(session: Session, content: Declaration, on: date) -> Assessment | None:
+    """The provisional assessment (douane.assessment) of the content on `on`; None for exports."""
+    data = assessment_input(session, content, on)
+    return None if data is None else assess(data)
+
+
+def _checked_assessment(
+    session: Session, content: Declaration, on: date
+) -> tuple[list[Finding], Assessment | None]:
+    """Validate at `on`, then assess; BlockingFindings if either refuses. The measures the engine loads
+    serve the validation too (prohibitions, required documents), so each line is read once."""
+    try:
+        data = assessment_input(session, content, on)
+    except DouaneError:
+        data = None  # the validation below says why, or the engine does
+    measures = data.measures if data is not None else None
+    findings = validation.validate(session, content, on, measures=measures)
+    if model.blocking(findings):
+        raise BlockingFindings(model.blocking(findings))
+    if data is None:
+        return findings, _assess_or_findings(session, content, on)
+    try:
+        return findings, assess(data)
+    except InvalidInput as exc:
+        raise BlockingFindings([error_finding(exc, "items")]) from exc
 
 
 def _store_assessment(row: DeclarationRow, assessment: Assessment | None) -> None:
@@ -551,11 +578,7 @@ def lodge(
     _check_version(row, expected_version)
     model.next_status(row.status, Action.LODGE)
     today = _today(clock)
-    content = content_of(row)
-    findings = validation.validate(session, content, today)
-    if model.blocking(findings):
-        raise BlockingFindings(model.blocking(findings))
-    assessment = _assess_or_findings(session, content, today)
+    findings, assessment = _checked_assessment(session, content_of(row), today)
     by = actor_ref(actor)
     row.findings = _findings_json(findings)
     row.lodged_at = clock.now()
@@ -606,10 +629,7 @@ def amend(
             "declarations.office_fixed", "The office of a registered declaration cannot be changed"
         )
     on = local_date(row.registered_at) if row.registered_at else _today(clock)
-    findings = validation.validate(session, content, on)
-    if model.blocking(findings):
-        raise BlockingFindings(model.blocking(findings))
-    assessment = _assess_or_findings(session, content, on)
+    findings, assessment = _checked_assessment(session, content, on)
     _apply_content(session, row, content)
     _store_assessment(row, assessment)
     row.findings = _findings_json(findings)

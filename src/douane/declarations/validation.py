@@ -11,7 +11,7 @@ the total and one unit of the invoice currency (e.g. 1 EUR).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -30,7 +30,7 @@ from douane.declarations.model import (
 )
 from douane.kernel.errors import NotFound
 from douane.reference import service as reference
-from douane.reference.model import MeasureKind
+from douane.reference.model import Measure, MeasureKind
 from douane.registry import service as registry
 
 OFFICE_CODE = re.compile(r"^\d{5}$")
@@ -38,6 +38,7 @@ NIF = re.compile(r"^(\d{15}|\d{20})$")
 LINE_CODE = re.compile(r"^\d{10}$")
 TOLERANCE_RATE = Decimal("0.005")
 TOLERANCE_MIN_UNITS = Decimal(1)
+LineMeasures = Mapping[str, Sequence[Measure]]
 INCOTERMS_WITHOUT_FREIGHT = frozenset({Incoterm.EXW, Incoterm.FCA, Incoterm.FAS, Incoterm.FOB})
 
 
@@ -224,12 +225,15 @@ def _document_findings(d: Declaration) -> list[Finding]:
 # --- checks against reference data at a date ------------------------------------------------------
 
 
-def check_references(session: Session, declaration: Declaration, on: date) -> list[Finding]:
-    """What the registry and the tariff say on `on` (the lodging date, or today for a draft)."""
+def check_references(
+    session: Session, declaration: Declaration, on: date, *, measures: LineMeasures | None = None
+) -> list[Finding]:
+    """What the registry and the tariff say on `on` (the lodging date, or today for a draft).
+    `measures`: the measures in force on `on` by line, when the caller already loaded them."""
     found = _office_findings(session, declaration, on)
     found += _operator_findings(session, declaration, on)
     found += _rate_findings(session, declaration, on)
-    found += _tariff_findings(session, declaration, on)
+    found += _tariff_findings(session, declaration, on, measures or {})
     return found
 
 
@@ -286,7 +290,7 @@ def _rate_findings(session: Session, d: Declaration, on: date) -> list[Finding]:
     return found
 
 
-def _tariff_findings(session: Session, d: Declaration, on: date) -> list[Finding]:
+def _tariff_findings(session: Session, d: Declaration, on: date, measures: LineMeasures) -> list[Finding]:
     found: list[Finding] = []
     attached = {doc.type_code.strip() for doc in d.documents}
     lines: dict[str, tuple[bool, set[str], str | None] | None] = {}
@@ -294,7 +298,7 @@ def _tariff_findings(session: Session, d: Declaration, on: date) -> list[Finding
         if not LINE_CODE.match(item.line_code or ""):
             continue
         if item.line_code not in lines:
-            lines[item.line_code] = _line_facts(session, item.line_code, on)
+            lines[item.line_code] = _line_facts(session, item.line_code, on, measures.get(item.line_code))
         facts = lines[item.line_code]
         path = f"items[{index}]"
         if facts is None:
@@ -308,13 +312,15 @@ def _tariff_findings(session: Session, d: Declaration, on: date) -> list[Finding
     return found
 
 
-def _line_facts(session: Session, line_code: str, on: date) -> tuple[bool, set[str], str | None] | None:
+def _line_facts(
+    session: Session, line_code: str, on: date, loaded: Sequence[Measure] | None
+) -> tuple[bool, set[str], str | None] | None:
     """(prohibited, required document codes, supplementary unit) of a line in force, or None."""
     try:
         line = reference.tariff_line_at(session, line_code, on)
     except NotFound:
         return None
-    measures = reference.measures_in_force(session, line_code, on)
+    measures = loaded if loaded is not None else reference.measures_in_force(session, line_code, on)
     prohibited = any(m.kind == MeasureKind.PROHIBITION for m in measures)
     documents = {
         m.document_code for m in measures if m.kind == MeasureKind.DOCUMENT_REQUIRED and m.document_code
@@ -352,6 +358,8 @@ def _line_findings(
     return found
 
 
-def validate(session: Session, declaration: Declaration, on: date) -> list[Finding]:
+def validate(
+    session: Session, declaration: Declaration, on: date, *, measures: LineMeasures | None = None
+) -> list[Finding]:
     """Every finding on the declaration at the date `on`."""
-    return check_form(declaration) + check_references(session, declaration, on)
+    return check_form(declaration) + check_references(session, declaration, on, measures=measures)

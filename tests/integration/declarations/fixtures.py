@@ -97,10 +97,14 @@ def import_declaration(
     operator_nif: str, *, items: tuple[Item, ...] | None = None, **changes: object
 ) -> Declaration:
     """An IM4 import, FOB in EUR, three items adding up to the invoice total, at Alger Port."""
-    lines = items if items is not None else (
-        item(1, "8471301000", "12000.00"),
-        item(2, "8450111000", "6000.00"),
-        item(3, "6109101000", "2000.00"),
+    lines = (
+        items
+        if items is not None
+        else (
+            item(1, "8471301000", "12000.00"),
+            item(2, "8450111000", "6000.00"),
+            item(3, "6109101000", "2000.00"),
+        )
     )
     base = Declaration(
         type=DeclarationType.IMPORT, regime=Regime.IM4, office_code=OFFICE, operator_nif=operator_nif,
