@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from douane.declarations import model
 from douane.declarations.model import (
@@ -25,7 +25,23 @@ Amount = Annotated[Decimal, Field(max_digits=17, decimal_places=3, ge=-(10**14),
 Short = Annotated[str, Field(max_length=80)]
 
 
-class PartyIn(BaseModel):
+def without_control_characters(value: str) -> str:
+    """Text as stored: NUL and other control characters dropped (PostgreSQL refuses NUL in text)."""
+    return "".join(c for c in value if c >= " " or c in "\t\n")
+
+
+class FormModel(BaseModel):
+    """Inputs: unknown fields refused, control characters dropped from every text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        return without_control_characters(value) if isinstance(value, str) else value
+
+
+class PartyIn(FormModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
@@ -37,9 +53,7 @@ class PartyIn(BaseModel):
         return model.Party(self.name, self.nif, self.address, self.country)
 
 
-class ItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ItemIn(FormModel):
     number: int = Field(ge=1, le=model.MAX_ITEMS)
     line_code: str = Field(max_length=10, description="10-digit national tariff line")
     description: str = Field(max_length=500)
@@ -58,9 +72,7 @@ class ItemIn(BaseModel):
         return model.Item(**self.model_dump())
 
 
-class DocumentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DocumentIn(FormModel):
     type_code: str = Field(min_length=1, max_length=8)
     number: str = Field(min_length=1, max_length=60)
     issuer: str | None = Field(None, max_length=200)
@@ -70,10 +82,8 @@ class DocumentIn(BaseModel):
         return model.DocumentRef(self.type_code.strip(), self.number.strip(), self.issuer, self.issued_on)
 
 
-class DeclarationIn(BaseModel):
+class DeclarationIn(FormModel):
     """The declaration form. A draft may be saved incomplete: findings tell what is missing."""
-
-    model_config = ConfigDict(extra="forbid")
 
     type: DeclarationType
     regime: Regime
@@ -118,23 +128,17 @@ class DraftUpdateIn(DeclarationIn):
     version: int | None = Field(None, ge=1, description="The version you read (or send If-Match)")
 
 
-class VersionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VersionIn(FormModel):
     version: int | None = Field(None, ge=1)
 
 
-class AmendIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AmendIn(FormModel):
     declaration: DeclarationIn
     reason: str = Field(min_length=1, max_length=2000)
     version: int | None = Field(None, ge=1)
 
 
-class ReasonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReasonIn(FormModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -283,9 +287,7 @@ class VersionOut(BaseModel):
 MAX_BULK = 100
 
 
-class BulkIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BulkIn(FormModel):
     declarations: list[DeclarationIn] = Field(min_length=1, max_length=MAX_BULK)
 
 

@@ -646,7 +646,7 @@ def amend(
 
 
 def _reason(text: str | None) -> str:
-    cleaned = " ".join((text or "").split())
+    cleaned = " ".join(_printable(text).split())
     if not cleaned:
         raise InvalidInput("declarations.reason_required", "A reason is required")
     if len(cleaned) > 2000:
@@ -807,11 +807,11 @@ def add_document(
     if document is None:
         document = DeclarationDocumentRow(type_code=type_code, number=number)
         row.documents.append(document)
-    document.issuer = issuer or document.issuer
+    document.issuer = _printable(issuer)[:200] or document.issuer
     document.issued_on = issued_on or document.issued_on
     document.sha256, document.stored_path = stored.sha256, stored.relative_path
     document.content_type, document.size_bytes = stored.content_type, stored.size_bytes
-    document.filename = (filename or "")[:255] or None
+    document.filename = _printable(filename)[:255] or None
     document.uploaded_at, document.uploaded_by_user_id = clock.now(), actor.user_id
     row.updated_at = clock.now()
     _flush(session)
@@ -823,8 +823,12 @@ def add_document(
     return document
 
 
+def _printable(value: str | None) -> str:
+    return "".join(c for c in (value or "") if c >= " " or c in "\t\n")
+
+
 def _short(value: str, field: str, max_length: int) -> str:
-    text = " ".join((value or "").split())
+    text = " ".join(_printable(value).split())
     if not text:
         raise InvalidInput("declarations.field_required", "The field {field} is required", field=field)
     if len(text) > max_length:

@@ -161,3 +161,34 @@ def test_documents_are_sniffed_not_trusted(client: TestClient, demo: Demo, user_
     assert back.status_code == 200 and back.content == PDF
     other = user_headers(Role.BROKER, broker_id=demo.other_broker_id)
     assert client.get(f"{upload}/{stored.json()['id']}", headers=other).status_code == 404
+
+
+def test_hostile_input_answers_4xx_never_500(
+    client: TestClient, demo: Demo, user_headers: UserFactory
+) -> None:
+    broker = user_headers(Role.BROKER, broker_id=demo.broker_id)
+    body = _body(demo.operator_nif)
+    nul = {
+        **body,
+        "transport_means": "MSC\x00ALGER",
+        "items": [{**body["items"][0], "description": "a\x00b"}],
+    }
+    created = client.post(URL, json=nul, headers=broker)
+    assert created.status_code == 201, created.text
+    assert created.json()["transport_means"] == "MSCALGER"
+    for bad in (
+        {**body, "invoice_total": "NaN"},
+        {**body, "invoice_total": "1e400"},
+        {**body, "invoice_total": [1]},
+        {**body, "items": [{**body["items"][0], "number": 0}]},
+        {**body, "regime": "IM9"},
+        {**body, "unknown": 1},
+    ):
+        response = client.post(URL, json=bad, headers=broker)
+        assert response.status_code == 422, (bad, response.text)
+    assert client.get(f"{URL}/by-number/16011/2026/0", headers=broker).status_code == 422
+    assert client.get(URL, params={"number": "16011/2026/'--"}, headers=broker).status_code == 422
+    reason = client.post(
+        f"{URL}/{created.json()['id']}/invalidation-request", json={"reason": "\x00"}, headers=broker
+    )
+    assert reason.status_code == 422  # an empty reason once the NUL is dropped
