@@ -47,6 +47,7 @@ from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import Conflict, DouaneError, Forbidden, InvalidInput, NotFound
 from douane.kernel.money import DZD, Money
+from douane.kernel.read_cache import reads_cached
 from douane.registry import service as registry
 from douane.registry.model import PostingRole
 from douane.risk.assignment import draw_inspector
@@ -574,6 +575,18 @@ def lodge(
 ) -> DeclarationRow:
     """Lodge a draft: no blocking finding at today's date, then lodged -> registered (number) -> assessed
     provisionally -> channel assigned (and an inspector drawn for yellow and red)."""
+    with reads_cached(session):
+        return _lodge(session, clock, actor, declaration_id, expected_version, selectivity)
+
+
+def _lodge(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    declaration_id: int,
+    expected_version: int | None,
+    selectivity: SelectivityPort | None,
+) -> DeclarationRow:
     row = _own(session, actor, declaration_id)
     _check_version(row, expected_version)
     model.next_status(row.status, Action.LODGE)
@@ -601,8 +614,9 @@ def lodge_new(
     selectivity: SelectivityPort | None = None,
 ) -> DeclarationRow:
     """Create and lodge in one step (bulk lodging, the command line)."""
-    row = create_draft(session, clock, actor, content, validate=False)
-    return lodge(session, clock, actor, row.id, selectivity=selectivity)
+    with reads_cached(session):
+        row = create_draft(session, clock, actor, content, validate=False)
+        return lodge(session, clock, actor, row.id, selectivity=selectivity)
 
 
 # --- amendment and invalidation --------------------------------------------------------------------
@@ -877,23 +891,29 @@ def lodge_many(
     """Lodge each declaration on its own (a savepoint each): one refusal does not undo the others.
     A declaration with blocking findings stays a draft, with its id and findings."""
     engine = selectivity or default_selectivity()
-    outcomes = []
-    for index, content in enumerate(contents):
-        outcome = LodgingOutcome(index)
-        try:
-            with session.begin_nested():
-                outcome.row = create_draft(session, clock, actor, content, validate=False)
-        except DouaneError as exc:
-            outcome.error = exc
-            outcomes.append(outcome)
-            continue
-        try:
-            with session.begin_nested():
-                lodge(session, clock, actor, outcome.row.id, selectivity=engine)
-        except BlockingFindings as exc:
-            outcome.findings = exc.findings
-            outcome.row.findings = _findings_json(exc.findings)  # the draft keeps what blocked it
-        except DouaneError as exc:
-            outcome.error = exc
-        outcomes.append(outcome)
-    return outcomes
+    with reads_cached(session):
+        return [
+            _lodge_one(session, clock, actor, index, content, engine)
+            for index, content in enumerate(contents)
+        ]
+
+
+def _lodge_one(
+    session: Session, clock: Clock, actor: Actor, index: int, content: Declaration, engine: SelectivityPort
+) -> LodgingOutcome:
+    outcome = LodgingOutcome(index)
+    try:
+        with session.begin_nested():
+            outcome.row = create_draft(session, clock, actor, content, validate=False)
+    except DouaneError as exc:
+        outcome.error = exc
+        return outcome
+    try:
+        with session.begin_nested():
+            lodge(session, clock, actor, outcome.row.id, selectivity=engine)
+    except BlockingFindings as exc:
+        outcome.findings = exc.findings
+        outcome.row.findings = _findings_json(exc.findings)  # the draft keeps what blocked it
+    except DouaneError as exc:
+        outcome.error = exc
+    return outcome

@@ -294,6 +294,9 @@ def _tariff_findings(session: Session, d: Declaration, on: date, measures: LineM
     found: list[Finding] = []
     attached = {doc.type_code.strip() for doc in d.documents}
     lines: dict[str, tuple[bool, set[str], str | None] | None] = {}
+    reference.tariff_lines_at(
+        session, (i.line_code for i in d.items if LINE_CODE.match(i.line_code or "")), on
+    )
     for index, item in enumerate(d.items):
         if not LINE_CODE.match(item.line_code or ""):
             continue

@@ -22,6 +22,7 @@ from douane.audit.service import ActorRef
 from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput, NotFound
 from douane.kernel.money import DZD, Money, minor_units
+from douane.kernel.read_cache import cached
 from douane.reference.model import (
     DEFAULT_EDITION,
     DutyFormula,
@@ -65,8 +66,12 @@ def split_codes(text: str | None) -> tuple[str, ...]:
 
 
 def list_tax_types(session: Session) -> list[TaxType]:
+    return list(cached(session, ("reference.tax_types",), lambda: _load_tax_types(session)))
+
+
+def _load_tax_types(session: Session) -> tuple[TaxType, ...]:
     rows = session.scalars(select(TaxTypeRow).order_by(TaxTypeRow.computation_order, TaxTypeRow.code))
-    return [tax_type_of(row) for row in rows]
+    return tuple(tax_type_of(row) for row in rows)
 
 
 def default_tax_types() -> list[TaxType]:
@@ -139,19 +144,46 @@ def in_force_clause(column_from: Any, column_to: Any, on: date) -> tuple[ColumnE
 
 def tariff_line_at(session: Session, code: str, on: date) -> TariffLine:
     """The version of the 10-digit line `code` in force on `on`; NotFound if there is none."""
-    row = session.scalars(
-        select(TariffLineRow).where(
-            TariffLineRow.code == code, *in_force_clause(TariffLineRow.valid_from, TariffLineRow.valid_to, on)
-        )
-    ).first()
-    if row is None:
+    line = cached(session, ("reference.tariff_line", code, on), lambda: _load_tariff_line(session, code, on))
+    if line is None:
         raise NotFound(
             "reference.tariff_line_not_found",
             "No tariff line {line_code} in force on {on}",
             line_code=code,
             on=on.isoformat(),
         )
-    return tariff_line_of(row)
+    return line
+
+
+def _load_tariff_line(session: Session, code: str, on: date) -> TariffLine | None:
+    row = session.scalars(
+        select(TariffLineRow).where(
+            TariffLineRow.code == code, *in_force_clause(TariffLineRow.valid_from, TariffLineRow.valid_to, on)
+        )
+    ).first()
+    return None if row is None else tariff_line_of(row)
+
+
+def tariff_lines_at(session: Session, codes: Iterable[str], on: date) -> dict[str, TariffLine | None]:
+    """`tariff_line_at` for many codes in one query (None where no version is in force on `on`)."""
+    wanted = sorted(set(codes))
+    found: dict[str, TariffLine | None] = {code: None for code in wanted}
+    if not wanted:
+        return found
+    rows = session.scalars(
+        select(TariffLineRow)
+        .where(
+            TariffLineRow.code.in_(wanted),
+            *in_force_clause(TariffLineRow.valid_from, TariffLineRow.valid_to, on),
+        )
+        .order_by(TariffLineRow.id)
+    )
+    for row in rows:
+        if found[row.code] is None:
+            found[row.code] = tariff_line_of(row)
+    for code, line in found.items():
+        cached(session, ("reference.tariff_line", code, on), lambda line=line: line)  # type: ignore[misc]
+    return found
 
 
 def measures_in_force(session: Session, line_code: str, on: date) -> list[Measure]:
@@ -323,6 +355,18 @@ def rate_on(session: Session, currency: str, on: date) -> Decimal:
     currency = currency.upper()
     if currency == DZD:
         return Decimal(1)
+    rate = cached(session, ("reference.rate", currency, on), lambda: _load_rate(session, currency, on))
+    if rate is None:
+        raise NotFound(
+            "reference.exchange_rate_not_found",
+            "No exchange rate for {currency} on {on}",
+            currency=currency,
+            on=on.isoformat(),
+        )
+    return rate
+
+
+def _load_rate(session: Session, currency: str, on: date) -> Decimal | None:
     row = session.scalars(
         select(ExchangeRateRow)
         .where(
@@ -331,14 +375,7 @@ def rate_on(session: Session, currency: str, on: date) -> Decimal:
         )
         .order_by(ExchangeRateRow.valid_from.desc())
     ).first()
-    if row is None:
-        raise NotFound(
-            "reference.exchange_rate_not_found",
-            "No exchange rate for {currency} on {on}",
-            currency=currency,
-            on=on.isoformat(),
-        )
-    return row.dzd_per_unit
+    return None if row is None else row.dzd_per_unit
 
 
 def to_dzd(session: Session, amount: Money, on: date) -> Money:

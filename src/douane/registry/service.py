@@ -19,6 +19,7 @@ from douane.identity.model import Actor, Permission, Role
 from douane.identity.service import actor_ref
 from douane.kernel.clock import ALGIERS, Clock, local_date
 from douane.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from douane.kernel.read_cache import cached
 from douane.registry import model
 from douane.registry.model import (
     BrokerStatus,
@@ -293,6 +294,11 @@ def _page(session: Session, query: Select[Any], order: Any, offset: int, limit: 
 
 def office_handles_regime(session: Session, office_code: str, regime: str) -> bool:
     """True if the office exists, is active and lists that customs regime or procedure code."""
+    key = ("registry.office_handles_regime", office_code, regime)
+    return cached(session, key, lambda: _office_handles_regime(session, office_code, regime))
+
+
+def _office_handles_regime(session: Session, office_code: str, regime: str) -> bool:
     found = session.scalar(
         select(OfficeRegimeRow.regime)
         .join(CustomsOfficeRow, CustomsOfficeRow.id == OfficeRegimeRow.office_id)
@@ -376,7 +382,12 @@ def get_operator(session: Session, operator_id: int, *, viewer: Actor | None = N
 
 
 def find_operator_by_nif(session: Session, nif: str) -> EconomicOperatorRow | None:
-    return session.scalar(select(EconomicOperatorRow).where(EconomicOperatorRow.nif == model.clean_nif(nif)))
+    nif = model.clean_nif(nif)
+    return cached(
+        session,
+        ("registry.operator_by_nif", nif),
+        lambda: session.scalar(select(EconomicOperatorRow).where(EconomicOperatorRow.nif == nif)),
+    )
 
 
 _OPERATOR_FIELDS = {"rc_number", "legal_name_fr", "legal_name_ar", "address", "wilaya"}
@@ -537,6 +548,11 @@ def operator_is_active(session: Session, operator: int | str, on: date | datetim
 
     A date means the end of that Algerian day: an operator suspended during the day is not active.
     """
+    key = ("registry.operator_is_active", operator, on)
+    return cached(session, key, lambda: _operator_is_active(session, operator, on))
+
+
+def _operator_is_active(session: Session, operator: int | str, on: date | datetime) -> bool:
     if isinstance(operator, int):
         row = session.get(EconomicOperatorRow, operator)
     else:
@@ -828,6 +844,13 @@ def broker_declaration_refusal(
     Codes: registry.broker_withdrawn, registry.broker_suspended, registry.broker_licence_expired,
     registry.broker_not_approved_at_office. Unknown broker or office raise NotFound.
     """
+    key = ("registry.broker_refusal", broker_id, office_code, on)
+    return cached(session, key, lambda: _broker_declaration_refusal(session, broker_id, office_code, on))
+
+
+def _broker_declaration_refusal(
+    session: Session, broker_id: int, office_code: str, on: date | datetime
+) -> Refusal | None:
     broker = get_broker(session, broker_id)
     office = get_office(session, office_code)
     day, moment = _moment(on)
