@@ -30,6 +30,15 @@ def reads_cached(session: Session) -> Iterator[None]:
         session.info.pop(_KEY, None)
 
 
+MISSING: Any = object()
+
+
+def peek(session: Session, key: Hashable) -> Any:
+    """The memoised value of `key`, or MISSING (always MISSING outside `reads_cached`)."""
+    memo: dict[Hashable, Any] | None = session.info.get(_KEY)
+    return MISSING if memo is None else memo.get(key, MISSING)
+
+
 def cached(session: Session, key: Hashable, load: Callable[[], T]) -> T:
     memo: dict[Hashable, Any] | None = session.info.get(_KEY)
     if memo is None:

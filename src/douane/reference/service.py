@@ -22,7 +22,7 @@ from douane.audit.service import ActorRef
 from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput, NotFound
 from douane.kernel.money import DZD, Money, minor_units
-from douane.kernel.read_cache import cached
+from douane.kernel.read_cache import MISSING, cached, peek
 from douane.reference.model import (
     DEFAULT_EDITION,
     DutyFormula,
@@ -166,8 +166,13 @@ def _load_tariff_line(session: Session, code: str, on: date) -> TariffLine | Non
 
 def tariff_lines_at(session: Session, codes: Iterable[str], on: date) -> dict[str, TariffLine | None]:
     """`tariff_line_at` for many codes in one query (None where no version is in force on `on`)."""
-    wanted = sorted(set(codes))
-    found: dict[str, TariffLine | None] = {code: None for code in wanted}
+    found: dict[str, TariffLine | None] = {}
+    wanted = []
+    for code in sorted(set(codes)):
+        known = peek(session, ("reference.tariff_line", code, on))
+        found[code] = None if known is MISSING else known
+        if known is MISSING:
+            wanted.append(code)
     if not wanted:
         return found
     rows = session.scalars(
@@ -194,9 +199,17 @@ def measures_in_force(session: Session, line_code: str, on: date) -> list[Measur
 
 def measures_in_force_many(session: Session, line_codes: Iterable[str], on: date) -> dict[str, list[Measure]]:
     """`measures_in_force` for many lines at once; every code asked for has an entry, maybe empty."""
-    found: dict[str, list[Measure]] = {code: [] for code in sorted(set(line_codes))}
-    if not found:
-        return found
+    codes = sorted(set(line_codes))
+    known = {code: peek(session, ("reference.measures", code, on)) for code in codes}
+    missing = [code for code, measures in known.items() if measures is MISSING]
+    loaded = _load_measures_in_force(session, missing, on) if missing else {}
+    for code, measures in loaded.items():
+        cached(session, ("reference.measures", code, on), lambda measures=measures: tuple(measures))  # type: ignore[misc]
+    return {code: list(loaded[code]) if code in loaded else list(known[code]) for code in codes}
+
+
+def _load_measures_in_force(session: Session, line_codes: list[str], on: date) -> dict[str, list[Measure]]:
+    found: dict[str, list[Measure]] = {code: [] for code in line_codes}
     rows = session.scalars(
         select(MeasureRow).where(
             MeasureRow.line_code.in_(list(found)),

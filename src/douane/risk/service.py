@@ -18,6 +18,7 @@ from douane.identity.model import Actor
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import InvalidInput
+from douane.kernel.read_cache import cached
 from douane.registry import service as registry
 from douane.risk.model import BUILT_IN_SHARES, ChannelShares
 from douane.risk.tables import InspectorDrawRow, SelectivityDecisionRow, SelectivitySettingRow
@@ -71,6 +72,11 @@ def national_shares_in_force(session: Session, on: date) -> SharesInForce:
 
 def shares_in_force(session: Session, office_code: str, on: date) -> SharesInForce:
     """The office's own shares on that date, else the national default, else the built-in 60/20/15/5."""
+    key = ("risk.shares_in_force", office_code, on)
+    return cached(session, key, lambda: _shares_in_force(session, office_code, on))
+
+
+def _shares_in_force(session: Session, office_code: str, on: date) -> SharesInForce:
     row = _latest_setting(session, office_code, on)
     if row is not None:
         return _in_force(row, office_code)
