@@ -1,6 +1,7 @@
 """Registration numbers OFFICE/YEAR/SEQUENCE (e.g. 16011/2026/000123), gap-free per office and year.
 
-The sequence row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers) and advanced in
+The sequence row is created or advanced by one upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING, which
+locks the row on PostgreSQL; SQLite serialises writers; other databases: SELECT ... FOR UPDATE) in
 the registering transaction: if the registration rolls back, so does the number, so no number is skipped.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -57,6 +58,9 @@ def _ensure_sequence_row(session: Session, office_code: str, year: int) -> None:
 
 def next_number(session: Session, office_code: str, year: int) -> RegistrationNumber:
     """The next number at the office for the year; the caller's transaction holds the lock until it ends."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        return RegistrationNumber(office_code, year, _advance_by_upsert(session, dialect, office_code, year))
     _ensure_sequence_row(session, office_code, year)
     row = session.scalars(
         select(RegistrationSequenceRow)
@@ -67,3 +71,21 @@ def next_number(session: Session, office_code: str, year: int) -> RegistrationNu
     row.last_number += 1
     session.flush()
     return RegistrationNumber(office_code, year, row.last_number)
+
+
+def _advance_by_upsert(session: Session, dialect: str, office_code: str, year: int) -> int:
+    """Create the counter at 1 or add 1 to it, in one statement that returns the new number."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = RegistrationSequenceRow.__table__
+    assert isinstance(table, Table)
+    statement = (
+        insert(table)
+        .values(office_code=office_code, year=year, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.office_code, table.c.year],
+            set_={"last_number": table.c.last_number + 1},
+        )
+        .returning(table.c.last_number)
+    )
+    number: int = session.execute(statement).scalar_one()
+    return number
