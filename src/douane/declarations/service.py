@@ -596,9 +596,8 @@ def _lodge(
     row.findings = _findings_json(findings)
     row.lodged_at = clock.now()
     transition(session, clock, row, Action.LODGE, by=by, client_ip=actor.client_ip)
-    _register(session, clock, row, by)
+    _register(session, clock, row, by)  # its statement flushes the row first: the row is locked from here on
     _store_assessment(row, assessment)
-    _flush(session)
     _snapshot(session, clock, row, by, "lodged")
     _assign_channel(session, clock, row, selectivity or default_selectivity(), by)
     _flush(session)
