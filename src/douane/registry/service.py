@@ -143,7 +143,12 @@ def _directorate(session: Session, code: str) -> RegionalDirectorateRow:
 
 
 def get_office(session: Session, code: str) -> CustomsOfficeRow:
-    row = session.scalar(select(CustomsOfficeRow).where(CustomsOfficeRow.code == code.strip()))
+    wanted = code.strip()
+    row = cached(
+        session,
+        ("registry.office", wanted),
+        lambda: session.scalar(select(CustomsOfficeRow).where(CustomsOfficeRow.code == wanted)),
+    )
     if row is None:
         raise NotFound(
             "registry.office_not_found", "No customs office has the code {office}", office=code[:10]
