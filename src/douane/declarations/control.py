@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from douane.audit import service as audit
 from douane.audit.service import SYSTEM, ActorRef
@@ -92,16 +91,6 @@ def _check_version(row: DeclarationRow, expected: int | None) -> None:
             actual=row.version,
             expected=expected,
         )
-
-
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise Conflict(
-            "declarations.concurrent_change",
-            "Someone else changed this declaration at the same time; reload it",
-        ) from exc
 
 
 def _require(actor: Actor, *permissions: Permission) -> None:
@@ -284,7 +273,7 @@ def take_for_control(
     if row.inspector_officer_id != by.officer_id and by.officer_id is not None:
         detail["taken_by_officer_id"] = by.officer_id
     _move(session, clock, row, Action.TAKE_FOR_CONTROL, actor_ref(by), detail=detail)
-    _flush(session)
+    service.flush_or_conflict(session)
     return row
 
 
@@ -310,7 +299,7 @@ def draw_inspector(
         entity_type=ENTITY, entity_id=row.id, from_state=row.status, to_state=row.status,
         detail={"number": row.number, "previous_officer_id": previous, "officer_id": draw.officer_id},
     )  # fmt: skip
-    _flush(session)
+    service.flush_or_conflict(session)
     return row
 
 
@@ -382,7 +371,7 @@ def record_control_result(
     )  # fmt: skip
     session.add(result)
     _move(session, clock, row, Action.RECORD_CONTROL, who, reason=result.notes, detail=detail)
-    _flush(session)
+    service.flush_or_conflict(session)
     return result
 
 
@@ -430,7 +419,7 @@ def confirm_assessment(
     _move(session, clock, row, Action.CONFIRM_ASSESSMENT, who, detail=detail)
     row.assessed_at = clock.now()
     row.assessment_confirmed = True
-    _flush(session)
+    service.flush_or_conflict(session)
     lines = _tax_lines(result)
     if lines:
         payments.open_amount_due(
@@ -442,7 +431,7 @@ def confirm_assessment(
     else:
         _move(session, clock, row, Action.SETTLE_PAID, SYSTEM, reason="nothing to pay")
         row.settled_at = clock.now()
-        _flush(session)
+        service.flush_or_conflict(session)
     return row
 
 
@@ -454,7 +443,7 @@ def record_settlement(session: Session, clock: Clock, declaration_id: int, how: 
     action = Action.SETTLE_PAID if how == "paid" else Action.SETTLE_GUARANTEED
     _move(session, clock, row, action, who)
     row.settled_at = clock.now()
-    _flush(session)
+    service.flush_or_conflict(session)
 
 
 def _check_settled(session: Session, row: DeclarationRow) -> None:
@@ -486,7 +475,7 @@ def release(
     )  # fmt: skip
     row.released_at = clock.now()
     row.post_clearance_audit = row.post_clearance_audit or post_clearance
-    _flush(session)
+    service.flush_or_conflict(session)
     return row
 
 
@@ -500,7 +489,7 @@ def record_exit(
     _check_version(row, expected_version)
     _move(session, clock, row, Action.RECORD_EXIT, actor_ref(by))
     row.exited_at = clock.now()
-    _flush(session)
+    service.flush_or_conflict(session)
     return row
 
 
@@ -537,7 +526,7 @@ def reject(
     _cancel_amount_due(session, clock, row, why, who)
     row.rejection_reason = why
     row.closed_at = clock.now()
-    _flush(session)
+    service.flush_or_conflict(session)
     return row
 
 
@@ -583,7 +572,7 @@ def approve_invalidation(
     _cancel_amount_due(session, clock, row, request.reason, who)
     _decide(request, clock, by, InvalidationDecision.APPROVED, (note or "").strip() or None)
     row.closed_at = clock.now()
-    _flush(session)
+    service.flush_or_conflict(session)
     return row
 
 
@@ -610,7 +599,7 @@ def refuse_invalidation(
         entity_type=ENTITY, entity_id=row.id, from_state=row.status, to_state=row.status, reason=why,
         detail={"number": row.number, "request_id": request.id},
     )  # fmt: skip
-    _flush(session)
+    service.flush_or_conflict(session)
     return row
 
 

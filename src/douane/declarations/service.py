@@ -274,7 +274,8 @@ def _declarant_content(session: Session, actor: Actor, content: Declaration) -> 
     raise Forbidden("declarations.no_declarant", "Your account is not linked to a broker firm or an operator")
 
 
-def _flush(session: Session) -> None:
+def flush_or_conflict(session: Session) -> None:
+    """Flush; a concurrent change of the declaration becomes Conflict `declarations.concurrent_change`."""
     try:
         session.flush()
     except StaleDataError as exc:
@@ -347,7 +348,7 @@ def create_draft(
     _apply_content(session, row, content)
     row.findings = _findings_json(validation.validate(session, content, _today(clock))) if validate else None
     session.add(row)
-    _flush(session)
+    flush_or_conflict(session)
     audit.record(
         session, clock, category=audit.STATE, action="declaration.create", actor=actor_ref(actor),
         entity_type=ENTITY, entity_id=row.id, to_state=Status.DRAFT.value, client_ip=actor.client_ip,
@@ -376,7 +377,7 @@ def update_draft(
     _apply_content(session, row, content)
     row.findings = _findings_json(validation.validate(session, content, _today(clock)))
     row.updated_at = clock.now()
-    _flush(session)
+    flush_or_conflict(session)
     audit.record(
         session, clock, category=audit.DATA, action="declaration.update_draft", actor=actor_ref(actor),
         entity_type=ENTITY, entity_id=row.id, client_ip=actor.client_ip,
@@ -600,7 +601,7 @@ def _lodge(
     _store_assessment(row, assessment)
     _snapshot(session, clock, row, by, "lodged")
     _assign_channel(session, clock, row, selectivity or default_selectivity(), by)
-    _flush(session)
+    flush_or_conflict(session)
     return row
 
 
@@ -652,9 +653,9 @@ def amend(
         session, clock, row, Action.AMEND, by=by, reason=reason, client_ip=actor.client_ip,
         detail={"version": row.current_version},
     )  # fmt: skip
-    _flush(session)
+    flush_or_conflict(session)
     _snapshot(session, clock, row, by, reason)
-    _flush(session)
+    flush_or_conflict(session)
     return row
 
 
@@ -694,7 +695,7 @@ def request_invalidation(
         decision=model.InvalidationDecision.PENDING.value,
     )  # fmt: skip
     session.add(request)
-    _flush(session)
+    flush_or_conflict(session)
     return request
 
 
@@ -827,7 +828,7 @@ def add_document(
     document.filename = _printable(filename)[:255] or None
     document.uploaded_at, document.uploaded_by_user_id = clock.now(), actor.user_id
     row.updated_at = clock.now()
-    _flush(session)
+    flush_or_conflict(session)
     audit.record(
         session, clock, category=audit.DATA, action="declaration.document_added", actor=actor_ref(actor),
         entity_type=ENTITY, entity_id=row.id, client_ip=actor.client_ip,
