@@ -50,9 +50,7 @@ Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 BASE = "/declarations"
 
 # The officer routes (control_api) go first, so that e.g. /declarations/queue is not read as /{id}.
-_include_officer_routes = getattr(control_api, "include_in", None)
-if _include_officer_routes is not None:
-    _include_officer_routes(router)
+control_api.include_in(router)
 
 
 def _clock(request: Request) -> Clock:
