@@ -13,7 +13,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    MetaData,
+    Numeric,
+    Select,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -157,6 +168,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def fetch_page(
+    session: Session, query: Select[Any], order: Any, offset: int, limit: int
+) -> tuple[list[Any], int]:
+    """One page of `query`'s rows in `order` (a column or a tuple of them), and how many rows the whole
+    query has."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    orders = order if isinstance(order, tuple) else (order,)
+    rows = session.scalars(query.order_by(*orders).offset(offset).limit(limit)).unique().all()
+    return list(rows), total
 
 
 def load_all_tables() -> MetaData:

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from douane.audit.tables import AuditEventRow
+from douane.db import fetch_page
 from douane.kernel.clock import Clock
 
 SECURITY = "security"
@@ -84,6 +85,4 @@ def list_events(
         query = query.where(AuditEventRow.entity_id == entity_id)
     if since:
         query = query.where(AuditEventRow.at >= since)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(AuditEventRow.id.desc()).offset(offset).limit(limit)).all()
-    return list(rows), total
+    return fetch_page(session, query, AuditEventRow.id.desc(), offset, limit)

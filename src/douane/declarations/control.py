@@ -16,11 +16,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
 from douane.audit.service import SYSTEM, ActorRef
+from douane.db import fetch_page
 from douane.declarations import model, service
 from douane.declarations.model import (
     Action,
@@ -606,12 +607,8 @@ def refuse_invalidation(
 # --- queues --------------------------------------------------------------------------------------
 
 
-def _page(session: Session, query: Select[Any], offset: int, limit: int) -> tuple[list[DeclarationRow], int]:
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(DeclarationRow.registered_at, DeclarationRow.id).offset(offset).limit(limit)
-    )
-    return list(rows), total
+QUEUE_ORDER = (DeclarationRow.registered_at, DeclarationRow.id)
+"""Oldest registration first: officers work a queue in arrival order."""
 
 
 def inspector_queue(
@@ -626,7 +623,7 @@ def inspector_queue(
     )
     if office_code:
         query = query.where(DeclarationRow.office_code == office_code)
-    return _page(session, query, offset, limit)
+    return fetch_page(session, query, QUEUE_ORDER, offset, limit)
 
 
 def liquidation_queue(
@@ -644,7 +641,7 @@ def liquidation_queue(
     )
     if office_code:
         query = query.where(DeclarationRow.office_code == office_code)
-    return _page(session, query, offset, limit)
+    return fetch_page(session, query, QUEUE_ORDER, offset, limit)
 
 
 def get_for_officer(session: Session, declaration_id: int) -> DeclarationRow:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,6 +22,7 @@ from douane.assessment.model import Assessment, AssessmentInput, ItemInput, asse
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
 from douane.audit.tables import AuditEventRow
+from douane.db import fetch_page
 from douane.declarations import documents, model, numbering, validation
 from douane.declarations.model import (
     Action,
@@ -743,9 +744,7 @@ def search(
     if number:
         text = number.strip()
         query = query.where(or_(DeclarationRow.number == text, DeclarationRow.number.startswith(text)))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(DeclarationRow.id.desc()).offset(offset).limit(limit)).all()
-    return list(rows), total
+    return fetch_page(session, query, DeclarationRow.id.desc(), offset, limit)
 
 
 def _day_start(day: date) -> datetime:

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import func, or_, select
 
 from douane.audit import service as audit
+from douane.db import fetch_page
 from douane.identity import service
 from douane.identity.guards import authenticate, public, requires
 from douane.identity.model import Actor, Permission, Role
@@ -94,8 +95,7 @@ def list_users(
         query = query.where(UserRow.id.in_(select(UserRoleRow.user_id).where(UserRoleRow.role == role.value)))
     if active is not None:
         query = query.where(UserRow.is_active == active)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(UserRow.username).offset(paging.offset).limit(paging.page_size))
+    rows, total = fetch_page(session, query, UserRow.username, paging.offset, paging.page_size)
     return paging.page_of([user_out(u) for u in rows], total)
 
 

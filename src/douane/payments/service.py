@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
+from douane.db import fetch_page
 from douane.identity.model import OFFICER_ROLES, Actor, Role
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, local_date
@@ -305,9 +306,7 @@ def list_amounts_due(
         query = query.where(AmountDueRow.subject_reference == subject_reference.strip())
     if operator_id is not None:
         query = query.where(AmountDueRow.operator_id == operator_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(AmountDueRow.id.desc()).offset(offset).limit(limit))
-    return list(rows), total
+    return fetch_page(session, query, AmountDueRow.id.desc(), offset, limit)
 
 
 def payments_of(session: Session, amount_due_id: int) -> list[PaymentRow]:
@@ -520,9 +519,7 @@ def list_guarantees(
         query = query.where(GuaranteeRow.operator_id == operator_id)
     if status is not None:
         query = query.where(GuaranteeRow.status == status.value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(GuaranteeRow.id.desc()).offset(offset).limit(limit))
-    return list(rows), total
+    return fetch_page(session, query, GuaranteeRow.id.desc(), offset, limit)
 
 
 def release_guarantee(

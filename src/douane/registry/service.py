@@ -10,11 +10,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, union
+from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from douane.audit import service as audit
+from douane.db import fetch_page
 from douane.identity.model import Actor, Permission, Role
 from douane.identity.service import actor_ref
 from douane.kernel.clock import ALGIERS, Clock, local_date
@@ -288,13 +289,7 @@ def list_offices(
         )
     if active is not None:
         query = query.where(CustomsOfficeRow.active == active)
-    return _page(session, query, CustomsOfficeRow.code, offset, limit)
-
-
-def _page(session: Session, query: Select[Any], order: Any, offset: int, limit: int) -> tuple[list[Any], int]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = session.scalars(query.order_by(order).offset(offset).limit(limit)).unique().all()
-    return list(rows), total
+    return fetch_page(session, query, CustomsOfficeRow.code, offset, limit)
 
 
 def office_handles_regime(session: Session, office_code: str, regime: str) -> bool:
@@ -759,7 +754,7 @@ def list_brokers(
             .where(CustomsOfficeRow.code == office_code.strip())
         )
         query = query.where(CustomsBrokerRow.id.in_(approved_here))
-    return _page(session, query, CustomsBrokerRow.firm_name, offset, limit)
+    return fetch_page(session, query, CustomsBrokerRow.firm_name, offset, limit)
 
 
 def broker_approvals(session: Session, broker_id: int) -> list[BrokerOfficeApprovalRow]:
@@ -1053,7 +1048,7 @@ def list_officers(
         if on is not None:
             posted = posted.where(*_posted_on(on))
         query = query.where(OfficerRow.id.in_(posted))
-    return _page(session, query, OfficerRow.service_number, offset, limit)
+    return fetch_page(session, query, OfficerRow.service_number, offset, limit)
 
 
 def officer_postings(session: Session, officer_id: int) -> list[PostingRow]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
+from douane.db import fetch_page
 from douane.identity.model import Actor
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, local_date
@@ -161,9 +162,7 @@ def list_decisions(
         query = query.where(SelectivityDecisionRow.declaration_id == declaration_id)
     if office_code:
         query = query.where(SelectivityDecisionRow.office_code == office_code)
-    query = query.order_by(SelectivityDecisionRow.id.desc())
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    return list(session.scalars(query.offset(offset).limit(limit))), total
+    return fetch_page(session, query, SelectivityDecisionRow.id.desc(), offset, limit)
 
 
 def list_draws(
@@ -182,9 +181,7 @@ def list_draws(
         query = query.where(InspectorDrawRow.subject_kind == subject_kind)
     if office_code:
         query = query.where(InspectorDrawRow.office_code == office_code)
-    query = query.order_by(InspectorDrawRow.id.desc())
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    return list(session.scalars(query.offset(offset).limit(limit))), total
+    return fetch_page(session, query, InspectorDrawRow.id.desc(), offset, limit)
 
 
 def office_code(session: Session, code: str) -> str:
