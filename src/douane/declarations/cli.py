@@ -21,7 +21,6 @@ from douane.declarations.tables import DeclarationRow
 from douane.i18n import translate
 from douane.identity import service as identity
 from douane.identity.model import Actor
-from douane.identity.tables import UserRow
 from douane.kernel.errors import DouaneError
 
 declarations_app = typer.Typer(help="Goods declarations.", no_args_is_help=True)
@@ -29,11 +28,11 @@ console = Console()
 
 
 def _actor(session: Session, username: str) -> Actor:
-    user = session.scalar(select(UserRow).where(UserRow.username == username))
-    if user is None or not user.is_active:
+    actor = identity.active_actor(session, username)
+    if actor is None:
         console.print(f"[red]No active user {username}[/]")
         raise typer.Exit(2)
-    return identity.actor_of(user)
+    return actor
 
 
 def _read_declarations(path: Path) -> list[DeclarationIn]:

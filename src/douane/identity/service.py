@@ -123,6 +123,12 @@ def create_user(
     return user
 
 
+def active_actor(session: Session, username: str) -> Actor | None:
+    """The Actor of an active user, for commands run on a user's behalf (the CLI's --as)."""
+    user = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
+    return actor_of(user) if user is not None and user.is_active else None
+
+
 def get_user(session: Session, user_id: int) -> UserRow:
     user = session.get(UserRow, user_id)
     if user is None:
