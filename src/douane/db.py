@@ -20,11 +20,14 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     Select,
+    Table,
     create_engine,
     event,
     func,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -179,6 +182,28 @@ def fetch_page(
     orders = order if isinstance(order, tuple) else (order,)
     rows = session.scalars(query.order_by(*orders).offset(offset).limit(limit)).unique().all()
     return list(rows), total
+
+
+def advance_counter(session: Session, row_class: type[Base], **key: object) -> int:
+    """Add 1 to the `last_number` of the counter row `key` (created at 1 if missing) and return it.
+
+    One upsert statement: on PostgreSQL it row-locks the counter until the transaction ends, SQLite
+    serialises writers. A rollback takes the number back, so numbers stay gap-free.
+    """
+    table = row_class.__table__
+    assert isinstance(table, Table)
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(table)
+        .values(**key, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[table.c[name] for name in key],
+            set_={"last_number": table.c.last_number + 1},
+        )
+        .returning(table.c.last_number)
+    )
+    number: int = session.execute(statement).scalar_one()
+    return number
 
 
 def load_all_tables() -> MetaData:

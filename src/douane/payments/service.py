@@ -12,14 +12,12 @@ from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, false, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
-from douane.db import fetch_page
+from douane.db import advance_counter, fetch_page
 from douane.identity.model import OFFICER_ROLES, Actor, Role
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, local_date
@@ -411,23 +409,7 @@ def _payable_status(due: AmountDueRow) -> AmountDueStatus:
 
 def _take_receipt_sequence(session: Session, collection_office: str, year: int) -> int:
     """The next receipt number of the office and year, gap-free: the counter row stays locked until commit."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(ReceiptSequenceRow)
-        .values(collection_office_code=collection_office, year=year, last_number=0)
-        .on_conflict_do_nothing()
-    )
-    counter = session.scalars(
-        select(ReceiptSequenceRow)
-        .where(
-            ReceiptSequenceRow.collection_office_code == collection_office, ReceiptSequenceRow.year == year
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    counter.last_number += 1
-    return counter.last_number
+    return advance_counter(session, ReceiptSequenceRow, collection_office_code=collection_office, year=year)
 
 
 def _announce(session: Session, clock: Clock, due: AmountDueRow, how: Literal["paid", "guaranteed"]) -> None:
