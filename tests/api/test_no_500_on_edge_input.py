@@ -20,6 +20,8 @@ EDGE_GETS = [
     "/api/v1/reference/hs?q=%00",
     "/api/v1/reference/tariff-lines?q=%00",
     f"/api/v1/users/{BIG}",
+    "/api/v1/declarations?registered_from=0001-01-01",
+    "/api/v1/declarations?registered_to=9999-12-31",
 ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from douane.declarations.tables import (
 )
 from douane.identity.model import OFFICER_ROLES, Actor, Permission, Role
 from douane.identity.service import actor_ref
-from douane.kernel.clock import Clock, local_date
+from douane.kernel.clock import Clock, end_of_local_day, local_date, start_of_local_day
 from douane.kernel.errors import Conflict, DouaneError, Forbidden, InvalidInput, NotFound
 from douane.kernel.money import DZD, Money
 from douane.kernel.read_cache import reads_cached
@@ -738,17 +738,13 @@ def search(
     if operator_id is not None:
         query = query.where(DeclarationRow.operator_id == operator_id)
     if registered_from is not None:
-        query = query.where(DeclarationRow.registered_at >= _day_start(registered_from))
+        query = query.where(DeclarationRow.registered_at >= start_of_local_day(registered_from))
     if registered_to is not None:
-        query = query.where(DeclarationRow.registered_at <= registry.end_of_local_day(registered_to))
+        query = query.where(DeclarationRow.registered_at <= end_of_local_day(registered_to))
     if number:
         text = number.strip()
         query = query.where(or_(DeclarationRow.number == text, DeclarationRow.number.startswith(text)))
     return fetch_page(session, query, DeclarationRow.id.desc(), offset, limit)
-
-
-def _day_start(day: date) -> datetime:
-    return registry.end_of_local_day(day.fromordinal(day.toordinal() - 1))
 
 
 def history(session: Session, actor: Actor, declaration_id: int) -> list[AuditEventRow]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -44,3 +44,13 @@ def as_utc(moment: datetime) -> datetime:
 def local_date(moment: datetime) -> date:
     """The calendar date in Algeria at that moment (legal dates are Algerian dates)."""
     return as_utc(moment).astimezone(ALGIERS).date()
+
+
+def start_of_local_day(day: date) -> datetime:
+    """The first instant of an Algerian calendar day, as an aware datetime."""
+    return datetime.combine(day, time(0), ALGIERS)
+
+
+def end_of_local_day(day: date) -> datetime:
+    """The last instant of an Algerian calendar day, as an aware datetime."""
+    return datetime.combine(day + timedelta(days=1), time(0), ALGIERS) - timedelta(microseconds=1)

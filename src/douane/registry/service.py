@@ -7,7 +7,7 @@ Public face for other contexts: `office_handles_regime`, `operator_is_active`, `
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, union
@@ -18,7 +18,7 @@ from douane.audit import service as audit
 from douane.db import fetch_page
 from douane.identity.model import Actor, Permission, Role
 from douane.identity.service import actor_ref
-from douane.kernel.clock import ALGIERS, Clock, local_date
+from douane.kernel.clock import Clock, end_of_local_day, local_date
 from douane.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from douane.kernel.read_cache import cached
 from douane.registry import model
@@ -91,11 +91,6 @@ def _flush_versioned(session: Session) -> None:
         raise Conflict(
             "registry.concurrent_change", "Someone else changed this record at the same time; reload it"
         ) from exc
-
-
-def end_of_local_day(day: date) -> datetime:
-    """The last instant of an Algerian calendar day, as an aware datetime."""
-    return datetime.combine(day + timedelta(days=1), time(0), ALGIERS) - timedelta(microseconds=1)
 
 
 def _moment(on: date | datetime) -> tuple[date, datetime]:
