@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=64)
     log_level: str = "info"
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs verification links (QR codes); default: a random key kept in data_dir/secret-key",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:
