@@ -186,6 +186,21 @@ def change_password(
     )  # fmt: skip
 
 
+def set_language(session: Session, clock: Clock, user_id: int, language: str, *, by: Actor) -> UserRow:
+    """Remember the language a user works in (pages and messages)."""
+    if language not in LANGUAGES:
+        raise InvalidInput("identity.invalid_language", "Language must be one of ar, fr, en")
+    user = get_user(session, user_id)
+    if user.language != language:
+        before = user.language
+        user.language = language
+        audit.record(
+            session, clock, category=audit.DATA, action="user.language_changed", actor=actor_ref(by),
+            entity_type="user", entity_id=user.id, from_state=before, to_state=language,
+        )  # fmt: skip
+    return user
+
+
 def _retry_wait(settings: Settings, failures: int) -> timedelta:
     """Exponential slow-down once failures pass the threshold: 1 s, 2 s, 4 s ... capped at 5 minutes."""
     excess = failures - settings.login_slowdown_after

@@ -1,0 +1,834 @@
+"""Declaration pages: the declarant's list, form (items, tariff search, live findings, documents) and
+lodging; the declaration page with status, channel, assessment and history; the officers' queues and
+actions (take, control result, confirm the assessment, release, exit); the office chief's dashboard.
+
+Every action calls the same use cases as the API (service, lodging, control); nothing is decided here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from douane.declarations import api, control, documents, lodging, model, service
+from douane.declarations.model import Channel, ControlOutcome, DiscrepancyType, Finding, Status
+from douane.declarations.schemas import DeclarationIn
+from douane.declarations.tables import DeclarationRow
+from douane.i18n import translate
+from douane.identity.model import Permission
+from douane.registry import service as registry
+from douane.web.deps import UnitOfWork, get_context
+from douane.web.pages import PAGE_SIZE, attempt, notice, optional_date, page_url, see_other
+from douane.web.session import Viewer, csrf_protected, domain_message, office_name, page_requires
+from douane.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+P = Permission
+READ = page_requires(P.DECLARATIONS_READ)
+LODGE = page_requires(P.DECLARATIONS_LODGE)
+CONTROL = page_requires(P.DECLARATIONS_CONTROL, P.DECLARATIONS_APPROVE)
+ASSESS = page_requires(P.DECLARATIONS_ASSESS)
+RELEASE = page_requires(P.DECLARATIONS_RELEASE)
+OFFICER_ACTION = page_requires(
+    P.DECLARATIONS_CONTROL, P.DECLARATIONS_ASSESS, P.DECLARATIONS_RELEASE, P.DECLARATIONS_APPROVE
+)
+CHIEF = page_requires(P.DECLARATIONS_APPROVE)
+CSRF = Depends(csrf_protected)
+
+HEADER_FIELDS = (
+    "type",
+    "regime",
+    "office_code",
+    "operator_nif",
+    "invoice_currency",
+    "invoice_total",
+    "incoterm",
+    "freight",
+    "insurance",
+    "other_costs",
+    "transport_mode",
+    "transport_means",
+    "manifest_reference",
+    "bill_of_lading",
+    "dispatch_country",
+    "domiciliation_reference",
+    "consignor_name",
+    "consignor_country",
+)
+ITEM_FIELDS = (
+    "line_code",
+    "description",
+    "origin_country",
+    "invoice_amount",
+    "net_mass_kg",
+    "gross_mass_kg",
+    "packages",
+    "package_kind",
+    "supplementary_quantity",
+    "supplementary_unit",
+)
+STATUS_LABELS = {
+    Status.DRAFT: "Draft",
+    Status.LODGED: "Lodged",
+    Status.REGISTERED: "Registered",
+    Status.CHANNEL_ASSIGNED: "Channel assigned",
+    Status.UNDER_CONTROL: "Under control",
+    Status.ASSESSED: "Assessed",
+    Status.PAID: "Paid",
+    Status.GUARANTEED: "Guaranteed",
+    Status.RELEASED: "Released",
+    Status.EXITED: "Exited",
+    Status.INVALIDATED: "Invalidated",
+    Status.REJECTED: "Rejected",
+}
+CHANNEL_LABELS = {Channel.GREEN: "Green", Channel.YELLOW: "Yellow", Channel.RED: "Red", Channel.BLUE: "Blue"}
+DISCREPANCY_LABELS = {
+    DiscrepancyType.VALUE: "Value",
+    DiscrepancyType.CLASSIFICATION: "Classification",
+    DiscrepancyType.ORIGIN: "Origin",
+    DiscrepancyType.QUANTITY: "Quantity",
+    DiscrepancyType.PROHIBITED_GOODS: "Prohibited goods",
+}
+AMENDABLE_FIELDS = {
+    "customs_value_dzd": "Customs value (DZD)",
+    "line_code": "Tariff line",
+    "origin_country": "Origin",
+    "net_mass_kg": "Net mass (kg)",
+    "supplementary_quantity": "Supplementary quantity",
+}
+TRANSPORT_LABELS = {
+    "1": "Sea",
+    "2": "Rail",
+    "3": "Road",
+    "4": "Air",
+    "5": "Post",
+    "7": "Fixed installation",
+    "8": "Inland waterway",
+}
+LABELS: dict[str, Any] = {
+    "status_labels": STATUS_LABELS,
+    "channel_labels": CHANNEL_LABELS,
+    "discrepancy_labels": DISCREPANCY_LABELS,
+    "amendable_fields": AMENDABLE_FIELDS,
+    "transport_labels": TRANSPORT_LABELS,
+}
+
+
+# --- the form --------------------------------------------------------------------------------------
+
+
+@dataclass
+class DeclarationForm:
+    """What the form shows: header values, item rows (key -> values) and field errors by input name."""
+
+    header: dict[str, str] = field(default_factory=dict)
+    items: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def value(self, name: str) -> str:
+        return self.header.get(name, "")
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(getattr(value, "value", value))
+
+
+def new_row_key() -> str:
+    return secrets.token_hex(4)
+
+
+def blank_form(viewer: Viewer, session: Session) -> DeclarationForm:
+    header = {
+        "type": "import",
+        "regime": "IM4",
+        "incoterm": "FOB",
+        "invoice_currency": "EUR",
+        "transport_mode": "1",
+        "office_code": viewer.office_code or "",
+    }
+    if viewer.actor.operator_id is not None:
+        header["operator_nif"] = registry.get_operator(session, viewer.actor.operator_id).nif
+    return DeclarationForm(header=header, items=[(new_row_key(), {})])
+
+
+def form_of(content: model.Declaration) -> DeclarationForm:
+    header = {name: _text(getattr(content, name, None)) for name in HEADER_FIELDS if hasattr(content, name)}
+    if content.consignor is not None:
+        header["consignor_name"] = content.consignor.name
+        header["consignor_country"] = content.consignor.country or ""
+    items = [
+        (new_row_key(), {name: _text(getattr(item, name)) for name in ITEM_FIELDS}) for item in content.items
+    ]
+    return DeclarationForm(header=header, items=items or [(new_row_key(), {})])
+
+
+def read_form(data: FormData) -> DeclarationForm:
+    header = {name: str(data.get(name) or "").strip() for name in HEADER_FIELDS}
+    rows: dict[str, dict[str, str]] = {}
+    for name, value in data.multi_items():
+        parts = name.split("-", 2)
+        if len(parts) == 3 and parts[0] == "items" and parts[2] in ITEM_FIELDS and isinstance(value, str):
+            rows.setdefault(parts[1][:16], {})[parts[2]] = value.strip()
+    items = [(key, values) for key, values in rows.items() if any(values.values())]
+    return DeclarationForm(header=header, items=items)
+
+
+def _payload(form: DeclarationForm) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        name: (form.header.get(name) or None)
+        for name in HEADER_FIELDS
+        if name not in ("consignor_name", "consignor_country")
+    }
+    if form.value("consignor_name"):
+        payload["consignor"] = {
+            "name": form.value("consignor_name"),
+            "country": form.value("consignor_country") or None,
+        }
+    payload["items"] = [
+        {"number": index, **{name: (values.get(name) or None) for name in ITEM_FIELDS}}
+        for index, (_key, values) in enumerate(form.items, start=1)
+    ]
+    for item in payload["items"]:
+        item["description"] = item["description"] or ""
+    return payload
+
+
+def _input_name(form: DeclarationForm, loc: tuple[Any, ...]) -> str:
+    if len(loc) >= 3 and loc[0] == "items" and isinstance(loc[1], int) and loc[1] < len(form.items):
+        return f"items-{form.items[loc[1]][0]}-{loc[2]}"
+    if loc and loc[0] == "consignor":
+        return "consignor_" + str(loc[1]) if len(loc) > 1 else "consignor_name"
+    return str(loc[0]) if loc else "form"
+
+
+def content_from(form: DeclarationForm) -> model.Declaration | None:
+    """The declaration the form describes, or None with `form.errors` filled per input."""
+    try:
+        return DeclarationIn.model_validate(_payload(form)).to_model()
+    except ValidationError as exc:
+        for error in exc.errors():
+            form.errors.setdefault(_input_name(form, tuple(error["loc"])), error["msg"])
+        return None
+
+
+@dataclass(frozen=True)
+class ShownFinding:
+    code: str
+    path: str
+    message: str
+    blocking: bool
+
+
+def shown_findings(
+    findings: Sequence[Finding | Mapping[str, Any]] | None, language: str
+) -> list[ShownFinding]:
+    result = []
+    for finding in findings or []:
+        data = finding.to_dict() if isinstance(finding, Finding) else dict(finding)
+        params = data.get("params") if isinstance(data.get("params"), dict) else {}
+        message = translate(str(data["message"]), language, **(params or {}))
+        result.append(
+            ShownFinding(str(data["code"]), str(data["path"]), message, data["severity"] == "blocking")
+        )
+    return result
+
+
+def _offices(session: Session, language: str) -> list[tuple[str, str]]:
+    rows, _total = registry.list_offices(session, active=True, limit=500)
+    return [(row.code, office_name(row, language)) for row in rows]
+
+
+def _form_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    form: DeclarationForm,
+    *,
+    row: DeclarationRow | None = None,
+    findings: list[ShownFinding] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "declarations/form.html",
+        status_code=status_code,
+        form=form,
+        row=row,
+        findings=findings
+        if findings is not None
+        else shown_findings(row.findings if row else None, viewer.language),
+        error=error,
+        offices=_offices(session, viewer.language),
+        notice=notice(request),
+        documents=row.documents if row else [],
+        **_choices(viewer.language),
+        **LABELS,
+    )
+
+
+def _choices(language: str) -> dict[str, Any]:
+    return {
+        "regime_options": [(r.value, f"{r.value} · {model.regime_label(r, language)}") for r in model.Regime],
+        "incoterm_options": [(i.value, i.value) for i in model.Incoterm],
+        "transport_options": [(code, translate(label, language)) for code, label in TRANSPORT_LABELS.items()],
+    }
+
+
+@router.get("/declarations/new")
+def new_declaration(request: Request, session: UnitOfWork, viewer: Viewer = Depends(LODGE)) -> Response:
+    return _form_page(request, session, viewer, blank_form(viewer, session))
+
+
+@router.post("/declarations/new", dependencies=[CSRF])
+async def create_declaration(request: Request, viewer: Viewer = Depends(LODGE)) -> Response:
+    form = read_form(await request.form())
+    content = content_from(form)
+    ctx = get_context(request)
+    if content is not None:
+        created = attempt(request, lambda s: service.create_draft(s, ctx.clock, viewer.actor, content).id)
+        if created.ok:
+            return see_other(f"/declarations/{created.value}/edit", "saved")
+        assert created.error is not None
+        error = domain_message(created.error, viewer.language)
+    else:
+        error = translate("Some fields are not valid: see the marked fields", viewer.language)
+    with ctx.db.transaction() as session:
+        return _form_page(request, session, viewer, form, error=error, status_code=422)
+
+
+@router.get("/declarations/item-row")
+def item_row(request: Request, viewer: Viewer = Depends(LODGE)) -> Response:
+    """One more empty row of the items table (HTMX)."""
+    return render(request, "declarations/item_row.html", key=new_row_key(), values={}, form=DeclarationForm())
+
+
+@router.get("/declarations/{declaration_id}/edit")
+def edit_declaration(
+    request: Request, session: UnitOfWork, declaration_id: int, viewer: Viewer = Depends(LODGE)
+) -> Response:
+    row = service.get(session, viewer.actor, declaration_id)
+    if row.status != Status.DRAFT.value:
+        return see_other(f"/declarations/{row.id}")
+    return _form_page(request, session, viewer, form_of(service.content_of(row)), row=row)
+
+
+def _save(
+    request: Request, viewer: Viewer, declaration_id: int, form: DeclarationForm, version: int | None
+) -> Any:
+    content = content_from(form)
+    if content is None:
+        return None
+    clock = get_context(request).clock
+    return attempt(
+        request,
+        lambda s: _saved_state(
+            service.update_draft(s, clock, viewer.actor, declaration_id, content, expected_version=version)
+        ),
+    )
+
+
+def _saved_state(row: DeclarationRow) -> tuple[int, list[Any]]:
+    return row.version, list(row.findings or [])
+
+
+def _version(data: FormData) -> int | None:
+    text = str(data.get("version") or "")
+    return int(text) if text.isdigit() else None
+
+
+@router.post("/declarations/{declaration_id}/edit", dependencies=[CSRF])
+async def save_declaration(
+    request: Request, declaration_id: int, viewer: Viewer = Depends(LODGE)
+) -> Response:
+    """Save the draft. From HTMX (every change) it answers the findings panel and the new version."""
+    data = await request.form()
+    form = read_form(data)
+    outcome = _save(request, viewer, declaration_id, form, _version(data))
+    live = bool(request.headers.get("HX-Request"))
+    if outcome is not None and outcome.ok:
+        version, findings = outcome.value
+        if live:
+            return render(
+                request,
+                "declarations/findings.html",
+                findings=shown_findings(findings, viewer.language),
+                version=version,
+                form_errors={},
+                error=None,
+                live=True,
+            )
+        return see_other(f"/declarations/{declaration_id}/edit", "saved")
+    error = (
+        domain_message(outcome.error, viewer.language)
+        if outcome is not None and outcome.error is not None
+        else translate("Some fields are not valid: see the marked fields", viewer.language)
+    )
+    if live:
+        return render(
+            request,
+            "declarations/findings.html",
+            findings=[],
+            version=None,
+            form_errors=form.errors,
+            error=error,
+            live=True,
+        )
+    with get_context(request).db.transaction() as session:
+        row = service.get(session, viewer.actor, declaration_id)
+        return _form_page(request, session, viewer, form, row=row, error=error, status_code=422)
+
+
+@router.post("/declarations/{declaration_id}/lodge", dependencies=[CSRF])
+async def lodge_declaration(
+    request: Request, declaration_id: int, viewer: Viewer = Depends(LODGE)
+) -> Response:
+    """Save what the form shows, then lodge it, in one transaction: what was seen is what is lodged."""
+    data = await request.form()
+    form = read_form(data)
+    content = content_from(form)
+    clock = get_context(request).clock
+    findings: list[ShownFinding] = []
+    error: str | None = None
+    if content is not None:
+
+        def save_and_lodge(session: Session) -> str | None:
+            saved = service.update_draft(
+                session, clock, viewer.actor, declaration_id, content, expected_version=_version(data)
+            )
+            return lodging.lodge(
+                session, clock, viewer.actor, declaration_id, expected_version=saved.version
+            ).number
+
+        outcome = attempt(request, save_and_lodge)
+        if outcome.ok:
+            return see_other(f"/declarations/{declaration_id}", "lodged")
+        assert outcome.error is not None
+        error = domain_message(outcome.error, viewer.language)
+        if isinstance(outcome.error, service.BlockingFindings):
+            findings = shown_findings(list(outcome.error.findings), viewer.language)
+    else:
+        error = translate("Some fields are not valid: see the marked fields", viewer.language)
+    with get_context(request).db.transaction() as session:
+        row = service.get(session, viewer.actor, declaration_id)
+        return _form_page(
+            request, session, viewer, form, row=row, findings=findings or None, error=error, status_code=422
+        )
+
+
+@router.post("/declarations/{declaration_id}/documents", dependencies=[CSRF])
+async def upload_document(
+    request: Request,
+    declaration_id: int,
+    file: UploadFile = File(...),
+    type_code: str = Form(..., min_length=1, max_length=8),
+    number: str = Form(..., min_length=1, max_length=60),
+    issuer: str = Form("", max_length=200),
+    issued_on: str = Form("", max_length=10),
+    viewer: Viewer = Depends(LODGE),
+) -> Response:
+    data = await file.read(documents.MAX_DOCUMENT_BYTES + 1)
+    ctx = get_context(request)
+    outcome = attempt(
+        request,
+        lambda s: (
+            service.add_document(
+                s,
+                ctx.clock,
+                viewer.actor,
+                declaration_id,
+                data_dir=ctx.settings.data_dir,
+                data=data,
+                filename=file.filename,
+                type_code=type_code,
+                number=number,
+                issuer=issuer or None,
+                issued_on=optional_date(issued_on),
+            ).id
+        ),
+    )
+    if outcome.ok:
+        return see_other(f"/declarations/{declaration_id}/edit", "uploaded")
+    assert outcome.error is not None
+    with ctx.db.transaction() as session:
+        row = service.get(session, viewer.actor, declaration_id)
+        error = domain_message(outcome.error, viewer.language)
+        return _form_page(
+            request,
+            session,
+            viewer,
+            form_of(service.content_of(row)),
+            row=row,
+            error=error,
+            status_code=outcome.error.status,
+        )
+
+
+# --- lists ----------------------------------------------------------------------------------------
+
+
+@router.get("/declarations")
+def declaration_list(
+    request: Request,
+    session: UnitOfWork,
+    status: str = Query("", max_length=20),
+    registered_from: str = Query("", max_length=10),
+    registered_to: str = Query("", max_length=10),
+    number: str = Query("", max_length=24),
+    page: int = Query(1, ge=1, le=100_000),
+    viewer: Viewer = Depends(READ),
+) -> Response:
+    chosen = Status(status) if status in {s.value for s in Status} else None
+    wanted_number = "".join(c for c in number if c.isdigit() or c == "/")
+    rows, total = service.search(
+        session,
+        viewer.actor,
+        status=chosen,
+        registered_from=optional_date(registered_from),
+        registered_to=optional_date(registered_to),
+        number=wanted_number or None,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
+    filters = {
+        "status": status,
+        "registered_from": registered_from,
+        "registered_to": registered_to,
+        "number": wanted_number,
+    }
+    return render(
+        request,
+        "declarations/list.html",
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        page_url=page_url(request),
+        filters=filters,
+        statuses=list(Status),
+        notice=notice(request),
+        **LABELS,
+    )
+
+
+def _queue_page(request: Request, title: str, rows: list[DeclarationRow], total: int, page: int) -> Response:
+    return render(
+        request,
+        "declarations/queue.html",
+        title=title,
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        page_url=page_url(request),
+        notice=notice(request),
+        **LABELS,
+    )
+
+
+@router.get("/inspection")
+def inspection_queue(
+    request: Request,
+    session: UnitOfWork,
+    page: int = Query(1, ge=1, le=100_000),
+    viewer: Viewer = Depends(page_requires(P.DECLARATIONS_CONTROL)),
+) -> Response:
+    rows, total = control.inspector_queue(
+        session, viewer.office_code, viewer.actor, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    return _queue_page(request, "My control queue", rows, total, page)
+
+
+@router.get("/liquidation")
+def liquidation_queue(
+    request: Request,
+    session: UnitOfWork,
+    page: int = Query(1, ge=1, le=100_000),
+    viewer: Viewer = Depends(ASSESS),
+) -> Response:
+    rows, total = control.liquidation_queue(
+        session, viewer.office_code, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    return _queue_page(request, "Liquidation queue", rows, total, page)
+
+
+# --- the declaration page ----------------------------------------------------------------------------
+
+
+def _detail_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    declaration_id: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    row = service.get(session, viewer.actor, declaration_id)
+    shown = api.declaration_out(session, viewer.actor, row, viewer.language)
+    officer = service.is_officer(viewer.actor)
+    results = control.control_results(session, row.id) if officer else []
+    return render(
+        request,
+        "declarations/detail.html",
+        status_code=status_code,
+        row=row,
+        d=shown,
+        officer=officer,
+        control_results=results,
+        error=error,
+        notice=notice(request),
+        actions=_actions(viewer, row, shown),
+        amount_due_link=_amount_due_link(viewer, row),
+        pdf_links=[],
+        **LABELS,
+    )
+
+
+def _actions(viewer: Viewer, row: DeclarationRow, shown: Any) -> set[str]:
+    """Which action panels this viewer may see now (the use case still checks everything)."""
+    allowed = set(shown.allowed_actions)
+    actions = set()
+    if viewer.can(P.DECLARATIONS_CONTROL, P.DECLARATIONS_APPROVE):
+        if "take_for_control" in allowed:
+            actions.add("take")
+        if row.status == Status.UNDER_CONTROL.value:
+            actions.add("control")
+    if viewer.can(P.DECLARATIONS_ASSESS) and "confirm_assessment" in allowed:
+        actions.add("assess")
+    if viewer.can(P.DECLARATIONS_RELEASE):
+        if "release" in allowed:
+            actions.add("release")
+        if "record_exit" in allowed:
+            actions.add("exit")
+    if viewer.can(P.DECLARATIONS_LODGE) and row.status == Status.DRAFT.value:
+        actions.add("edit")
+    return actions
+
+
+def _amount_due_link(viewer: Viewer, row: DeclarationRow) -> str | None:
+    if row.number and row.status in {
+        Status.ASSESSED.value,
+        Status.PAID.value,
+        Status.GUARANTEED.value,
+        Status.RELEASED.value,
+        Status.EXITED.value,
+    }:
+        return f"/amounts-due?reference={row.number}"
+    return None
+
+
+@router.get("/declarations/{declaration_id}")
+def declaration_page(
+    request: Request, session: UnitOfWork, declaration_id: int, viewer: Viewer = Depends(READ)
+) -> Response:
+    return _detail_page(request, session, viewer, declaration_id)
+
+
+def _officer_action(request: Request, viewer: Viewer, declaration_id: int, work: Any, done: str) -> Response:
+    outcome = attempt(request, work)
+    if outcome.ok:
+        return see_other(f"/declarations/{declaration_id}", done)
+    assert outcome.error is not None
+    error = domain_message(outcome.error, viewer.language)
+    with get_context(request).db.transaction() as session:
+        return _detail_page(
+            request, session, viewer, declaration_id, error=error, status_code=outcome.error.status
+        )
+
+
+def _posted_version(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+@router.post("/declarations/{declaration_id}/take", dependencies=[CSRF])
+def take(
+    request: Request,
+    declaration_id: int,
+    version: str = Form("", max_length=12),
+    viewer: Viewer = Depends(CONTROL),
+) -> Response:
+    clock = get_context(request).clock
+    work = lambda s: control.take_for_control(  # noqa: E731
+        s, clock, declaration_id, by=viewer.actor, expected_version=_posted_version(version)
+    )
+    return _officer_action(request, viewer, declaration_id, work, "taken")
+
+
+def _amendments(data: FormData) -> list[control.ItemAmendment]:
+    found = []
+    for index in range(1, 4):
+        item, field_name = (
+            str(data.get(f"amend-{index}-item") or ""),
+            str(data.get(f"amend-{index}-field") or ""),
+        )
+        value, reason = (
+            str(data.get(f"amend-{index}-value") or ""),
+            str(data.get(f"amend-{index}-reason") or ""),
+        )
+        if item.isdigit() and field_name and value.strip():
+            found.append(control.ItemAmendment(int(item), field_name, value.strip(), reason.strip()))
+    return found
+
+
+@router.post("/declarations/{declaration_id}/control-result", dependencies=[CSRF])
+async def record_control_result(
+    request: Request, declaration_id: int, viewer: Viewer = Depends(CONTROL)
+) -> Response:
+    data = await request.form()
+    clock = get_context(request).clock
+    outcome = str(data.get("outcome") or ControlOutcome.NO_DISCREPANCY.value)
+    discrepancy = str(data.get("discrepancy_type") or "") or None
+    notes = str(data.get("notes") or "").strip() or None
+    work = lambda s: control.record_control_result(  # noqa: E731
+        s,
+        clock,
+        declaration_id,
+        by=viewer.actor,
+        outcome=outcome,
+        discrepancy_type=discrepancy if outcome == ControlOutcome.DISCREPANCY.value else None,
+        notes=notes,
+        amendments=_amendments(data),
+        expected_version=_version(data),
+    )
+    return _officer_action(request, viewer, declaration_id, work, "controlled")
+
+
+@router.post("/declarations/{declaration_id}/confirm-assessment", dependencies=[CSRF])
+def confirm_assessment(
+    request: Request,
+    declaration_id: int,
+    version: str = Form("", max_length=12),
+    viewer: Viewer = Depends(ASSESS),
+) -> Response:
+    clock = get_context(request).clock
+    work = lambda s: control.confirm_assessment(  # noqa: E731
+        s, clock, declaration_id, by=viewer.actor, expected_version=_posted_version(version)
+    )
+    return _officer_action(request, viewer, declaration_id, work, "assessed")
+
+
+@router.post("/declarations/{declaration_id}/release", dependencies=[CSRF])
+def release(
+    request: Request,
+    declaration_id: int,
+    version: str = Form("", max_length=12),
+    viewer: Viewer = Depends(RELEASE),
+) -> Response:
+    clock = get_context(request).clock
+    work = lambda s: control.release(  # noqa: E731
+        s, clock, declaration_id, by=viewer.actor, expected_version=_posted_version(version)
+    )
+    return _officer_action(request, viewer, declaration_id, work, "released")
+
+
+@router.post("/declarations/{declaration_id}/exit", dependencies=[CSRF])
+def record_exit(
+    request: Request,
+    declaration_id: int,
+    version: str = Form("", max_length=12),
+    viewer: Viewer = Depends(RELEASE),
+) -> Response:
+    clock = get_context(request).clock
+    work = lambda s: control.record_exit(  # noqa: E731
+        s, clock, declaration_id, by=viewer.actor, expected_version=_posted_version(version)
+    )
+    return _officer_action(request, viewer, declaration_id, work, "exited")
+
+
+# --- the office chief's dashboard -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeFigures:
+    by_status: list[tuple[Status, int]]
+    by_channel: list[tuple[Channel, int]]
+    released: int
+    average_release_hours: float | None
+
+
+def office_figures(session: Session, office_code: str | None) -> OfficeFigures:
+    """Counts per status and channel and the mean time from registration to release, at one office.
+
+    A read model for the dashboard only; it belongs with the declarations' own queries.
+    """
+    where = [DeclarationRow.office_code == office_code] if office_code else []
+    statuses = dict(
+        session.execute(
+            select(DeclarationRow.status, func.count()).where(*where).group_by(DeclarationRow.status)
+        ).all()
+    )
+    channels = dict(
+        session.execute(
+            select(DeclarationRow.channel, func.count())
+            .where(*where, DeclarationRow.channel.is_not(None))
+            .group_by(DeclarationRow.channel)
+        ).all()
+    )
+    spans = session.execute(
+        select(DeclarationRow.registered_at, DeclarationRow.released_at).where(
+            *where, DeclarationRow.released_at.is_not(None), DeclarationRow.registered_at.is_not(None)
+        )
+    ).all()
+    hours = [
+        (released - registered).total_seconds() / 3600
+        for registered, released in spans
+        if registered and released
+    ]
+    return OfficeFigures(
+        by_status=[(s, int(statuses.get(s.value, 0))) for s in Status if s is not Status.DRAFT],
+        by_channel=[(c, int(channels.get(c.value, 0))) for c in Channel],
+        released=len(hours),
+        average_release_hours=sum(hours) / len(hours) if hours else None,
+    )
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, session: UnitOfWork, viewer: Viewer = Depends(CHIEF)) -> Response:
+    figures = office_figures(session, viewer.office_code)
+    language = viewer.language
+    channel_rows = [
+        (translate(CHANNEL_LABELS[c], language), n, f"channel-{c.value}") for c, n in figures.by_channel
+    ]
+    status_rows = [(translate(STATUS_LABELS[s], language), n, "bar-status") for s, n in figures.by_status]
+    return render(
+        request,
+        "declarations/dashboard.html",
+        figures=figures,
+        bar_chart=bar_chart,
+        channel_rows=channel_rows,
+        status_rows=status_rows,
+        **LABELS,
+    )
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    width: float
+    y: int
+    css: str
+
+
+def bar_chart(values: list[tuple[str, int, str]], width: int = 420) -> list[Bar]:
+    """Horizontal bars for an inline SVG chart: (label, value, css class) -> bars scaled to `width`."""
+    top = max((v for _l, v, _c in values), default=0) or 1
+    return [
+        Bar(label, value, value / top * width, index * 28, css)
+        for index, (label, value, css) in enumerate(values)
+    ]

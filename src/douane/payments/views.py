@@ -1,0 +1,229 @@
+"""Payment pages: amounts due (the cashier's desk at the collection office; a declarant's own), one
+amount due with its tax lines and payments, recording a payment, and the receipt.
+
+A payment form carries an idempotency key generated when the form is shown: submitting it twice (a double
+click, a reload) records one payment, as the API's `Idempotency-Key` does.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from douane.i18n import translate
+from douane.identity.model import Permission
+from douane.kernel.money import Money
+from douane.payments import service
+from douane.payments.model import AmountDueStatus, PaymentMethod
+from douane.web.deps import UnitOfWork, get_context
+from douane.web.pages import PAGE_SIZE, attempt, notice, page_url, see_other
+from douane.web.session import Viewer, csrf_protected, domain_message, page_requires
+from douane.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+P = Permission
+READ = page_requires(P.PAYMENTS_READ)
+COLLECT = page_requires(P.PAYMENTS_COLLECT)
+
+STATUS_LABELS = {
+    AmountDueStatus.OPEN: "Open",
+    AmountDueStatus.PARTIALLY_PAID: "Partially paid",
+    AmountDueStatus.PAID: "Paid",
+    AmountDueStatus.GUARANTEED: "Guaranteed",
+    AmountDueStatus.CANCELLED: "Cancelled",
+}
+METHOD_LABELS = {
+    PaymentMethod.CASH: "Cash",
+    PaymentMethod.CHEQUE: "Cheque",
+    PaymentMethod.BANK_TRANSFER: "Bank transfer",
+}
+LABELS: dict[str, Any] = {"due_labels": STATUS_LABELS, "method_labels": METHOD_LABELS}
+
+
+def _list_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    title: str,
+    status: str,
+    reference: str,
+    page: int,
+    office: str | None,
+) -> Response:
+    chosen = AmountDueStatus(status) if status in {s.value for s in AmountDueStatus} else None
+    rows, total = service.list_amounts_due(
+        session,
+        viewer=viewer.actor,
+        status=chosen,
+        office_code=office,
+        subject_reference=reference or None,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
+    return render(
+        request,
+        "payments/list.html",
+        title=title,
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        page_url=page_url(request),
+        filters={"status": status, "reference": reference},
+        statuses=list(AmountDueStatus),
+        base_path=request.url.path,
+        **LABELS,
+    )
+
+
+@router.get("/cashier")
+def cashier_desk(
+    request: Request,
+    session: UnitOfWork,
+    status: str = Query("open", max_length=20),
+    reference: str = Query("", max_length=40),
+    page: int = Query(1, ge=1, le=100_000),
+    viewer: Viewer = Depends(COLLECT),
+) -> Response:
+    """Amounts due at the cashier's collection office (all offices when the cashier is not posted)."""
+    return _list_page(
+        request,
+        session,
+        viewer,
+        title="Cashier desk",
+        status=status,
+        reference=reference,
+        page=page,
+        office=viewer.office_code,
+    )
+
+
+@router.get("/amounts-due")
+def amounts_due(
+    request: Request,
+    session: UnitOfWork,
+    status: str = Query("", max_length=20),
+    reference: str = Query("", max_length=40),
+    page: int = Query(1, ge=1, le=100_000),
+    viewer: Viewer = Depends(READ),
+) -> Response:
+    """A declarant's amounts due (its own or its firm's; the service scopes them), or any for officers."""
+    return _list_page(
+        request,
+        session,
+        viewer,
+        title="Amounts due",
+        status=status,
+        reference=reference,
+        page=page,
+        office=None,
+    )
+
+
+def _detail_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    amount_due_id: int,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    due = service.get_amount_due(session, amount_due_id, viewer=viewer.actor)
+    payable = viewer.can(P.PAYMENTS_COLLECT) and due.status in {"open", "partially_paid"}
+    values = form or {"amount": format(due.outstanding.amount, "f"), "method": "cash", "payer": ""}
+    return render(
+        request,
+        "payments/detail.html",
+        status_code=status_code,
+        due=due,
+        payments=service.payments_of(session, due.id),
+        payable=payable,
+        values=values,
+        idempotency_key=(form or {}).get("idempotency_key") or secrets.token_urlsafe(18),
+        error=error,
+        notice=notice(request),
+        methods=list(PaymentMethod),
+        **LABELS,
+    )
+
+
+@router.get("/amounts-due/{amount_due_id}")
+def amount_due_page(
+    request: Request, session: UnitOfWork, amount_due_id: int, viewer: Viewer = Depends(READ)
+) -> Response:
+    return _detail_page(request, session, viewer, amount_due_id)
+
+
+def _amount(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+@router.post("/amounts-due/{amount_due_id}/pay", dependencies=[Depends(csrf_protected)])
+def record_payment(
+    request: Request,
+    amount_due_id: int,
+    amount: str = Form(..., max_length=30),
+    method: str = Form(..., max_length=20),
+    method_reference: str = Form("", max_length=64),
+    payer: str = Form("", max_length=200),
+    idempotency_key: str = Form(..., min_length=1, max_length=100),
+    viewer: Viewer = Depends(COLLECT),
+) -> Response:
+    form = {
+        "amount": amount,
+        "method": method,
+        "method_reference": method_reference,
+        "payer": payer,
+        "idempotency_key": idempotency_key,
+    }
+    value = _amount(amount)
+    clock = get_context(request).clock
+    if value is None:
+        outcome_error = translate("The amount is not a number", viewer.language)
+    else:
+        outcome = attempt(
+            request,
+            lambda s: (
+                service.record_payment(
+                    s,
+                    clock,
+                    amount_due_id,
+                    amount=Money.of(value),
+                    method=method,
+                    method_reference=method_reference or None,
+                    payer=payer,
+                    idempotency_key=idempotency_key,
+                    by=viewer.actor,
+                ).payment.receipt_number
+            ),
+        )
+        if outcome.ok:
+            return see_other(f"/receipts/{outcome.value}")
+        assert outcome.error is not None
+        outcome_error = domain_message(outcome.error, viewer.language)
+    with get_context(request).db.transaction() as session:
+        return _detail_page(
+            request, session, viewer, amount_due_id, error=outcome_error, form=form, status_code=422
+        )
+
+
+@router.get("/receipts/{number:path}")
+def receipt_page(
+    request: Request, session: UnitOfWork, number: str, viewer: Viewer = Depends(READ)
+) -> Response:
+    payment = service.get_receipt(session, number[:20], viewer=viewer.actor)
+    return render(
+        request, "payments/receipt.html", payment=payment, due=payment.amount_due, pdf_links=[], **LABELS
+    )

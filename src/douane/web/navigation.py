@@ -1,0 +1,39 @@
+"""Where each role lands after login, and the menu each one sees."""
+
+from __future__ import annotations
+
+from douane.identity.model import Permission, Role
+from douane.web.session import Viewer
+
+P = Permission
+
+HOMES = {
+    Role.ADMIN: "/admin",
+    Role.OFFICE_CHIEF: "/dashboard",
+    Role.INSPECTOR: "/inspection",
+    Role.LIQUIDATION_INSPECTOR: "/liquidation",
+    Role.CASHIER: "/cashier",
+}
+NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...], tuple[Role, ...]], ...] = (
+    # (path, label, any of these permissions, or any of these roles)
+    ("/dashboard", "Office dashboard", (P.DECLARATIONS_APPROVE,), ()),
+    ("/inspection", "My control queue", (P.DECLARATIONS_CONTROL,), ()),
+    ("/liquidation", "Liquidation queue", (P.DECLARATIONS_ASSESS,), ()),
+    ("/cashier", "Cashier desk", (P.PAYMENTS_COLLECT,), ()),
+    ("/declarations", "Declarations", (P.DECLARATIONS_READ,), ()),
+    ("/declarations/new", "New declaration", (), (Role.BROKER, Role.TRADER)),
+    ("/amounts-due", "Amounts due", (), (Role.BROKER, Role.TRADER)),
+    ("/admin", "Administration", (P.USERS_MANAGE,), ()),
+)
+
+
+def home_of(viewer: Viewer) -> str:
+    return HOMES.get(viewer.role, "/declarations")
+
+
+def navigation(viewer: Viewer) -> list[tuple[str, str]]:
+    return [
+        (path, label)
+        for path, label, permissions, roles in NAVIGATION
+        if (permissions and viewer.can(*permissions)) or any(viewer.actor.has_role(r) for r in roles)
+    ]

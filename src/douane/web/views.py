@@ -1,0 +1,223 @@
+"""The pages every user meets: login, logout, the language switch, `/` (to the role's home), plus the
+page-side error handling and the static files. `install(app)` wires them and every context's page router.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from douane.i18n import LANGUAGES
+from douane.identity import service as identity
+from douane.kernel.errors import DouaneError
+from douane.web import problems
+from douane.web.deps import client_ip, get_context
+from douane.web.navigation import home_of
+from douane.web.session import (
+    LANGUAGE_COOKIE,
+    VISITOR_COOKIE,
+    LoginRequired,
+    PageForbidden,
+    Viewer,
+    clear_session_cookie,
+    csrf_protected,
+    domain_message,
+    ensure_visitor_seed,
+    page_context,
+    page_public,
+    page_requires,
+    set_session_cookie,
+    wants_secure_cookie,
+)
+from douane.web.templating import PACKAGE_ROOT, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site: no scheme, no host, no `//evil` or `/\\evil`."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    return target
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/", dependencies=[Depends(page_public("entry point: the login form or the user's home"))])
+def index(request: Request) -> RedirectResponse:
+    viewer = request.state.viewer
+    return see_other(home_of(viewer) if viewer else "/login")
+
+
+@router.get("/login")
+def login_form(
+    request: Request, next: str | None = None, viewer: Viewer | None = Depends(page_public("login form"))
+) -> Response:
+    if viewer is not None:
+        return see_other(safe_next(next, home_of(viewer)))
+    return render(request, "web/login.html", next=safe_next(next, ""), error=None, username="")
+
+
+@router.post("/login", dependencies=[Depends(page_public("login")), Depends(csrf_protected)])
+def login(
+    request: Request,
+    username: str = Form("", max_length=150),
+    password: str = Form("", max_length=500),
+    next: str = Form("", max_length=500),
+) -> Response:
+    ctx = get_context(request)
+    session = ctx.db.sessions()
+    try:
+        token, _user = identity.login(
+            session,
+            ctx.clock,
+            ctx.settings,
+            ctx.passwords,
+            username=username,
+            password=password,
+            client_ip=client_ip(request),
+        )
+        session.commit()
+    except DouaneError as exc:
+        session.commit()  # failed attempts and security events persist
+        message = domain_message(exc, request.state.page_language)
+        return render(
+            request,
+            "web/login.html",
+            status_code=exc.status,
+            next=safe_next(next, ""),
+            error=message,
+            username=username,
+        )
+    finally:
+        session.close()
+    response = see_other(safe_next(next, "/"))
+    max_age = int((token.expires_at - ctx.clock.now()).total_seconds())
+    set_session_cookie(request, response, token.token, max_age)
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(csrf_protected)])
+def logout(request: Request, viewer: Viewer = Depends(page_requires())) -> Response:
+    ctx = get_context(request)
+    with ctx.db.transaction() as session:
+        identity.logout(session, ctx.clock, viewer.token, viewer.actor)
+    response = see_other("/login")
+    clear_session_cookie(response)
+    return response
+
+
+@router.post("/language", dependencies=[Depends(page_public("language switch")), Depends(csrf_protected)])
+def switch_language(
+    request: Request, language: str = Form(..., max_length=5), next: str = Form("/", max_length=500)
+) -> Response:
+    response = see_other(safe_next(next))
+    if language not in LANGUAGES:
+        return response
+    viewer: Viewer | None = request.state.viewer
+    if viewer is not None:
+        ctx = get_context(request)
+        with ctx.db.transaction() as session:
+            identity.set_language(session, ctx.clock, viewer.actor.user_id, language, by=viewer.actor)
+    response.set_cookie(
+        LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", secure=wants_secure_cookie(request)
+    )
+    return response
+
+
+# --- errors on pages ----------------------------------------------------------------------------
+
+
+def _is_page(request: Request) -> bool:
+    return bool(getattr(request.state, "is_page", False))
+
+
+def _ensure_page_state(request: Request) -> None:
+    if not _is_page(request):
+        page_context(request)
+
+
+async def _on_login_required(request: Request, exc: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.headers.get("HX-Request"):
+        return Response(status_code=401, headers={"HX-Redirect": f"/login?next={quote(target)}"})
+    return render(request, "web/login.html", status_code=401, next=target, error=None, username="")
+
+
+async def _on_page_forbidden(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageForbidden)
+    _ensure_page_state(request)
+    return render(request, "web/error.html", status_code=403, message_id=exc.message, message=None)
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DouaneError)
+    if not _is_page(request):
+        return await problems._on_domain_error(request, exc)
+    message = domain_message(exc, request.state.page_language)
+    return render(request, "web/error.html", status_code=exc.status, message=message, message_id=None)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    path = request.url.path
+    if path.startswith(("/api/", "/static/", "/docs", "/redoc", "/openapi")) or "text/html" not in (
+        request.headers.get("accept") or ""
+    ):
+        return await problems._on_http_error(request, exc)
+    _ensure_page_state(request)
+    message_id = "This page does not exist" if exc.status_code == 404 else "This request is not allowed"
+    return render(request, "web/error.html", status_code=exc.status_code, message_id=message_id, message=None)
+
+
+# --- wiring --------------------------------------------------------------------------------------
+
+
+def page_routers() -> list[APIRouter]:
+    from douane.declarations import views as declaration_views
+    from douane.identity import views as identity_views
+    from douane.payments import views as payment_views
+    from douane.reference import views as reference_views
+    from douane.registry import views as registry_views
+
+    return [
+        router,
+        identity_views.router,
+        registry_views.router,
+        reference_views.router,
+        declaration_views.router,
+        payment_views.router,
+    ]
+
+
+def install(app: FastAPI) -> None:
+    """Static files, the page routers, the visitor cookie and HTML error pages for page requests."""
+    app.mount("/static", StaticFiles(directory=PACKAGE_ROOT / "web" / "static"), name="static")
+    for page_router in page_routers():
+        app.include_router(page_router)
+    app.add_exception_handler(LoginRequired, _on_login_required)
+    app.add_exception_handler(PageForbidden, _on_page_forbidden)
+    app.add_exception_handler(DouaneError, _on_domain_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+
+    @app.middleware("http")
+    async def visitor_cookie(request: Request, call_next: Any) -> Response:
+        if request.url.path.startswith(("/api/", "/static/")):
+            response: Response = await call_next(request)
+            return response
+        new_seed = ensure_visitor_seed(request)
+        response = await call_next(request)
+        if new_seed:
+            response.set_cookie(
+                VISITOR_COOKIE, new_seed, httponly=True, samesite="lax", secure=wants_secure_cookie(request)
+            )
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
