@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from douane.bootstrap import Context
 from douane.config import Settings
 from douane.db import Database, load_all_tables
-from douane.declarations import service
+from douane.declarations import lodging
 from douane.declarations.model import (
     Declaration,
     DeclarationType,
@@ -150,7 +150,7 @@ def run_service(ctx: Context, count: int, items: int) -> Figures:
 
 def _lodge_one(ctx: Context, actor: Any, content: Declaration) -> None:
     with ctx.db.transaction() as session:
-        service.lodge_new(session, ctx.clock, actor, content)
+        lodging.lodge_new(session, ctx.clock, actor, content)
 
 
 def _timed(

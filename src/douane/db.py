@@ -184,21 +184,26 @@ def fetch_page(
     return list(rows), total
 
 
-def advance_counter(session: Session, row_class: type[Base], **key: object) -> int:
-    """Add 1 to the `last_number` of the counter row `key` (created at 1 if missing) and return it.
+def dialect_insert(session: Session) -> Any:
+    """The INSERT construct of the session's engine (PostgreSQL's or SQLite's, both with ON CONFLICT)."""
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def advance_counter(session: Session, row_class: type[Base], *, by: int = 1, **key: object) -> int:
+    """Add `by` to the `last_number` of the counter row `key` (created at `by` if missing) and return the
+    new last number: the numbers last - by + 1 .. last are the caller's.
 
     One upsert statement: on PostgreSQL it row-locks the counter until the transaction ends, SQLite
-    serialises writers. A rollback takes the number back, so numbers stay gap-free.
+    serialises writers. A rollback takes the numbers back, so numbers stay gap-free.
     """
     table = row_class.__table__
     assert isinstance(table, Table)
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(table)
-        .values(**key, last_number=1)
+        dialect_insert(session)(table)
+        .values(**key, last_number=by)
         .on_conflict_do_update(
             index_elements=[table.c[name] for name in key],
-            set_={"last_number": table.c.last_number + 1},
+            set_={"last_number": table.c.last_number + by},
         )
         .returning(table.c.last_number)
     )
@@ -212,6 +217,7 @@ def load_all_tables() -> MetaData:
     import douane.declarations.tables
     import douane.identity.tables
     import douane.payments.tables
+    import douane.read_cache
     import douane.reference.tables
     import douane.registry.tables
     import douane.risk.tables  # noqa: F401

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Uplo
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 
-from douane.declarations import control_api, documents, model, service
+from douane.declarations import control_api, documents, lodging, model, service
 from douane.declarations.model import Finding, Status
 from douane.declarations.schemas import (
     AmendIn,
@@ -227,7 +227,7 @@ def lodge(
 ) -> DeclarationOut | JSONResponse:
     expected = _expected_version(if_match, body.version if body else None)
     try:
-        row = service.lodge(session, _clock(request), actor, declaration_id, expected_version=expected)
+        row = lodging.lodge(session, _clock(request), actor, declaration_id, expected_version=expected)
     except service.BlockingFindings as exc:
         return _blocking_problem(request, exc)  # nothing was written: the draft stays as it was
     return declaration_out(session, actor, row, request_language(request))
@@ -394,13 +394,13 @@ def bulk_lodge(
     """Lodge up to 100 declarations; each gets its own outcome (partial success is normal)."""
     language = request_language(request)
     contents = [d.to_model() for d in body.declarations]
-    outcomes = service.lodge_many(session, _clock(request), actor, contents)
+    outcomes = lodging.lodge_many(session, _clock(request), actor, contents)
     result = [_bulk_outcome(o, language) for o in outcomes]
     lodged = sum(1 for o in outcomes if o.lodged)
     return BulkOut(lodged=lodged, failed=len(outcomes) - lodged, outcomes=result)
 
 
-def _bulk_outcome(outcome: service.LodgingOutcome, language: str) -> BulkOutcome:
+def _bulk_outcome(outcome: lodging.LodgingOutcome, language: str) -> BulkOutcome:
     row = outcome.row
     error = outcome.error
     return BulkOutcome(

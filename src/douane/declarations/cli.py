@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from douane.bootstrap import build_context
-from douane.declarations import service
+from douane.declarations import lodging, service
 from douane.declarations.model import Finding
 from douane.declarations.schemas import DeclarationIn
 from douane.declarations.tables import DeclarationRow
@@ -66,14 +66,14 @@ def lodge(
     failed = 0
     with ctx.db.transaction() as session:
         actor = _actor(session, as_user)
-        outcomes = service.lodge_many(session, ctx.clock, actor, [d.to_model() for d in declarations])
+        outcomes = lodging.lodge_many(session, ctx.clock, actor, [d.to_model() for d in declarations])
         for outcome in outcomes:
             failed += 0 if outcome.lodged else 1
             _print_outcome(outcome, language)
     raise typer.Exit(1 if failed else 0)
 
 
-def _print_outcome(outcome: service.LodgingOutcome, language: str) -> None:
+def _print_outcome(outcome: lodging.LodgingOutcome, language: str) -> None:
     row = outcome.row
     if outcome.lodged and row is not None:
         due = row.total_due.amount if row.total_due is not None else 0

@@ -40,7 +40,8 @@ def parse_number(text: str) -> RegistrationNumber:
     return RegistrationNumber(match.group(1), int(match.group(2)), int(match.group(3)))
 
 
-def next_number(session: Session, office_code: str, year: int) -> RegistrationNumber:
-    """The next number at the office for the year; the counter stays locked until the transaction ends."""
-    sequence = advance_counter(session, RegistrationSequenceRow, office_code=office_code, year=year)
-    return RegistrationNumber(office_code, year, sequence)
+def take_numbers(session: Session, office_code: str, year: int, count: int) -> list[RegistrationNumber]:
+    """The next `count` numbers at the office for the year, in order; the counter stays locked until the
+    transaction ends."""
+    last = advance_counter(session, RegistrationSequenceRow, by=count, office_code=office_code, year=year)
+    return [RegistrationNumber(office_code, year, sequence) for sequence in range(last - count + 1, last + 1)]

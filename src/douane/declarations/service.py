@@ -7,7 +7,7 @@ Public face for other contexts and the officer side: `get_row`, `content_of`, `t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +26,6 @@ from douane.db import fetch_page
 from douane.declarations import documents, model, numbering, validation
 from douane.declarations.model import (
     Action,
-    Channel,
     Declaration,
     DeclarationType,
     DocumentRef,
@@ -35,7 +34,6 @@ from douane.declarations.model import (
     Party,
     Status,
 )
-from douane.declarations.ports import ChannelDecision, SelectivityPort, SelectivityRequest
 from douane.declarations.tables import (
     DeclarationDocumentRow,
     DeclarationItemRow,
@@ -48,11 +46,7 @@ from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, end_of_local_day, local_date, start_of_local_day
 from douane.kernel.errors import Conflict, DouaneError, Forbidden, InvalidInput, NotFound
 from douane.kernel.money import DZD, Money
-from douane.kernel.read_cache import reads_cached
 from douane.registry import service as registry
-from douane.registry.model import PostingRole
-from douane.risk.assignment import draw_inspector
-from douane.risk.selectivity import DefaultSelectivity
 
 ENTITY = "declaration"
 SUBJECT_KIND = "declaration"
@@ -103,7 +97,7 @@ def _may_declare_for(actor: Actor, row: DeclarationRow) -> bool:
     return actor.has_role(Role.ADMIN)
 
 
-def _require_lodge_permission(actor: Actor) -> None:
+def require_lodge_permission(actor: Actor) -> None:
     if not actor.can(Permission.DECLARATIONS_LODGE):
         raise Forbidden(
             "auth.forbidden",
@@ -131,8 +125,8 @@ def get(session: Session, actor: Actor, declaration_id: int) -> DeclarationRow:
     return row
 
 
-def _own(session: Session, actor: Actor, declaration_id: int) -> DeclarationRow:
-    _require_lodge_permission(actor)
+def own(session: Session, actor: Actor, declaration_id: int) -> DeclarationRow:
+    require_lodge_permission(actor)
     row = get(session, actor, declaration_id)
     if not _may_declare_for(actor, row):
         raise Forbidden("declarations.not_declarant", "Only the declarant may change this declaration")
@@ -228,8 +222,7 @@ def _apply_content(session: Session, row: DeclarationRow, content: Declaration) 
     c = content
     row.type, row.regime, row.office_code = c.type.value, c.regime.value, c.office_code
     row.operator_nif, row.broker_id = c.operator_nif, c.broker_id
-    operator = registry.find_operator_by_nif(session, c.operator_nif) if c.operator_nif else None
-    row.operator_id = operator.id if operator else None
+    row.operator_id = registry.operator_id_of_nif(session, c.operator_nif) if c.operator_nif else None
     row.consignor, row.consignee = _party_dict(c.consignor), _party_dict(c.consignee)
     row.dispatch_country, row.destination_country = c.dispatch_country, c.destination_country
     row.transport_mode = c.transport_mode.value if c.transport_mode else None
@@ -256,7 +249,7 @@ def _merge_documents(row: DeclarationRow, documents: Sequence[DocumentRef]) -> N
     row.documents = merged
 
 
-def _declarant_content(session: Session, actor: Actor, content: Declaration) -> Declaration:
+def declarant_content(session: Session, actor: Actor, content: Declaration) -> Declaration:
     """The content with the declarant fixed from the actor: a broker declares for its firm, a trader
     declares for itself (its own NIF, no broker)."""
     if actor.broker_id is not None:
@@ -264,8 +257,8 @@ def _declarant_content(session: Session, actor: Actor, content: Declaration) -> 
             raise Forbidden("declarations.not_your_firm", "A broker declares only for its own firm")
         return replace(content, broker_id=actor.broker_id)
     if actor.operator_id is not None:
-        operator = registry.find_operator_by_nif(session, content.operator_nif)
-        if content.broker_id is not None or operator is None or operator.id != actor.operator_id:
+        operator_id = registry.operator_id_of_nif(session, content.operator_nif)
+        if content.broker_id is not None or operator_id is None or operator_id != actor.operator_id:
             raise Forbidden(
                 "declarations.not_your_operator", "A trader declares only for itself, under its own NIF"
             )
@@ -286,7 +279,7 @@ def flush_or_conflict(session: Session) -> None:
         ) from exc
 
 
-def _check_version(row: DeclarationRow, expected: int | None) -> None:
+def check_version(row: DeclarationRow, expected: int | None) -> None:
     if expected is not None and row.version != expected:
         raise Conflict(
             "declarations.stale_version",
@@ -295,11 +288,11 @@ def _check_version(row: DeclarationRow, expected: int | None) -> None:
         )  # fmt: skip
 
 
-def _today(clock: Clock) -> date:
+def today(clock: Clock) -> date:
     return local_date(clock.now())
 
 
-def _findings_json(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+def findings_json(findings: Sequence[Finding]) -> list[dict[str, Any]]:
     return [f.to_dict() for f in findings]
 
 
@@ -318,16 +311,46 @@ def transition(
     detail: dict[str, Any] | None = None,
 ) -> Status:
     """Apply `action` through the guard, stamp the row and write the audit event (same transaction)."""
+    step = apply_transition(clock, row, action, reason=reason, client_ip=client_ip, detail=detail)
+    audit_step(session, clock, row, step, by)
+    return step.after
+
+
+@dataclass(frozen=True)
+class Step:
+    """A transition applied to a row, to be audited (at once, or once a new row has its id)."""
+
+    action: str
+    before: Status | None
+    after: Status
+    reason: str | None = None
+    client_ip: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+def apply_transition(
+    clock: Clock,
+    row: DeclarationRow,
+    action: Action,
+    *,
+    reason: str | None = None,
+    client_ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Step:
+    """Move the row through the guard (no audit yet: see `audit_step`)."""
     before = Status(row.status)
     after = model.next_status(before, action, channel=row.channel)
     row.status = after.value
     row.updated_at = clock.now()
+    return Step(action.value, before, after, reason, client_ip, detail)
+
+
+def audit_step(session: Session, clock: Clock, row: DeclarationRow, step: Step, by: ActorRef | None) -> None:
     audit.record(
-        session, clock, category=audit.STATE, action=f"declaration.{action.value}", actor=by,
-        entity_type=ENTITY, entity_id=row.id, from_state=before.value, to_state=after.value, reason=reason,
-        client_ip=client_ip, detail=detail,
+        session, clock, category=audit.STATE, action=f"declaration.{step.action}", actor=by,
+        entity_type=ENTITY, entity_id=row.id, from_state=step.before.value if step.before else None,
+        to_state=step.after.value, reason=step.reason, client_ip=step.client_ip, detail=step.detail,
     )  # fmt: skip
-    return after
 
 
 # --- drafts -----------------------------------------------------------------------------------------
@@ -338,23 +361,30 @@ def create_draft(
 ) -> DeclarationRow:
     """Save a draft (findings and all: a draft may be incomplete); returns it with its findings stored.
     `validate=False` skips the findings when the caller lodges at once (lodging validates anyway)."""
-    _require_lodge_permission(actor)
-    content = _declarant_content(session, actor, content)
+    require_lodge_permission(actor)
+    content = declarant_content(session, actor, content)
+    row = new_draft_row(session, clock, actor, content)
+    row.findings = findings_json(validation.validate(session, content, today(clock))) if validate else None
+    session.add(row)
+    flush_or_conflict(session)
+    audit_step(session, clock, row, created_step(actor), actor_ref(actor))
+    return row
+
+
+def new_draft_row(session: Session, clock: Clock, actor: Actor, content: Declaration) -> DeclarationRow:
+    """A draft row holding the content, not yet added to the session."""
     now = clock.now()
     row = DeclarationRow(
         status=Status.DRAFT.value, declarant_user_id=actor.user_id, declarant_name=actor.username,
-        current_version=1, created_at=now, updated_at=now, post_clearance_audit=False,
+        version=1, current_version=1, created_at=now, updated_at=now, post_clearance_audit=False,
         assessment_confirmed=False,
     )  # fmt: skip
     _apply_content(session, row, content)
-    row.findings = _findings_json(validation.validate(session, content, _today(clock))) if validate else None
-    session.add(row)
-    flush_or_conflict(session)
-    audit.record(
-        session, clock, category=audit.STATE, action="declaration.create", actor=actor_ref(actor),
-        entity_type=ENTITY, entity_id=row.id, to_state=Status.DRAFT.value, client_ip=actor.client_ip,
-    )  # fmt: skip
     return row
+
+
+def created_step(actor: Actor) -> Step:
+    return Step("create", None, Status.DRAFT, client_ip=actor.client_ip)
 
 
 def update_draft(
@@ -366,17 +396,17 @@ def update_draft(
     *,
     expected_version: int | None,
 ) -> DeclarationRow:
-    row = _own(session, actor, declaration_id)
+    row = own(session, actor, declaration_id)
     if row.status != Status.DRAFT.value:
         raise Conflict(
             "declarations.not_a_draft",
             "Only a draft can be edited; a lodged declaration is amended instead",
             status=row.status,
         )
-    _check_version(row, expected_version)
-    content = _declarant_content(session, actor, content)
+    check_version(row, expected_version)
+    content = declarant_content(session, actor, content)
     _apply_content(session, row, content)
-    row.findings = _findings_json(validation.validate(session, content, _today(clock)))
+    row.findings = findings_json(validation.validate(session, content, today(clock)))
     row.updated_at = clock.now()
     flush_or_conflict(session)
     audit.record(
@@ -389,9 +419,9 @@ def update_draft(
 def validate(session: Session, clock: Clock, actor: Actor, declaration_id: int) -> list[Finding]:
     """The findings on the declaration today (the date it would be lodged)."""
     row = get(session, actor, declaration_id)
-    findings = validation.validate(session, content_of(row), _today(clock))
+    findings = validation.validate(session, content_of(row), today(clock))
     if row.status == Status.DRAFT.value and _may_declare_for(actor, row):
-        row.findings = _findings_json(findings)
+        row.findings = findings_json(findings)
         row.updated_at = clock.now()
     return findings
 
@@ -430,7 +460,7 @@ def assess_content(session: Session, content: Declaration, on: date) -> Assessme
     return None if data is None else assess(data)
 
 
-def _checked_assessment(
+def checked_assessment(
     session: Session, content: Declaration, on: date
 ) -> tuple[list[Finding], Assessment | None]:
     """Validate at `on`, then assess; BlockingFindings if either refuses. The measures the engine loads
@@ -451,7 +481,7 @@ def _checked_assessment(
         raise BlockingFindings([error_finding(exc, "items")]) from exc
 
 
-def _store_assessment(row: DeclarationRow, assessment: Assessment | None) -> None:
+def store_assessment(row: DeclarationRow, assessment: Assessment | None) -> None:
     if assessment is None:
         row.assessment, row.customs_value, row.total_due = None, None, Money.zero()
         for item_row in row.items:
@@ -479,10 +509,10 @@ def reassess(
     session: Session, clock: Clock, row: DeclarationRow, *, by: ActorRef | None
 ) -> Assessment | None:
     """Recompute the assessment at the registration date (after an amendment or an inspector's change)."""
-    on = local_date(row.registered_at) if row.registered_at else _today(clock)
+    on = local_date(row.registered_at) if row.registered_at else today(clock)
     assessment = _assess_or_findings(session, content_of(row), on)
     before = _amount_text(row.total_due)
-    _store_assessment(row, assessment)
+    store_assessment(row, assessment)
     row.updated_at = clock.now()
     audit.record(
         session, clock, category=audit.DATA, action="declaration.assessed", actor=by, entity_type=ENTITY,
@@ -495,129 +525,23 @@ def _amount_text(money: Money | None) -> str | None:
     return None if money is None else str(money.amount)
 
 
-def default_selectivity() -> SelectivityPort:
-    """The risk context's default engine (shares per channel and office, drawn at random)."""
-    return DefaultSelectivity()
-
-
-def _selectivity_request(row: DeclarationRow) -> SelectivityRequest:
-    assert row.registered_at is not None
-    return SelectivityRequest(
-        declaration_id=row.id, office_code=row.office_code, regime=row.regime, operator_id=row.operator_id,
-        broker_id=row.broker_id, item_lines=tuple(i.line_code for i in row.items),
-        origin_countries=tuple(sorted({i.origin_country for i in row.items})),
-        total_customs_value=row.customs_value, registered_at=row.registered_at,
-    )  # fmt: skip
-
-
-def _assign_channel(
-    session: Session, clock: Clock, row: DeclarationRow, selectivity: SelectivityPort, by: ActorRef | None
-) -> ChannelDecision:
-    decision = selectivity.choose_channel(session, clock, _selectivity_request(row))
-    channel = Channel(decision.channel)
-    row.channel, row.channel_source = channel.value, decision.source
-    row.channel_reasons = list(decision.reasons)
-    row.post_clearance_audit = model.needs_post_clearance_audit(channel)
-    row.channel_assigned_at = clock.now()
-    transition(
-        session, clock, row, Action.ASSIGN_CHANNEL, by=by,
-        detail={"channel": channel.value, "source": decision.source},
-    )  # fmt: skip
-    if model.needs_inspector(channel):
-        _draw_inspector(session, clock, row, by)
-    return decision
-
-
-def _draw_inspector(session: Session, clock: Clock, row: DeclarationRow, by: ActorRef | None) -> None:
-    """Draw the inspector now; with nobody on duty the declaration waits and the officer side draws later."""
-    now = clock.now()
-    if not registry.roster(session, row.office_code, PostingRole.INSPECTOR, now):
-        audit.record(
-            session, clock, category=audit.STATE, action="declaration.inspector_pending", actor=by,
-            entity_type=ENTITY, entity_id=row.id, reason="risk.no_inspector_on_duty",
-        )  # fmt: skip
-        return
-    draw = draw_inspector(
-        session, clock, office_code=row.office_code, subject_kind=SUBJECT_KIND, subject_id=row.id, on=now
-    )
-    row.inspector_officer_id, row.inspector_drawn_at = draw.officer_id, draw.drawn_at
-
-
-# --- lodging ----------------------------------------------------------------------------------------
-
-
-def _snapshot(
-    session: Session, clock: Clock, row: DeclarationRow, by: ActorRef | None, reason: str | None
+def snapshot(
+    session: Session,
+    clock: Clock,
+    row: DeclarationRow,
+    by: ActorRef | None,
+    reason: str | None,
+    content: Declaration | None = None,
 ) -> None:
+    """Keep the declarant's version `row.current_version` (its content, given or read from the row)."""
     session.add(
         DeclarationVersionRow(
             declaration_id=row.id, version_number=row.current_version, created_at=clock.now(),
             created_by_user_id=by.id if by else None, created_by_name=by.name if by else "system",
-            reason=reason, snapshot=model.declaration_to_dict(content_of(row)), assessment=row.assessment,
+            reason=reason, snapshot=model.declaration_to_dict(content or content_of(row)),
+            assessment=row.assessment,
         )
     )  # fmt: skip
-
-
-def _register(session: Session, clock: Clock, row: DeclarationRow, by: ActorRef | None) -> None:
-    now = clock.now()
-    number = numbering.next_number(session, row.office_code, local_date(now).year)
-    row.registration_office, row.registration_year = number.office_code, number.year
-    row.registration_seq, row.number, row.registered_at = number.sequence, str(number), now
-    transition(session, clock, row, Action.REGISTER, by=by, detail={"number": str(number)})
-
-
-def lodge(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
-    declaration_id: int,
-    *,
-    expected_version: int | None = None,
-    selectivity: SelectivityPort | None = None,
-) -> DeclarationRow:
-    """Lodge a draft: no blocking finding at today's date, then lodged -> registered (number) -> assessed
-    provisionally -> channel assigned (and an inspector drawn for yellow and red)."""
-    with reads_cached(session):
-        return _lodge(session, clock, actor, declaration_id, expected_version, selectivity)
-
-
-def _lodge(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
-    declaration_id: int,
-    expected_version: int | None,
-    selectivity: SelectivityPort | None,
-) -> DeclarationRow:
-    row = _own(session, actor, declaration_id)
-    _check_version(row, expected_version)
-    model.next_status(row.status, Action.LODGE)
-    today = _today(clock)
-    findings, assessment = _checked_assessment(session, content_of(row), today)
-    by = actor_ref(actor)
-    row.findings = _findings_json(findings)
-    row.lodged_at = clock.now()
-    transition(session, clock, row, Action.LODGE, by=by, client_ip=actor.client_ip)
-    _register(session, clock, row, by)  # its statement flushes the row first: the row is locked from here on
-    _store_assessment(row, assessment)
-    _snapshot(session, clock, row, by, "lodged")
-    _assign_channel(session, clock, row, selectivity or default_selectivity(), by)
-    flush_or_conflict(session)
-    return row
-
-
-def lodge_new(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
-    content: Declaration,
-    *,
-    selectivity: SelectivityPort | None = None,
-) -> DeclarationRow:
-    """Create and lodge in one step (bulk lodging, the command line)."""
-    with reads_cached(session):
-        row = create_draft(session, clock, actor, content, validate=False)
-        return lodge(session, clock, actor, row.id, selectivity=selectivity)
 
 
 # --- amendment and invalidation --------------------------------------------------------------------
@@ -634,20 +558,20 @@ def amend(
     expected_version: int | None = None,
 ) -> DeclarationRow:
     """The declarant's amendment before control: a new version, validated and assessed again."""
-    row = _own(session, actor, declaration_id)
-    _check_version(row, expected_version)
+    row = own(session, actor, declaration_id)
+    check_version(row, expected_version)
     model.next_status(row.status, Action.AMEND)
     reason = _reason(reason)
-    content = _declarant_content(session, actor, content)
+    content = declarant_content(session, actor, content)
     if content.office_code != row.office_code:
         raise InvalidInput(
             "declarations.office_fixed", "The office of a registered declaration cannot be changed"
         )
-    on = local_date(row.registered_at) if row.registered_at else _today(clock)
-    findings, assessment = _checked_assessment(session, content, on)
+    on = local_date(row.registered_at) if row.registered_at else today(clock)
+    findings, assessment = checked_assessment(session, content, on)
     _apply_content(session, row, content)
-    _store_assessment(row, assessment)
-    row.findings = _findings_json(findings)
+    store_assessment(row, assessment)
+    row.findings = findings_json(findings)
     row.current_version += 1
     by = actor_ref(actor)
     transition(
@@ -655,7 +579,7 @@ def amend(
         detail={"version": row.current_version},
     )  # fmt: skip
     flush_or_conflict(session)
-    _snapshot(session, clock, row, by, reason)
+    snapshot(session, clock, row, by, reason)
     flush_or_conflict(session)
     return row
 
@@ -682,7 +606,7 @@ def request_invalidation(
     session: Session, clock: Clock, actor: Actor, declaration_id: int, *, reason: str
 ) -> InvalidationRequestRow:
     """Ask customs to invalidate the declaration; an officer approves (officer side)."""
-    row = _own(session, actor, declaration_id)
+    row = own(session, actor, declaration_id)
     reason = _reason(reason)
     if pending_invalidation(session, row.id) is not None:
         raise Conflict("declarations.invalidation_pending", "An invalidation request is already pending")
@@ -804,7 +728,7 @@ def add_document(
     max_bytes: int = documents.MAX_DOCUMENT_BYTES,
 ) -> DeclarationDocumentRow:
     """Attach an uploaded file (PDF/JPEG/PNG, sniffed) to the declaration; the declarant only."""
-    row = _own(session, actor, declaration_id)
+    row = own(session, actor, declaration_id)
     if Status(row.status) not in UPLOADABLE:
         raise Conflict(
             "declarations.documents_closed", "Documents can no longer be added in status {status}",
@@ -856,59 +780,3 @@ def document_content(
     if document is None or document.stored_path is None:
         raise NotFound("declarations.document_not_found", "No such document file on this declaration")
     return document, documents.read(data_dir, document.stored_path)
-
-
-# --- bulk -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class LodgingOutcome:
-    """One declaration of a bulk lodging: lodged (row), kept as a draft with findings, or refused (error)."""
-
-    index: int
-    row: DeclarationRow | None = None
-    findings: list[Finding] = field(default_factory=list)
-    error: DouaneError | None = None
-
-    @property
-    def lodged(self) -> bool:
-        return self.row is not None and self.row.status != Status.DRAFT.value
-
-
-def lodge_many(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
-    contents: Sequence[Declaration],
-    *,
-    selectivity: SelectivityPort | None = None,
-) -> list[LodgingOutcome]:
-    """Lodge each declaration on its own (a savepoint each): one refusal does not undo the others.
-    A declaration with blocking findings stays a draft, with its id and findings."""
-    engine = selectivity or default_selectivity()
-    with reads_cached(session):
-        return [
-            _lodge_one(session, clock, actor, index, content, engine)
-            for index, content in enumerate(contents)
-        ]
-
-
-def _lodge_one(
-    session: Session, clock: Clock, actor: Actor, index: int, content: Declaration, engine: SelectivityPort
-) -> LodgingOutcome:
-    outcome = LodgingOutcome(index)
-    try:
-        with session.begin_nested():
-            outcome.row = create_draft(session, clock, actor, content, validate=False)
-    except DouaneError as exc:
-        outcome.error = exc
-        return outcome
-    try:
-        with session.begin_nested():
-            lodge(session, clock, actor, outcome.row.id, selectivity=engine)
-    except BlockingFindings as exc:
-        outcome.findings = exc.findings
-        outcome.row.findings = _findings_json(exc.findings)  # the draft keeps what blocked it
-    except DouaneError as exc:
-        outcome.error = exc
-    return outcome

@@ -263,7 +263,7 @@ def _office_findings(session: Session, d: Declaration, on: date) -> list[Finding
 def _operator_findings(session: Session, d: Declaration, on: date) -> list[Finding]:
     if not NIF.match(d.operator_nif or ""):
         return []
-    if registry.find_operator_by_nif(session, d.operator_nif) is None:
+    if registry.operator_id_of_nif(session, d.operator_nif) is None:
         return [_finding(
             "unknown_operator", "operator_nif", "No economic operator with NIF {nif}", nif=d.operator_nif
         )]  # fmt: skip

@@ -22,7 +22,7 @@ from douane.audit.service import ActorRef
 from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput, NotFound
 from douane.kernel.money import DZD, Money, minor_units
-from douane.kernel.read_cache import MISSING, cached, peek
+from douane.read_cache import MISSING, cached, peek, remember, watch_writes
 from douane.reference.model import (
     DEFAULT_EDITION,
     DutyFormula,
@@ -41,6 +41,9 @@ from douane.reference.tables import (
     TariffLineRow,
     TaxTypeRow,
 )
+
+# The shared reads (tax types, lines, measures, rates) are valid until these tables change.
+watch_writes(TaxTypeRow, TariffLineRow, MeasureRow, MeasureComponentRow, ExchangeRateRow)
 
 DEFAULT_TAX_TYPES = Path(__file__).parent / "data" / "tax_types.csv"
 LANGUAGES = ("en", "fr", "ar")
@@ -66,7 +69,7 @@ def split_codes(text: str | None) -> tuple[str, ...]:
 
 
 def list_tax_types(session: Session) -> list[TaxType]:
-    return list(cached(session, ("reference.tax_types",), lambda: _load_tax_types(session)))
+    return list(cached(session, ("reference.tax_types",), lambda: _load_tax_types(session), shared=True))
 
 
 def _load_tax_types(session: Session) -> tuple[TaxType, ...]:
@@ -144,7 +147,12 @@ def in_force_clause(column_from: Any, column_to: Any, on: date) -> tuple[ColumnE
 
 def tariff_line_at(session: Session, code: str, on: date) -> TariffLine:
     """The version of the 10-digit line `code` in force on `on`; NotFound if there is none."""
-    line = cached(session, ("reference.tariff_line", code, on), lambda: _load_tariff_line(session, code, on))
+    line = cached(
+        session,
+        ("reference.tariff_line", code, on),
+        lambda: _load_tariff_line(session, code, on),
+        shared=True,
+    )
     if line is None:
         raise NotFound(
             "reference.tariff_line_not_found",
@@ -187,7 +195,7 @@ def tariff_lines_at(session: Session, codes: Iterable[str], on: date) -> dict[st
         if found[row.code] is None:
             found[row.code] = tariff_line_of(row)
     for code, line in found.items():
-        cached(session, ("reference.tariff_line", code, on), lambda line=line: line)  # type: ignore[misc]
+        remember(session, ("reference.tariff_line", code, on), line, shared=True)
     return found
 
 
@@ -204,7 +212,7 @@ def measures_in_force_many(session: Session, line_codes: Iterable[str], on: date
     missing = [code for code, measures in known.items() if measures is MISSING]
     loaded = _load_measures_in_force(session, missing, on) if missing else {}
     for code, measures in loaded.items():
-        cached(session, ("reference.measures", code, on), lambda measures=measures: tuple(measures))  # type: ignore[misc]
+        remember(session, ("reference.measures", code, on), tuple(measures), shared=True)
     return {code: list(loaded[code]) if code in loaded else list(known[code]) for code in codes}
 
 
@@ -368,7 +376,9 @@ def rate_on(session: Session, currency: str, on: date) -> Decimal:
     currency = currency.upper()
     if currency == DZD:
         return Decimal(1)
-    rate = cached(session, ("reference.rate", currency, on), lambda: _load_rate(session, currency, on))
+    rate = cached(
+        session, ("reference.rate", currency, on), lambda: _load_rate(session, currency, on), shared=True
+    )
     if rate is None:
         raise NotFound(
             "reference.exchange_rate_not_found",

@@ -20,7 +20,7 @@ from douane.identity.model import Actor, Permission, Role
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, end_of_local_day, local_date
 from douane.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from douane.kernel.read_cache import cached
+from douane.read_cache import cached, watch_writes
 from douane.registry import model
 from douane.registry.model import (
     BrokerStatus,
@@ -43,6 +43,17 @@ from douane.registry.tables import (
     OperatorStatusHistoryRow,
     PostingRow,
     RegionalDirectorateRow,
+)
+
+# The shared reads (office regimes, operator and broker standing) are valid until these tables change.
+watch_writes(
+    CustomsOfficeRow,
+    OfficeRegimeRow,
+    EconomicOperatorRow,
+    OperatorStatusHistoryRow,
+    CustomsBrokerRow,
+    BrokerStatusHistoryRow,
+    BrokerOfficeApprovalRow,
 )
 
 SYSTEM_NAME = "system"
@@ -290,7 +301,7 @@ def list_offices(
 def office_handles_regime(session: Session, office_code: str, regime: str) -> bool:
     """True if the office exists, is active and lists that customs regime or procedure code."""
     key = ("registry.office_handles_regime", office_code, regime)
-    return cached(session, key, lambda: _office_handles_regime(session, office_code, regime))
+    return cached(session, key, lambda: _office_handles_regime(session, office_code, regime), shared=True)
 
 
 def _office_handles_regime(session: Session, office_code: str, regime: str) -> bool:
@@ -382,6 +393,18 @@ def find_operator_by_nif(session: Session, nif: str) -> EconomicOperatorRow | No
         session,
         ("registry.operator_by_nif", nif),
         lambda: session.scalar(select(EconomicOperatorRow).where(EconomicOperatorRow.nif == nif)),
+    )
+
+
+def operator_id_of_nif(session: Session, nif: str) -> int | None:
+    """The id of the operator registered under that NIF (None if there is none)."""
+    nif = model.clean_nif(nif)
+    key = ("registry.operator_id_of_nif", nif)
+    return cached(
+        session,
+        key,
+        lambda: session.scalar(select(EconomicOperatorRow.id).where(EconomicOperatorRow.nif == nif)),
+        shared=True,
     )
 
 
@@ -544,7 +567,7 @@ def operator_is_active(session: Session, operator: int | str, on: date | datetim
     A date means the end of that Algerian day: an operator suspended during the day is not active.
     """
     key = ("registry.operator_is_active", operator, on)
-    return cached(session, key, lambda: _operator_is_active(session, operator, on))
+    return cached(session, key, lambda: _operator_is_active(session, operator, on), shared=True)
 
 
 def _operator_is_active(session: Session, operator: int | str, on: date | datetime) -> bool:
@@ -840,7 +863,9 @@ def broker_declaration_refusal(
     registry.broker_not_approved_at_office. Unknown broker or office raise NotFound.
     """
     key = ("registry.broker_refusal", broker_id, office_code, on)
-    return cached(session, key, lambda: _broker_declaration_refusal(session, broker_id, office_code, on))
+    return cached(
+        session, key, lambda: _broker_declaration_refusal(session, broker_id, office_code, on), shared=True
+    )
 
 
 def _broker_declaration_refusal(
@@ -1129,13 +1154,20 @@ def roster(session: Session, office_code: str, role: PostingRole | str, on: date
 
     This is the pool inspectors are drawn from; ordered by service number so draws are reproducible.
     """
-    office = get_office(session, office_code)
     posting_role = _posting_role(str(role))
     day = local_date(on)
+    key = ("registry.roster", office_code, posting_role, day)
+    return list(cached(session, key, lambda: _roster(session, office_code, posting_role, day)))
+
+
+def _roster(
+    session: Session, office_code: str, posting_role: PostingRole, day: date
+) -> tuple[OfficerRow, ...]:
+    office = get_office(session, office_code)
     posted = select(PostingRow.officer_id).where(
         PostingRow.office_id == office.id, PostingRow.role == posting_role.value, *_posted_on(day)
     )
-    return list(
+    return tuple(
         session.scalars(
             select(OfficerRow)
             .where(OfficerRow.id.in_(posted), OfficerRow.on_duty.is_(True))

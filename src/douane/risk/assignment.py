@@ -28,7 +28,6 @@ _system_random = secrets.SystemRandom()
 
 @dataclass(frozen=True)
 class InspectorDraw:
-    id: int
     subject_kind: str
     subject_id: int
     office_code: str
@@ -68,14 +67,13 @@ def draw_inspector(
         drawn_by=who.name if who else "system",
     )  # fmt: skip
     session.add(row)
-    session.flush()
     audit.record(
         session, clock, category=audit.STATE, action="inspector.drawn", actor=who, entity_type=subject_kind,
         entity_id=subject_id, to_state=f"inspector:{chosen.id}",
-        detail={"office": office_code, "officer_id": chosen.id, "candidates": candidates, "draw_id": row.id},
+        detail={"office": office_code, "officer_id": chosen.id, "candidates": candidates},
     )  # fmt: skip
     return InspectorDraw(
-        id=row.id, subject_kind=subject_kind, subject_id=subject_id, office_code=office_code,
+        subject_kind=subject_kind, subject_id=subject_id, office_code=office_code,
         officer_id=chosen.id, officer_name=chosen.full_name, candidates=tuple(candidates),
         drawn_at=row.drawn_at,
     )  # fmt: skip

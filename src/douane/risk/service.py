@@ -19,10 +19,12 @@ from douane.identity.model import Actor
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import InvalidInput
-from douane.kernel.read_cache import cached
+from douane.read_cache import cached, watch_writes
 from douane.registry import service as registry
 from douane.risk.model import BUILT_IN_SHARES, ChannelShares
 from douane.risk.tables import InspectorDrawRow, SelectivityDecisionRow, SelectivitySettingRow
+
+watch_writes(SelectivitySettingRow)  # shares in force are shared between units of work
 
 NATIONAL = "national"
 BUILT_IN = "built-in"
@@ -74,7 +76,7 @@ def national_shares_in_force(session: Session, on: date) -> SharesInForce:
 def shares_in_force(session: Session, office_code: str, on: date) -> SharesInForce:
     """The office's own shares on that date, else the national default, else the built-in 60/20/15/5."""
     key = ("risk.shares_in_force", office_code, on)
-    return cached(session, key, lambda: _shares_in_force(session, office_code, on))
+    return cached(session, key, lambda: _shares_in_force(session, office_code, on), shared=True)
 
 
 def _shares_in_force(session: Session, office_code: str, on: date) -> SharesInForce:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from douane.audit.tables import AuditEventRow
 from douane.bootstrap import Context
-from douane.declarations import control, service
+from douane.declarations import control, lodging, service
 from douane.declarations.control import ItemAmendment
 from douane.declarations.tables import DeclarationRow, DeclarationVersionRow
 from douane.demo import parties
@@ -63,7 +63,7 @@ def staff(ctx: Context, demo: fixtures.Demo) -> Staff:
 def _lodge(ctx: Context, demo: fixtures.Demo, channel: str) -> int:
     with ctx.db.transaction() as session:
         content = fixtures.import_declaration(demo.operator_nif)
-        row = service.lodge_new(
+        row = lodging.lodge_new(
             session, ctx.clock, demo.broker, content, selectivity=FixedSelectivity(channel)
         )
         return row.id

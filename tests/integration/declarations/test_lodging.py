@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from douane.bootstrap import Context
-from douane.declarations import service
+from douane.declarations import lodging, service
 from douane.declarations.model import Status
 from douane.declarations.tables import DeclarationRow, DeclarationVersionRow
 from douane.kernel.errors import Conflict, Forbidden, NotFound
@@ -18,7 +18,7 @@ from tests.integration.declarations.fixtures import Demo, FixedSelectivity, impo
 
 def _lodged(ctx: Context, demo: Demo, channel: str = "green") -> int:
     with ctx.db.transaction() as session:
-        row = service.lodge_new(
+        row = lodging.lodge_new(
             session, ctx.clock, demo.broker, import_declaration(demo.operator_nif),
             selectivity=FixedSelectivity(channel),
         )  # fmt: skip
@@ -56,7 +56,7 @@ def test_blocking_findings_refuse_lodging_and_keep_the_draft(ctx: Context, demo:
     with ctx.db.transaction() as session:
         draft_id = service.create_draft(session, ctx.clock, demo.broker, bad).id
     with ctx.db.transaction() as session, pytest.raises(service.BlockingFindings) as refused:
-        service.lodge(session, ctx.clock, demo.broker, draft_id, selectivity=FixedSelectivity())
+        lodging.lodge(session, ctx.clock, demo.broker, draft_id, selectivity=FixedSelectivity())
     assert "declarations.net_mass_above_gross" in {f.code for f in refused.value.findings}
     with ctx.db.transaction() as session:
         row = service.get(session, demo.broker, draft_id)

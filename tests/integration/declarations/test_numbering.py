@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from douane.bootstrap import Context
 from douane.db import Database
-from douane.declarations import numbering, service
+from douane.declarations import lodging, numbering, service
 from douane.declarations.tables import DeclarationRow
 from tests.conftest import make_context
 from tests.integration.declarations import fixtures
@@ -20,24 +20,27 @@ PARALLEL = 50
 def test_numbers_restart_each_year_and_differ_per_office(ctx: Context) -> None:
     with ctx.db.transaction() as session:
         numbers = [
-            str(numbering.next_number(session, "16011", 2026)),
-            str(numbering.next_number(session, "16011", 2026)),
-            str(numbering.next_number(session, "31011", 2026)),
-            str(numbering.next_number(session, "16011", 2027)),
+            *numbering.take_numbers(session, "16011", 2026, 1),
+            *numbering.take_numbers(session, "16011", 2026, 3),
+            *numbering.take_numbers(session, "31011", 2026, 1),
+            *numbering.take_numbers(session, "16011", 2027, 1),
         ]
-    assert numbers == ["16011/2026/000001", "16011/2026/000002", "31011/2026/000001", "16011/2027/000001"]
+    assert [str(n) for n in numbers] == [
+        "16011/2026/000001", "16011/2026/000002", "16011/2026/000003", "16011/2026/000004",
+        "31011/2026/000001", "16011/2027/000001",
+    ]  # fmt: skip
     assert numbering.parse_number("16011/2026/42") == numbering.RegistrationNumber("16011", 2026, 42)
 
 
 def test_a_rolled_back_registration_leaves_no_gap(ctx: Context) -> None:
     try:
         with ctx.db.transaction() as session:
-            numbering.next_number(session, "16011", 2026)
+            numbering.take_numbers(session, "16011", 2026, 5)
             raise RuntimeError("the registration failed later on")
     except RuntimeError:
         pass
     with ctx.db.transaction() as session:
-        assert numbering.next_number(session, "16011", 2026).sequence == 1
+        assert numbering.take_numbers(session, "16011", 2026, 1)[0].sequence == 1
 
 
 def test_fifty_parallel_lodgings_get_numbers_1_to_50(pg_db: Database, tmp_path: Path) -> None:
@@ -53,7 +56,7 @@ def test_fifty_parallel_lodgings_get_numbers_1_to_50(pg_db: Database, tmp_path: 
 
     def lodge(declaration_id: int) -> str:
         with ctx.db.transaction() as session:
-            row = service.lodge(
+            row = lodging.lodge(
                 session, ctx.clock, demo.broker, declaration_id, selectivity=fixtures.FixedSelectivity()
             )
             return row.number or ""
