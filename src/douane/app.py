@@ -8,10 +8,13 @@ from fastapi.middleware.gzip import GZipMiddleware
 from douane import __version__
 from douane.bootstrap import Context, build_context
 from douane.declarations import api as declarations_api
+from douane.declarations import print_api as declarations_print_api
 from douane.i18n import negotiate
 from douane.identity import api as identity_api
 from douane.identity.guards import public
 from douane.payments import api as payments_api
+from douane.payments import print_api as payments_print_api
+from douane.printing import api as printing_api
 from douane.reference import api as reference_api
 from douane.registry import api as registry_api
 from douane.risk import api as risk_api
@@ -51,6 +54,9 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    # The PDF routes go first: payments' /receipts/{number:path} would otherwise take /receipts/.../N.pdf
+    for print_router in (declarations_print_api.router, payments_print_api.router, printing_api.router):
+        app.include_router(print_router)
     routers = (identity_api, registry_api, reference_api, declarations_api, payments_api, risk_api)
     for router in (module.router for module in routers):
         app.include_router(router)
