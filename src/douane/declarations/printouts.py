@@ -213,6 +213,12 @@ def _items(document: Document, r: _Reader, row: DeclarationRow) -> None:
 def _assessment(document: Document, r: _Reader, row: DeclarationRow) -> None:
     document.section(r.t("Assessment of duties and taxes"))
     breakdown = row.assessment or {}
+    rate = breakdown.get("exchange_rate_used")
+    shown_rate = formatting.number(Decimal(str(rate)), r.language, 6) if rate else None
+    document.fields([
+        (r.t("Customs value"), r.amount(row.customs_value)),
+        (r.t("Exchange rate used"), f"1 {row.invoice_currency} = {shown_rate} DZD" if shown_rate else "-"),
+    ])  # fmt: skip
     taxes: dict[str, Any] = breakdown.get("taxes_by_code") or {}
     names = {
         tax.code: getattr(tax, f"name_{r.language}") or tax.name_fr
@@ -221,12 +227,6 @@ def _assessment(document: Document, r: _Reader, row: DeclarationRow) -> None:
     columns = [Column(r.t("Tax"), 1.2), Column(r.t("Name"), 4), Column(r.t("Amount"), 2, Side.END)]
     rows = [[code, names.get(code, ""), r.dzd(amount)] for code, amount in taxes.items()]
     document.table(columns, rows, totals=["", r.t("Total duties and taxes"), r.amount(row.total_due)])
-    rate = breakdown.get("exchange_rate_used")
-    shown_rate = formatting.number(Decimal(str(rate)), r.language, 6) if rate else None
-    document.fields([
-        (r.t("Customs value"), r.amount(row.customs_value)),
-        (r.t("Exchange rate used"), f"1 {row.invoice_currency} = {shown_rate} DZD" if shown_rate else "-"),
-    ])  # fmt: skip
     if not row.assessment_confirmed:
         document.note(r.t("Provisional assessment: final once a liquidation inspector confirms it."))
 

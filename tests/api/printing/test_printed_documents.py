@@ -114,6 +114,7 @@ def test_a_receipt_prints_in_the_users_language_by_number_or_by_payment_and_only
         assert refused.status_code == 404 and refused.json()["code"] == "payments.payment_not_found"
         assert flow.client.get(path).status_code == 401
     assert flow.client.get(by_id, params={"lang": "de"}, headers=flow.broker).status_code == 422
+    assert flow.client.get(f"{API}/payments/{2**70}/receipt.pdf", headers=flow.broker).status_code == 422
 
 
 def test_the_declaration_summary_shows_header_items_and_assessment_to_whoever_may_read_it(flow: Flow) -> None:
@@ -175,7 +176,7 @@ def test_a_forged_or_altered_token_answers_404(flow: Flow) -> None:
     _, codes = _pdf(flow.client.get(_receipt_path(payment), headers=flow.broker))
     genuine = _verification_path(codes)
     altered = genuine[:-1] + ("A" if genuine[-1] != "A" else "B")
-    for path in (altered, "/verify/" + "A" * 39, "/verify/x", "/verify/" + "A" * 500):
+    for path in (altered, "/verify/" + "A" * 39, "/verify/x", "/verify/" + "A" * 500, "/verify/%00%C3%A9"):
         refused = flow.client.get(path, headers=JSON)
         assert refused.status_code == 404 and refused.json()["code"] == "printing.unknown_document", path
         page = flow.client.get(path, headers={"Accept": "text/html", "Accept-Language": "fr"})
