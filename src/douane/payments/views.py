@@ -31,7 +31,7 @@ READ = page_requires(P.PAYMENTS_READ)
 COLLECT = page_requires(P.PAYMENTS_COLLECT)
 
 STATUS_LABELS = {
-    AmountDueStatus.OPEN: "Open",
+    AmountDueStatus.OPEN: "Unpaid",
     AmountDueStatus.PARTIALLY_PAID: "Partially paid",
     AmountDueStatus.PAID: "Paid",
     AmountDueStatus.GUARANTEED: "Guaranteed",

@@ -49,7 +49,7 @@ def offices(
         ]
         for o in found
     ]
-    columns = ("Code", "Name", "Kind", "Regional directorate", "Collection office")
+    columns = ("Code", "Office name", "Kind", "Regional directorate", "Collection office")
     return admin_list(request, "Customs offices", columns, rows, total, page, q)
 
 

@@ -1,0 +1,207 @@
+"""The pages over HTTP (no browser): sessions, CSRF, languages, scoping, the form's errors and findings,
+and a cashier's double submit. The browser walk is in tests/browser."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from douane.bootstrap import Context
+from douane.declarations.tables import DeclarationRow
+from douane.demo import parties
+from douane.identity.tables import UserRow
+from douane.payments.tables import PaymentRow
+from tests.web.scenario import Pages, declaration_form, operator_nif
+
+Browser = Callable[..., Pages]
+
+
+def _found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    assert match, pattern
+    return match.group(1)
+
+
+def _lodged(broker: Pages, nif: str | None = None) -> str:
+    """Create and lodge the sample declaration as `broker`; returns its page's path."""
+    broker.get("/declarations/new")
+    created = broker.post("/declarations/new", declaration_form(nif or operator_nif()))
+    edit = created.headers["location"].split("?")[0]
+    page = broker.get(edit)
+    version = _found(r'id="version" value="(\d+)"', page.text)
+    form = {**declaration_form(nif or operator_nif()), "version": version}
+    lodged = broker.post(edit.replace("/edit", "/lodge"), form)
+    assert lodged.status_code == 303, lodged.text
+    return edit.removesuffix("/edit")
+
+
+def test_anonymous_visitors_get_the_login_form_in_their_language(browser: Browser) -> None:
+    visitor = browser(None, "ar")
+    assert visitor.get("/", follow_redirects=False).headers["location"] == "/login"
+    protected = visitor.get("/declarations")
+    assert protected.status_code == 401
+    assert '<html lang="ar" dir="rtl">' in protected.text
+    assert "تسجيل الدخول" in protected.text
+    assert 'name="next" value="/declarations"' in protected.text
+
+
+def test_a_wrong_password_is_refused_in_the_visitors_language(browser: Browser) -> None:
+    visitor = browser(None, "fr")
+    visitor.get("/login")
+    refused = visitor.post("/login", {"username": "broker", "password": "wrong"})
+    assert refused.status_code == 401
+    assert "Nom d&#39;utilisateur ou mot de passe incorrect" in refused.text
+    assert "douane_session" not in refused.headers.get("set-cookie", "")
+
+
+def test_sign_in_sets_a_protected_cookie_and_lands_on_the_role_home(browser: Browser, password: str) -> None:
+    homes = {"broker": "/declarations", "inspector": "/inspection", "liquidator": "/liquidation",
+             "cashier": "/cashier", "chief": "/dashboard", "admin": "/admin"}  # fmt: skip
+    for username, home in homes.items():
+        user = browser(None)
+        user.get("/login")
+        signed = user.post("/login", {"username": username, "password": password})
+        cookie = signed.headers["set-cookie"]
+        assert "douane_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+        assert user.get("/", follow_redirects=False).headers["location"] == home
+        assert user.get(home).status_code == 200
+
+
+def test_next_never_leaves_the_site(browser: Browser, password: str) -> None:
+    user = browser(None)
+    user.get("/login")
+    signed = user.post("/login", {"username": "broker", "password": password, "next": "//evil.example/x"})
+    assert signed.headers["location"] == "/"
+
+
+def test_sign_out_ends_the_session(browser: Browser) -> None:
+    broker = browser("broker")
+    broker.get("/declarations")
+    assert broker.post("/logout").headers["location"] == "/login"
+    assert broker.get("/declarations").status_code == 401
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
+    browser: Browser, page_ctx: Context
+) -> None:
+    broker = browser("broker")
+    broker.get("/declarations/new")
+    broker.csrf = "0" * 64
+    refused = broker.post("/declarations/new", declaration_form(operator_nif()))
+    assert refused.status_code == 403
+    assert "Ce formulaire a expiré" in refused.text
+    with page_ctx.db.transaction() as session:
+        assert session.scalars(select(DeclarationRow)).first() is None
+
+
+def test_the_language_switch_is_remembered_for_the_user(browser: Browser, page_ctx: Context) -> None:
+    broker = browser("broker", "fr")
+    broker.get("/declarations")
+    switched = broker.post("/language", {"language": "ar", "next": "/declarations"})
+    assert switched.headers["location"] == "/declarations"
+    with page_ctx.db.transaction() as session:
+        assert session.scalars(select(UserRow.language).where(UserRow.username == "broker")).one() == "ar"
+    elsewhere = browser("broker", "fr")  # another browser, French headers: the user's choice wins
+    page = elsewhere.get("/declarations")
+    assert '<html lang="ar" dir="rtl">' in page.text
+    assert "التصريحات" in page.text
+
+
+def test_amounts_and_dates_follow_the_page_language(browser: Browser) -> None:
+    broker = browser("broker", "fr")
+    path = _lodged(broker)
+    french = broker.get(path).text
+    assert re.search(r"\d{1,3}(\u202f\d{3})+,\d{2}\xa0DA", french)  # 1 234 567,89 DA
+    assert "15 mars 2026, 10:30:00" in french  # 09:30 UTC is 10:30 in Algiers
+    broker.post("/language", {"language": "en", "next": path})
+    english = broker.get(path).text
+    assert re.search(r"DZD\d{1,3}(,\d{3})+\.\d{2}", english) and "15 Mar 2026, 10:30:00" in english
+
+
+def test_a_trader_sees_its_own_declarations_only(browser: Browser) -> None:
+    broker = browser("broker")
+    own = _lodged(broker)  # for the demo trader's company
+    other = _lodged(broker, parties.operators()[1].nif)
+    trader = browser("trader")
+    assert trader.get(own).status_code == 200
+    assert trader.get(other).status_code == 404
+    listing = trader.get("/declarations").text
+    assert f'href="{own}"' in listing and f'href="{other}"' not in listing
+
+
+def test_invalid_fields_are_marked_and_nothing_is_saved(browser: Browser, page_ctx: Context) -> None:
+    broker = browser("broker")
+    broker.get("/declarations/new")
+    form = {**declaration_form(operator_nif()), "invoice_total": "lots", "items-a1-origin_country": "China"}
+    answer = broker.post("/declarations/new", form)
+    assert answer.status_code == 422
+    text: str = answer.text
+    assert re.search(r'name="invoice_total"[^>]*aria-invalid="true"', text)
+    assert re.search(r'name="items-a1-origin_country"[^>]*\n?[^>]*aria-invalid="true"', text)
+    assert 'value="lots"' in text  # what the user typed is kept
+    with page_ctx.db.transaction() as session:
+        assert session.scalars(select(DeclarationRow)).first() is None
+
+
+def test_blocking_findings_stop_lodging_and_are_listed(browser: Browser, page_ctx: Context) -> None:
+    broker = browser("broker")
+    broker.get("/declarations/new")
+    edit = broker.post("/declarations/new", declaration_form(operator_nif())).headers["location"]
+    page = broker.get(edit)
+    version = _found(r'id="version" value="(\d+)"', page.text)
+    unbalanced = {**declaration_form(operator_nif()), "invoice_total": "25000.00", "version": version}
+    refused = broker.post(edit.split("?")[0].replace("/edit", "/lodge"), unbalanced)
+    assert refused.status_code == 422
+    assert re.search(r'class="blocking" data-code="declarations\.[a-z_]+"', refused.text)
+    with page_ctx.db.transaction() as session:
+        assert session.scalars(select(DeclarationRow.status)).one() == "draft"
+
+
+def test_live_checks_answer_the_findings_and_the_new_version(browser: Browser) -> None:
+    broker = browser("broker")
+    broker.get("/declarations/new")
+    edit = (
+        broker.post("/declarations/new", declaration_form(operator_nif())).headers["location"].split("?")[0]
+    )
+    page = broker.get(edit)
+    version = int(_found(r'id="version" value="(\d+)"', page.text))
+    body = {**declaration_form(operator_nif()), "invoice_total": "25000.00", "version": str(version)}
+    live = broker.post(edit, body, headers={"HX-Request": "true", "X-CSRF-Token": broker.csrf})
+    assert live.status_code == 200
+    assert 'id="findings"' in live.text and 'class="blocking"' in live.text
+    new_version = re.search(r'id="version" value="(\d+)" hx-swap-oob="true"', live.text)
+    assert new_version and int(new_version.group(1)) > version
+
+
+def test_a_double_submitted_payment_is_recorded_once(browser: Browser, page_ctx: Context) -> None:
+    declaration = _lodged(browser("broker"))
+    inspector = browser("inspector")
+    page: Any = inspector.get(declaration)
+    inspector.post(declaration + "/take", {"version": _found(r'name="version" value="(\d+)"', page.text)})
+    page = inspector.get(declaration)
+    version = _found(r'name="version" value="(\d+)"', page.text)
+    assert (
+        inspector.post(
+            declaration + "/control-result", {"version": version, "outcome": "no_discrepancy"}
+        ).status_code
+        == 303
+    )
+    liquidator = browser("liquidator")
+    page = liquidator.get(declaration)
+    version = _found(r'name="version" value="(\d+)"', page.text)
+    assert liquidator.post(declaration + "/confirm-assessment", {"version": version}).status_code == 303
+    cashier = browser("cashier")
+    due = _found(r'href="(/amounts-due/\d+)"', cashier.get("/cashier").text)
+    form_page = cashier.get(due).text
+    fields = {name: _found(rf'name="{name}" value="([^"]*)"', form_page)
+              for name in ("idempotency_key", "amount")}  # fmt: skip
+    body = {**fields, "method": "cash", "payer": "SARL Tassili"}
+    first, second = cashier.post(due + "/pay", body), cashier.post(due + "/pay", body)
+    assert first.headers["location"] == second.headers["location"]
+    receipt = cashier.get(first.headers["location"]).text
+    assert 'id="receipt-number"' in receipt
+    with page_ctx.db.transaction() as session:
+        assert len(session.scalars(select(PaymentRow)).all()) == 1
