@@ -19,6 +19,7 @@ from douane.reference import api as reference_api
 from douane.registry import api as registry_api
 from douane.risk import api as risk_api
 from douane.web import problems
+from douane.web import views as pages
 
 API_DESCRIPTION = """
 douane: customs registries, reference data and (coming) declarations, risk and revenue.
@@ -60,4 +61,5 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     routers = (identity_api, registry_api, reference_api, declarations_api, payments_api, risk_api)
     for router in (module.router for module in routers):
         app.include_router(router)
+    pages.install(app)  # the browser pages, their static files and session cookies
     return app
