@@ -2,21 +2,28 @@
 
     python bench/lodge.py                      # 2,000 declarations of 5 items, service layer, SQLite
     python bench/lodge.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
-    python bench/lodge.py --mode http --items 10      # one HTTP request per declaration (in-process ASGI)
+    python bench/lodge.py --mode http --items 10      # one HTTP request per declaration
     python bench/lodge.py --mode bulk --items 10      # HTTP bulk lodging, 100 declarations per request
 
 Each run uses a fresh database (a temporary SQLite file, or a new PostgreSQL database created on the given
-server and dropped afterwards) loaded with the demo data set. It prints declarations per second and the
-p50/p95/p99 latency of one lodging (or of one bulk request). No pass/fail: figures only.
+server and dropped afterwards) loaded with the demo data set. The HTTP modes start a real server
+(`douane serve`, --workers processes, default 2) and send from --clients keep-alive connections (default 8)
+with a small asyncio client, so the figures are what a server sustains, not one request's latency alone.
+It prints declarations per second and the p50/p95/p99 latency of one lodging (or of one bulk request).
+No pass/fail: figures only.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +35,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from _server import serve
 from douane.bootstrap import Context
 from douane.config import Settings
 from douane.db import Database, load_all_tables
@@ -165,26 +173,70 @@ def _timed(
     return Figures(label, count, time.perf_counter() - started, latencies)
 
 
-def run_http(ctx: Context, count: int, items: int, bulk: bool) -> Figures:
-    from fastapi.testclient import TestClient
-
-    from douane.app import create_app
-
+def run_http(database: Database, data_dir: Path, args: argparse.Namespace, bulk: bool) -> Figures:
+    """POST /api/v1/declarations/bulk to a real server (`douane serve`) from `clients` connections."""
     nif = parties.operators()[0].nif
-    bodies = [declaration_to_dict(declaration(i, items, nif)) for i in range(count)]
     size = BULK_SIZE if bulk else 1
-    batches = [bodies[i : i + size] for i in range(0, count, size)]
-    with TestClient(create_app(ctx)) as client:
-        token = client.post("/api/v1/auth/token", data={"username": "bench", "password": PASSWORD}).json()
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
+    bodies = [declaration_to_dict(declaration(i, args.items, nif)) for i in range(args.count)]
+    batches = [bodies[i : i + size] for i in range(0, args.count, size)]
+    with serve(database.url, data_dir, workers=args.workers) as base:
+        host, port = base.removeprefix("http://").split(":")
+        token = _token(base)
+        requests = [_bulk_request(host, token, batch) for batch in batches]
+        latencies, seconds = asyncio.run(_fire(host, int(port), requests, args.clients))
+    label = f"HTTP bulk, {size} per request" if bulk else "HTTP, one request per declaration"
+    label += f", {args.workers} worker(s), {args.clients} client(s)"
+    return Figures(label, args.count, seconds, latencies)
 
-        def post(batch: list[dict[str, Any]]) -> None:
-            response = client.post("/api/v1/declarations/bulk", json={"declarations": batch}, headers=headers)
-            if response.status_code != 200 or response.json()["failed"]:
-                sys.exit(f"lodging failed: {response.status_code} {response.text[:500]}")
 
-        label = f"HTTP bulk, {size} per request" if bulk else "HTTP, one request per declaration"
-        return _timed(label, count, batches, post)
+def _token(base: str) -> str:
+    form = urllib.parse.urlencode({"username": "bench", "password": PASSWORD}).encode()
+    with urllib.request.urlopen(f"{base}/api/v1/auth/token", data=form, timeout=30) as response:  # noqa: S310
+        return str(json.loads(response.read())["access_token"])
+
+
+def _bulk_request(host: str, token: str, batch: list[dict[str, Any]]) -> bytes:
+    body = json.dumps({"declarations": batch}).encode()
+    head = (
+        f"POST /api/v1/declarations/bulk HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _fire(host: str, port: int, requests: list[bytes], clients: int) -> tuple[list[float], float]:
+    """Send every request over `clients` keep-alive connections; the latencies and the wall time."""
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for request in requests:
+        queue.put_nowait(request)
+    latencies: list[float] = []
+    started = time.perf_counter()
+    await asyncio.gather(*(_client(host, port, queue, latencies) for _ in range(clients)))
+    return latencies, time.perf_counter() - started
+
+
+async def _client(host: str, port: int, queue: asyncio.Queue[bytes], latencies: list[float]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while not queue.empty():
+            request = queue.get_nowait()
+            begin = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            status, body = await _response(reader)
+            latencies.append(time.perf_counter() - begin)
+            if status != 200 or json.loads(body)["failed"]:
+                sys.exit(f"lodging failed: {status} {body[:500]!r}")
+    finally:
+        writer.close()
+
+
+async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length = next(int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:"))
+    return status, await reader.readexactly(length)
 
 
 def main() -> None:
@@ -197,6 +249,8 @@ def main() -> None:
         "--postgres", metavar="URL", help="PostgreSQL server URL (a fresh database is created)"
     )
     parser.add_argument("--mode", choices=("service", "http", "bulk"), default="service")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes (HTTP modes)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent connections (HTTP modes)")
     args = parser.parse_args()
     engine = "PostgreSQL" if args.postgres else "SQLite"
     with fresh_database(args.postgres) as database, tempfile.TemporaryDirectory() as data_dir:
@@ -204,7 +258,7 @@ def main() -> None:
         if args.mode == "service":
             figures = run_service(ctx, args.count, args.items)
         else:
-            figures = run_http(ctx, args.count, args.items, bulk=args.mode == "bulk")
+            figures = run_http(database, Path(data_dir), args, bulk=args.mode == "bulk")
     print(f"bench/lodge.py on {engine}, {args.items} items per declaration")
     print(figures.report())
 

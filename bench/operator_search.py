@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -31,6 +27,7 @@ import httpx
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from _server import serve
 from douane import migrate
 from douane.db import Database, load_all_tables
 from douane.identity import service as identity
@@ -119,42 +116,6 @@ def create_schema(database: Database) -> str:
         return "alembic upgrade"
     load_all_tables().create_all(database.engine)
     return "create_all (no migration yet)"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def serve(url: str, workdir: Path) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DOUANE_DATABASE_URL": url,
-        "DOUANE_DATA_DIR": str(workdir),
-        "DOUANE_LOG_LEVEL": "warning",
-    }
-    command = [sys.executable, "-m", "uvicorn", "--factory", "douane.app:create_app", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    process = subprocess.Popen(command, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise SystemExit("the app did not start")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def percentile(sorted_ms: list[float], p: float) -> float:

@@ -34,13 +34,28 @@ def _serve(ctx: Context, host: str, port: int) -> None:
     uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level)
 
 
+def _serve_workers(host: str, port: int, workers: int, log_level: str) -> None:
+    """Several worker processes, each building its own context from the environment (DOUANE_*)."""
+    console.print(f"[bold green]douane[/] serving on http://{host}:{port} with {workers} worker processes")
+    uvicorn.run(
+        "douane.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level
+    )
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default DOUANE_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default PORT or 8000)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default DOUANE_WORKERS or 1)")
+    ] = None,
 ) -> None:
     """Serve the web API on an already migrated database."""
     settings = get_settings()
+    count = workers or settings.workers
+    if count > 1:
+        _serve_workers(host or settings.host, port or settings.port, count, settings.log_level)
+        return
     _serve(build_context(settings), host or settings.host, port or settings.port)
 
 

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=64)
     log_level: str = "info"
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Web worker processes for `douane serve` (one per core is usual)"
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs verification links (QR codes); default: a random key kept in data_dir/secret-key",

@@ -2,11 +2,14 @@
 
 Lodging checks the content at today's date and assesses it provisionally (no blocking finding may remain),
 registers it (OFFICE/YEAR/SEQUENCE, gap-free), asks selectivity for its channel and draws an inspector for
-the yellow and red channels. Every step passes the transition table and is audited.
+the yellow and red channels. Every step passes the transition table and is audited, in that order.
 
-New declarations are checked, assessed and numbered in memory and written together, so a batch of a
-hundred costs a handful of statements rather than a few dozen per declaration. A batch takes each office's
-numbers in one counter step, offices in code order (locks in key order). The caller owns the transaction.
+Gap-free numbers mean one office's registrations queue behind its counter row, locked from the moment a
+number is taken until the transaction commits. So everything that can be done before is done before: the
+content is checked and assessed in memory, the rows, the registered version and the channel decision are
+written, and only then are the numbers taken (one counter step per office, offices in code order) and the
+last few statements sent. A batch of a hundred costs a handful of statements, not a few per declaration.
+The caller owns the transaction and commits right after.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -51,10 +55,16 @@ class LodgingOutcome:
     error: DouaneError | None = None
     content: Declaration | None = field(default=None, repr=False)
     steps: list[Step] = field(default_factory=list, repr=False)
+    decision: ChannelDecision | None = field(default=None, repr=False)
 
     @property
     def lodged(self) -> bool:
         return self.row is not None and self.row.status != Status.DRAFT.value
+
+    @property
+    def lodging(self) -> bool:
+        """Checked and assessed, on its way to registration."""
+        return self.row is not None and not self.findings and self.error is None
 
 
 # --- a draft -----------------------------------------------------------------------------------------
@@ -73,14 +83,11 @@ def lodge(
     with reads_cached(session):
         row = service.own(session, actor, declaration_id)
         service.check_version(row, expected_version)
-        content = service.content_of(row)
-        steps = _check_and_assess(session, clock, actor, row, content)
-        _register(session, clock, [(row, steps)])
-        by = actor_ref(actor)
-        for step in steps:
-            service.audit_step(session, clock, row, step, by)
-        _channel_and_inspector(session, clock, [(row, content)], selectivity or default_selectivity(), by)
+        outcome = LodgingOutcome(0, row=row, content=service.content_of(row))
+        assert outcome.content is not None
+        outcome.steps = _check_and_assess(session, clock, actor, row, outcome.content)
         service.flush_or_conflict(session)
+        _register_and_route(session, clock, actor_ref(actor), [outcome], selectivity or default_selectivity())
         return row
 
 
@@ -116,23 +123,17 @@ def lodge_many(
     """Create and lodge each declaration; one refusal does not stop the others. A declaration with
     blocking findings is kept as a draft (with its id and findings) for the declarant to correct."""
     service.require_lodge_permission(actor)
+    by = actor_ref(actor)
     with reads_cached(session):
         outcomes = [
             _prepared(session, clock, actor, index, content) for index, content in enumerate(contents)
         ]
-        lodging = [o for o in outcomes if o.row is not None and not o.findings]
-        _register(session, clock, [(o.row, o.steps) for o in lodging if o.row is not None])
-        stored = [o for o in outcomes if o.row is not None]
-        session.add_all([o.row for o in stored])
-        service.flush_or_conflict(session)  # the rows get their ids; the audit events can name them
-        by = actor_ref(actor)
-        for outcome in stored:
-            for step in outcome.steps:
-                service.audit_step(session, clock, outcome.row, step, by)  # type: ignore[arg-type]
-        engine = selectivity or default_selectivity()
-        pairs = [(o.row, o.content) for o in lodging if o.row is not None and o.content is not None]
-        _channel_and_inspector(session, clock, pairs, engine, by)
-        service.flush_or_conflict(session)
+        session.add_all([o.row for o in outcomes if o.row is not None])
+        service.flush_or_conflict(session)  # the rows get their ids
+        for draft in (o for o in outcomes if o.row is not None and o.findings):
+            _audit_steps(session, clock, draft, by)
+        lodging = [o for o in outcomes if o.lodging]
+        _register_and_route(session, clock, by, lodging, selectivity or default_selectivity())
     return outcomes
 
 
@@ -164,44 +165,82 @@ def _check_and_assess(
     session: Session, clock: Clock, actor: Actor, row: DeclarationRow, content: Declaration
 ) -> list[Step]:
     """No blocking finding at today's date (else BlockingFindings), the provisional assessment stored,
-    the row lodged."""
+    the row lodged and its registration moment fixed."""
     model.next_status(row.status, Action.LODGE)  # a row that cannot be lodged says so before any check
     findings, assessment = service.checked_assessment(session, content, service.today(clock))
     row.findings = service.findings_json(findings)
-    row.lodged_at = clock.now()
+    row.lodged_at = row.registered_at = clock.now()
     service.store_assessment(row, assessment)
     return [service.apply_transition(clock, row, Action.LODGE, client_ip=actor.client_ip)]
 
 
-def _register(session: Session, clock: Clock, lodged: list[tuple[DeclarationRow, list[Step]]]) -> None:
+def _register_and_route(
+    session: Session,
+    clock: Clock,
+    by: ActorRef | None,
+    lodging: list[LodgingOutcome],
+    selectivity: SelectivityPort,
+) -> None:
+    """Keep each registered version and decide its channel, then (numbering lock from here to the commit)
+    number the rows, apply the channels, audit every step in order and draw the inspectors."""
+    for outcome in lodging:
+        assert outcome.row is not None
+        service.snapshot(session, clock, outcome.row, by, "lodged", outcome.content)
+        outcome.decision = selectivity.choose_channel(session, clock, _selectivity_request(outcome.row))
+        if model.needs_inspector(Channel(outcome.decision.channel)):
+            _inspector_on_duty(session, clock, outcome.row.office_code)  # read before the numbering lock
+    service.flush_or_conflict(session)
+    _register(session, clock, lodging)
+    for outcome in lodging:
+        _apply_channel(clock, outcome)
+        _audit_steps(session, clock, outcome, by)
+        _draw_inspector_if_needed(session, clock, outcome.row, by)  # type: ignore[arg-type]
+    service.flush_or_conflict(session)
+
+
+def _register(session: Session, clock: Clock, lodging: list[LodgingOutcome]) -> None:
     """Number the rows office by office (one counter step per office, offices in code order)."""
-    now = clock.now()
-    year = local_date(now).year
-    by_office: dict[str, list[tuple[DeclarationRow, list[Step]]]] = defaultdict(list)
-    for row, steps in lodged:
-        by_office[row.office_code].append((row, steps))
+    by_office: dict[str, list[LodgingOutcome]] = defaultdict(list)
+    for outcome in lodging:
+        assert outcome.row is not None
+        by_office[outcome.row.office_code].append(outcome)
     for office_code in sorted(by_office):
         group = by_office[office_code]
+        year = _registration_year(group[0].row)  # type: ignore[arg-type]
         numbers = numbering.take_numbers(session, office_code, year, len(group))
-        for (row, steps), number in zip(group, numbers, strict=True):
+        for outcome, number in zip(group, numbers, strict=True):
+            row = outcome.row
+            assert row is not None
             row.registration_office, row.registration_year = number.office_code, number.year
-            row.registration_seq, row.number, row.registered_at = number.sequence, str(number), now
-            steps.append(
+            row.registration_seq, row.number = number.sequence, str(number)
+            outcome.steps.append(
                 service.apply_transition(clock, row, Action.REGISTER, detail={"number": str(number)})
             )
 
 
-def _channel_and_inspector(
-    session: Session,
-    clock: Clock,
-    lodged: list[tuple[DeclarationRow, Declaration]],
-    selectivity: SelectivityPort,
-    by: ActorRef | None,
-) -> None:
-    """Keep each registered version, then choose its channel (and its inspector for yellow and red)."""
-    for row, content in lodged:
-        service.snapshot(session, clock, row, by, "lodged", content)
-        _assign_channel(session, clock, row, selectivity, by)
+def _registration_year(row: DeclarationRow) -> int:
+    moment: datetime | None = row.registered_at
+    assert moment is not None
+    return local_date(moment).year
+
+
+def _apply_channel(clock: Clock, outcome: LodgingOutcome) -> None:
+    row, decision = outcome.row, outcome.decision
+    assert row is not None and decision is not None
+    channel = Channel(decision.channel)
+    row.channel, row.channel_source = channel.value, decision.source
+    row.channel_reasons = list(decision.reasons)
+    row.post_clearance_audit = model.needs_post_clearance_audit(channel)
+    row.channel_assigned_at = clock.now()
+    detail = {"channel": channel.value, "source": decision.source}
+    outcome.steps.append(service.apply_transition(clock, row, Action.ASSIGN_CHANNEL, detail=detail))
+
+
+def _audit_steps(session: Session, clock: Clock, outcome: LodgingOutcome, by: ActorRef | None) -> None:
+    assert outcome.row is not None
+    for step in outcome.steps:
+        service.audit_step(session, clock, outcome.row, step, by)
+    outcome.steps = []
 
 
 def _selectivity_request(row: DeclarationRow) -> SelectivityRequest:
@@ -214,29 +253,21 @@ def _selectivity_request(row: DeclarationRow) -> SelectivityRequest:
     )  # fmt: skip
 
 
-def _assign_channel(
-    session: Session, clock: Clock, row: DeclarationRow, selectivity: SelectivityPort, by: ActorRef | None
-) -> ChannelDecision:
-    decision = selectivity.choose_channel(session, clock, _selectivity_request(row))
-    channel = Channel(decision.channel)
-    row.channel, row.channel_source = channel.value, decision.source
-    row.channel_reasons = list(decision.reasons)
-    row.post_clearance_audit = model.needs_post_clearance_audit(channel)
-    row.channel_assigned_at = clock.now()
-    service.transition(
-        session, clock, row, Action.ASSIGN_CHANNEL, by=by,
-        detail={"channel": channel.value, "source": decision.source},
-    )  # fmt: skip
-    if model.needs_inspector(channel):
-        _draw_inspector(session, clock, row, by)
-    return decision
+def _inspector_on_duty(session: Session, clock: Clock, office_code: str) -> bool:
+    """Whether the office has an inspector to draw (the roster is kept for the unit of work)."""
+    return bool(registry.roster(session, office_code, PostingRole.INSPECTOR, clock.now()))
 
 
-def _draw_inspector(session: Session, clock: Clock, row: DeclarationRow, by: ActorRef | None) -> None:
-    """Draw the inspector now; with nobody on duty the declaration waits and the officer side draws later."""
+def _draw_inspector_if_needed(
+    session: Session, clock: Clock, row: DeclarationRow, by: ActorRef | None
+) -> None:
+    """Yellow and red get their inspector now; with nobody on duty the declaration waits and the officer
+    side draws later."""
+    if row.channel is None or not model.needs_inspector(Channel(row.channel)):
+        return
     now = clock.now()
     with session.no_autoflush:  # the roster does not depend on the declarations being written
-        if not registry.roster(session, row.office_code, PostingRole.INSPECTOR, now):
+        if not _inspector_on_duty(session, clock, row.office_code):
             audit.record(
                 session, clock, category=audit.STATE, action="declaration.inspector_pending", actor=by,
                 entity_type=service.ENTITY, entity_id=row.id, reason="risk.no_inspector_on_duty",
