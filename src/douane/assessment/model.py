@@ -251,6 +251,20 @@ class Assessment:
             ) from exc
 
 
+SUSPENDED = "suspended"
+SUSPENSION_NOTE = (
+    "Duties and taxes suspended by the customs regime: nothing is paid at clearance; a guarantee of "
+    "{total} DZD covers them until the regime is discharged"
+)
+
+
+def mark_suspended(breakdown: Mapping[str, Any], notes: Mapping[str, str]) -> dict[str, Any]:
+    """A stored breakdown (`Assessment.to_dict`) saying its duties and taxes are suspended: `duties` is
+    "suspended", `guarantee_required` the total a guarantee must cover, `note` the sentence per language.
+    `Assessment.from_dict` reads the marked form as the plain one."""
+    return {**breakdown, "duties": SUSPENDED, "guarantee_required": breakdown["total"], "note": dict(notes)}
+
+
 def assess(data: AssessmentInput) -> Assessment:
     """Customs value, duties and taxes of a declaration; raises AssessmentError."""
     from douane.assessment.engine import compute

@@ -4,23 +4,26 @@ transaction; nothing is written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from douane.assessment.model import (
     ADD_FREIGHT_AND_INSURANCE,
     ADD_INSURANCE,
+    SUSPENSION_NOTE,
     Assessment,
     AssessmentError,
     AssessmentInput,
     ItemInput,
     assess,
+    mark_suspended,
 )
+from douane.i18n import LANGUAGES, translate
 from douane.kernel.errors import NotFound
 from douane.kernel.money import DZD, Money
 from douane.reference import service as reference
@@ -138,3 +141,10 @@ def _with_unit(session: Session, item: ItemInput, on: date) -> ItemInput:
     except NotFound:
         return item
     return replace(item, supplementary_unit=line.supplementary_unit)
+
+
+def suspended_breakdown(breakdown: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored breakdown marked as suspended (see `model.mark_suspended`), its note in ar, fr and en."""
+    total = breakdown["total"]
+    notes = {language: translate(SUSPENSION_NOTE, language, total=total) for language in LANGUAGES}
+    return mark_suspended(breakdown, notes)

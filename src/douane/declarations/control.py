@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from douane.assessment import service as assessment
 from douane.audit import service as audit
 from douane.audit.service import SYSTEM, ActorRef
 from douane.db import fetch_page
@@ -45,7 +46,7 @@ from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from douane.kernel.money import Money
 from douane.payments import service as payments
-from douane.payments.model import SettlementStatus
+from douane.payments.model import AmountDueKind, SettlementStatus
 from douane.reference import service as reference
 from douane.registry import service as registry
 from douane.registry.model import PostingRole
@@ -400,7 +401,8 @@ def confirm_assessment(
     """The liquidation inspector confirms the duties and taxes; the amount due opens at the cashier.
 
     Green and blue declarations come here straight from channel assignment, yellow and red after a control
-    result. A total of zero is settled at once.
+    result. A total of zero is settled at once. Under a suspensive regime (IM5, IM7, TR) the amount opens
+    as suspended: a guarantee must cover it, it is never paid, and the breakdown says so.
     """
     _require(by, P.DECLARATIONS_ASSESS)
     row = _declaration(session, declaration_id)
@@ -414,7 +416,10 @@ def confirm_assessment(
     who = actor_ref(by) or SYSTEM
     result = service.reassess(session, clock, row, by=who)
     total = row.total_due or Money.zero()
-    detail: dict[str, Any] = {"total_due": str(total.amount)}
+    suspended = model.duties_suspended(row.regime)
+    if suspended and row.assessment is not None:
+        row.assessment = assessment.suspended_breakdown(row.assessment)
+    detail: dict[str, Any] = {"total_due": str(total.amount), "duties_suspended": suspended}
     if stored_total is not None and stored_total != total:
         detail["stored_total"] = str(stored_total.amount)
     _move(session, clock, row, Action.CONFIRM_ASSESSMENT, who, detail=detail)
@@ -426,8 +431,8 @@ def confirm_assessment(
         payments.open_amount_due(
             session, clock, subject_kind=ENTITY, subject_id=row.id,
             subject_reference=row.number or str(row.id), office_code=row.office_code,
-            operator_id=row.operator_id, broker_id=row.broker_id, lines=lines,
-            by=who,
+            operator_id=row.operator_id, broker_id=row.broker_id, lines=lines, by=who,
+            kind=AmountDueKind.SUSPENDED if suspended else AmountDueKind.PAYMENT,
         )  # fmt: skip
     else:
         _move(session, clock, row, Action.SETTLE_PAID, SYSTEM, reason="nothing to pay")
@@ -450,6 +455,13 @@ def record_settlement(session: Session, clock: Clock, declaration_id: int, how: 
 def _check_settled(session: Session, row: DeclarationRow) -> None:
     settlement = payments.settlement_of(session, ENTITY, row.id)
     nothing_due = settlement.status is SettlementStatus.NONE and row.status == Status.PAID.value
+    if settlement.suspended and not settlement.settled:
+        raise Conflict(
+            "declarations.not_guaranteed",
+            "The goods cannot be released before a guarantee covers the suspended duties and taxes "
+            "({outstanding} DZD)",
+            outstanding=str(settlement.outstanding.amount),
+        )
     if not (settlement.settled or nothing_due):
         raise Conflict(
             "declarations.not_settled",

@@ -57,6 +57,15 @@ REGIME_TYPES: dict[Regime, frozenset[DeclarationType]] = {
 }
 
 
+SUSPENSIVE_REGIMES = frozenset({Regime.IM5, Regime.IM7, Regime.TR})
+"""Regimes that suspend import duties and taxes: the goods are not released for consumption, so what the
+assessment finds is covered by a guarantee until the regime is discharged, not paid at clearance."""
+
+
+def duties_suspended(regime: Regime | str) -> bool:
+    return Regime(regime) in SUSPENSIVE_REGIMES
+
+
 def regime_label(regime: Regime, language: str) -> str:
     labels = REGIME_LABELS[regime]
     return labels.get(language, labels["en"])

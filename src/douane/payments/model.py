@@ -31,6 +31,23 @@ class PaymentMethod(StrEnum):
 METHODS_NEEDING_REFERENCE = frozenset({PaymentMethod.CHEQUE, PaymentMethod.BANK_TRANSFER})
 
 
+class AmountDueKind(StrEnum):
+    """What the amount due asks for: a payment at the cashier, or (duties and taxes a suspensive regime
+    suspends: temporary admission, customs warehouse, transit) only a guarantee covering them."""
+
+    PAYMENT = "payment"
+    SUSPENDED = "suspended"
+
+
+def check_cash_payable(kind: AmountDueKind) -> None:
+    """Suspended duties and taxes are guaranteed, never collected at the cashier."""
+    if kind is AmountDueKind.SUSPENDED:
+        raise Conflict(
+            "payments.suspended_not_payable",
+            "Suspended duties and taxes are covered by a guarantee, not paid at the cashier",
+        )
+
+
 class AmountDueStatus(StrEnum):
     OPEN = "open"
     PARTIALLY_PAID = "partially_paid"
@@ -254,6 +271,7 @@ class Settlement:
     status: SettlementStatus
     outstanding: Money
     receipts: tuple[str, ...] = ()
+    suspended: bool = False  # the amount is to be guaranteed, not paid (AmountDueKind.SUSPENDED)
 
     @property
     def settled(self) -> bool:

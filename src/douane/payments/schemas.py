@@ -8,7 +8,13 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from douane.kernel.money import Money
-from douane.payments.model import AmountDueStatus, GuaranteeKind, GuaranteeStatus, PaymentMethod
+from douane.payments.model import (
+    AmountDueKind,
+    AmountDueStatus,
+    GuaranteeKind,
+    GuaranteeStatus,
+    PaymentMethod,
+)
 from douane.payments.tables import AmountDueRow, GuaranteeAllocationRow, GuaranteeRow, PaymentRow
 
 AMOUNT = Field(
@@ -129,6 +135,10 @@ class AmountDueOut(BaseModel):
     operator_id: int | None
     broker_id: int | None
     status: AmountDueStatus
+    kind: AmountDueKind = Field(
+        description="payment: collected at the cashier; suspended: duties a suspensive regime suspends, "
+        "covered by a guarantee and never paid"
+    )
     currency: str = "DZD"
     total: Decimal
     paid: Decimal
@@ -145,7 +155,8 @@ class AmountDueOut(BaseModel):
             id=row.id, subject_kind=row.subject_kind, subject_id=row.subject_id,
             subject_reference=row.subject_reference, office_code=row.office_code,
             collection_office_code=row.collection_office_code, operator_id=row.operator_id,
-            broker_id=row.broker_id, status=AmountDueStatus(row.status), total=_amt(row.total),
+            broker_id=row.broker_id, status=AmountDueStatus(row.status), kind=AmountDueKind(row.kind),
+            total=_amt(row.total),
             paid=_amt(row.paid), guaranteed=_amt(row.guaranteed), outstanding=_amt(row.outstanding),
             lines=[TaxLineOut(tax_code=line.tax_code, amount=_amt(line.amount)) for line in row.lines],
             opened_at=row.opened_at, settled_at=row.settled_at, version=row.version,

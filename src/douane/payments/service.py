@@ -27,6 +27,7 @@ from douane.kernel.money import Money
 from douane.payments import model
 from douane.payments.events import AmountDueSettled
 from douane.payments.model import (
+    AmountDueKind,
     AmountDueStatus,
     GuaranteeKind,
     GuaranteeStatus,
@@ -148,11 +149,14 @@ def open_amount_due(
     broker_id: int | None,
     lines: Sequence[tuple[str, Money]],
     by: ActorRef | None,
+    kind: AmountDueKind | str = AmountDueKind.PAYMENT,
 ) -> AmountDueRow:
-    """Open what a subject owes; idempotent per subject (same total: the existing amount due).
+    """Open what a subject owes; idempotent per subject (same total and kind: the existing amount due).
 
-    A different total replaces the lines while nothing is paid or guaranteed; afterwards it is refused.
+    A different total or kind replaces them while nothing is paid or guaranteed; afterwards it is refused.
+    A SUSPENDED amount (duties a suspensive regime suspends) is only ever covered by a guarantee.
     """
+    due_kind = _enum(AmountDueKind, kind, "payments.invalid_amount_due_kind")
     if subject_kind not in SUBJECT_KINDS:
         raise InvalidInput(
             "payments.unknown_subject_kind", "Unknown subject kind {value}", value=subject_kind
@@ -169,11 +173,12 @@ def open_amount_due(
         .execution_options(populate_existing=True)
     )
     if existing is not None:
-        return _revise_amount_due(session, clock, existing, merged, total, by)
+        return _revise_amount_due(session, clock, existing, merged, total, due_kind, by)
     row = AmountDueRow(
         subject_kind=subject_kind, subject_id=subject_id, subject_reference=reference,
         office_code=office_code, collection_office_code=_collection_office(session, office_code),
-        operator_id=operator_id, broker_id=broker_id, status=AmountDueStatus.OPEN.value, total=total,
+        operator_id=operator_id, broker_id=broker_id, status=AmountDueStatus.OPEN.value,
+        kind=due_kind.value, total=total,
         paid=Money.zero(), guaranteed=Money.zero(), opened_at=clock.now(),
         lines=_line_rows(merged),
     )  # fmt: skip
@@ -181,7 +186,10 @@ def open_amount_due(
     _flush(session)
     _audit_state(
         session, clock, action="amount_due.opened", who=by, row=row, before=None,
-        detail={"subject_kind": subject_kind, "subject_id": subject_id, "total": str(total.amount)},
+        detail={
+            "subject_kind": subject_kind, "subject_id": subject_id, "total": str(total.amount),
+            "kind": due_kind.value,
+        },
     )  # fmt: skip
     return row
 
@@ -195,9 +203,9 @@ def _line_rows(lines: Sequence[tuple[str, Money]]) -> list[AmountDueLineRow]:
 
 def _revise_amount_due(
     session: Session, clock: Clock, row: AmountDueRow, lines: Sequence[tuple[str, Money]], total: Money,
-    by: ActorRef | None,
+    kind: AmountDueKind, by: ActorRef | None,
 ) -> AmountDueRow:  # fmt: skip
-    if row.total == total:
+    if row.total == total and row.kind == kind.value:
         return row
     if row.status != AmountDueStatus.OPEN.value:
         raise Conflict(
@@ -205,13 +213,17 @@ def _revise_amount_due(
             "The amount due is already {status}: its total can no longer change",
             status=row.status,
         )
-    before = row.total
+    before, before_kind = row.total, row.kind
     row.lines = _line_rows(lines)
     row.total = total
+    row.kind = kind.value
     _flush(session)
     _audit_state(
         session, clock, action="amount_due.revised", who=by, row=row, before=row.status,
-        detail={"from_total": str(before.amount), "to_total": str(total.amount)},
+        detail={
+            "from_total": str(before.amount), "to_total": str(total.amount), "from_kind": before_kind,
+            "to_kind": kind.value,
+        },
     )  # fmt: skip
     return row
 
@@ -252,7 +264,8 @@ def settlement_of(session: Session, subject_kind: str, subject_id: int) -> Settl
     )
     status = model.settlement_status(AmountDueStatus(row.status))
     outstanding = Money.zero() if status is model.SettlementStatus.NONE else row.outstanding
-    return Settlement(status, outstanding, tuple(receipts))
+    suspended = row.kind == AmountDueKind.SUSPENDED.value
+    return Settlement(status, outstanding, tuple(receipts), suspended=suspended)
 
 
 # --- who sees what -----------------------------------------------------------------------------
@@ -358,6 +371,7 @@ def record_payment(
     fingerprint = model.request_fingerprint(amount_due_id, amount, how, reference, payer_name)
     due = _locked_amount_due(session, amount_due_id)
     _check_posted_at(session, clock, by, due.collection_office_code, COLLECTING_ROLES)
+    model.check_cash_payable(AmountDueKind(due.kind))
     earlier = session.scalar(select(PaymentRow).where(PaymentRow.idempotency_key == key))
     if earlier is not None:
         if earlier.request_fingerprint != fingerprint:

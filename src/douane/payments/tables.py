@@ -25,6 +25,7 @@ class AmountDueRow(Base):
     operator_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     broker_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     status: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="payment", server_default="payment")
     total: Mapped[Money] = mapped_column(DZDAmount)
     paid: Mapped[Money] = mapped_column(DZDAmount)
     guaranteed: Mapped[Money] = mapped_column(DZDAmount)

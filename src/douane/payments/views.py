@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from douane.i18n import translate
 from douane.identity.model import Permission
 from douane.kernel.money import Money
-from douane.payments import service
-from douane.payments.model import AmountDueStatus, PaymentMethod
+from douane.payments import printouts, service
+from douane.payments.model import AmountDueKind, AmountDueStatus, PaymentMethod
+from douane.printing.http import pdf_response, verification_link
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pages import PAGE_SIZE, attempt, notice, page_url, see_other
 from douane.web.session import Viewer, csrf_protected, domain_message, page_requires
@@ -137,7 +139,8 @@ def _detail_page(
     status_code: int = 200,
 ) -> Response:
     due = service.get_amount_due(session, amount_due_id, viewer=viewer.actor)
-    payable = viewer.can(P.PAYMENTS_COLLECT) and due.status in {"open", "partially_paid"}
+    suspended = due.kind == AmountDueKind.SUSPENDED.value
+    payable = viewer.can(P.PAYMENTS_COLLECT) and due.status in {"open", "partially_paid"} and not suspended
     values = form or {"amount": format(due.outstanding.amount, "f"), "method": "cash", "payer": ""}
     return render(
         request,
@@ -146,6 +149,7 @@ def _detail_page(
         due=due,
         payments=service.payments_of(session, due.id),
         payable=payable,
+        suspended=suspended,
         values=values,
         idempotency_key=(form or {}).get("idempotency_key") or secrets.token_urlsafe(18),
         error=error,
@@ -224,6 +228,23 @@ def receipt_page(
     request: Request, session: UnitOfWork, number: str, viewer: Viewer = Depends(READ)
 ) -> Response:
     payment = service.get_receipt(session, number[:20], viewer=viewer.actor)
+    pdf_links = [(f"/payments/{payment.id}/receipt.pdf", "Receipt (PDF)")]
     return render(
-        request, "payments/receipt.html", payment=payment, due=payment.amount_due, pdf_links=[], **LABELS
-    )
+        request, "payments/receipt.html", payment=payment, due=payment.amount_due, pdf_links=pdf_links,
+        **LABELS,
+    )  # fmt: skip
+
+
+@router.get("/payments/{payment_id}/receipt.pdf")
+def receipt_pdf(
+    request: Request,
+    session: UnitOfWork,
+    payment_id: Annotated[int, PathParam(ge=1, le=2**63 - 1)],
+    viewer: Viewer = Depends(READ),
+) -> Response:
+    payment = service.get_payment(session, payment_id, viewer=viewer.actor)
+    data = printouts.receipt_pdf(
+        session, payment, viewer.language, link=verification_link(request),
+        printed_at=get_context(request).clock.now(),
+    )  # fmt: skip
+    return pdf_response(data, f"receipt-{payment.receipt_number}")
