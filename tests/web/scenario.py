@@ -104,3 +104,52 @@ class Pages:
         self.get("/login")
         response = self.post("/login", {"username": username, "password": password})
         assert response.status_code == 303, response.text
+
+
+def found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    assert match, pattern
+    return match.group(1)
+
+
+def lodged(broker: Pages, nif: str | None = None) -> str:
+    """Create and lodge the sample declaration as `broker`; returns its page's path."""
+    broker.get("/declarations/new")
+    created = broker.post("/declarations/new", declaration_form(nif or operator_nif()))
+    edit = created.headers["location"].split("?")[0]
+    page = broker.get(edit)
+    version = found(r'id="version" value="(\d+)"', page.text)
+    form = {**declaration_form(nif or operator_nif()), "version": version}
+    answer = broker.post(edit.replace("/edit", "/lodge"), form)
+    assert answer.status_code == 303, answer.text
+    return edit.removesuffix("/edit")
+
+
+def act(officer: Pages, declaration: str, action: str, **fields: str) -> httpx.Response:
+    """Post one officer action form of the declaration page, with the version the page shows."""
+    page = officer.get(declaration)
+    version = found(r'name="version" value="(\d+)"', page.text)
+    return officer.post(f"{declaration}/{action}", {"version": version, **fields})
+
+
+def assessed(declaration: str, inspector: Pages, liquidator: Pages) -> None:
+    """The red-channel walk up to the amount due: take, record no discrepancy, confirm the assessment."""
+    assert act(inspector, declaration, "take").status_code == 303
+    assert act(inspector, declaration, "control-result", outcome="no_discrepancy").status_code == 303
+    assert act(liquidator, declaration, "confirm-assessment").status_code == 303
+
+
+def amount_due_path(cashier: Pages, declaration_number: str) -> str:
+    listing = cashier.get(f"/cashier?reference={declaration_number}").text
+    return found(r'href="(/amounts-due/\d+)"', listing)
+
+
+def paid(cashier: Pages, due: str) -> str:
+    """Pay the whole amount due in cash; returns the receipt page's path."""
+    form_page = cashier.get(due).text
+    fields = {
+        name: found(rf'name="{name}" value="([^"]*)"', form_page) for name in ("idempotency_key", "amount")
+    }
+    answer = cashier.post(due + "/pay", {**fields, "method": "cash", "payer": "SARL Tassili"})
+    assert answer.status_code == 303, answer.text
+    return str(answer.headers["location"])

@@ -14,28 +14,9 @@ from douane.declarations.tables import DeclarationRow
 from douane.demo import parties
 from douane.identity.tables import UserRow
 from douane.payments.tables import PaymentRow
-from tests.web.scenario import Pages, declaration_form, operator_nif
+from tests.web.scenario import Pages, declaration_form, found, lodged, operator_nif
 
 Browser = Callable[..., Pages]
-
-
-def _found(pattern: str, text: str) -> str:
-    match = re.search(pattern, text)
-    assert match, pattern
-    return match.group(1)
-
-
-def _lodged(broker: Pages, nif: str | None = None) -> str:
-    """Create and lodge the sample declaration as `broker`; returns its page's path."""
-    broker.get("/declarations/new")
-    created = broker.post("/declarations/new", declaration_form(nif or operator_nif()))
-    edit = created.headers["location"].split("?")[0]
-    page = broker.get(edit)
-    version = _found(r'id="version" value="(\d+)"', page.text)
-    form = {**declaration_form(nif or operator_nif()), "version": version}
-    lodged = broker.post(edit.replace("/edit", "/lodge"), form)
-    assert lodged.status_code == 303, lodged.text
-    return edit.removesuffix("/edit")
 
 
 def test_anonymous_visitors_get_the_login_form_in_their_language(browser: Browser) -> None:
@@ -112,7 +93,7 @@ def test_the_language_switch_is_remembered_for_the_user(browser: Browser, page_c
 
 def test_amounts_and_dates_follow_the_page_language(browser: Browser) -> None:
     broker = browser("broker", "fr")
-    path = _lodged(broker)
+    path = lodged(broker)
     french = broker.get(path).text
     assert re.search(r"\d{1,3}(\u202f\d{3})+,\d{2}\xa0DA", french)  # 1 234 567,89 DA
     assert "15 mars 2026, 10:30:00" in french  # 09:30 UTC is 10:30 in Algiers
@@ -123,8 +104,8 @@ def test_amounts_and_dates_follow_the_page_language(browser: Browser) -> None:
 
 def test_a_trader_sees_its_own_declarations_only(browser: Browser) -> None:
     broker = browser("broker")
-    own = _lodged(broker)  # for the demo trader's company
-    other = _lodged(broker, parties.operators()[1].nif)
+    own = lodged(broker)  # for the demo trader's company
+    other = lodged(broker, parties.operators()[1].nif)
     trader = browser("trader")
     assert trader.get(own).status_code == 200
     assert trader.get(other).status_code == 404
@@ -151,7 +132,7 @@ def test_blocking_findings_stop_lodging_and_are_listed(browser: Browser, page_ct
     broker.get("/declarations/new")
     edit = broker.post("/declarations/new", declaration_form(operator_nif())).headers["location"]
     page = broker.get(edit)
-    version = _found(r'id="version" value="(\d+)"', page.text)
+    version = found(r'id="version" value="(\d+)"', page.text)
     unbalanced = {**declaration_form(operator_nif()), "invoice_total": "25000.00", "version": version}
     refused = broker.post(edit.split("?")[0].replace("/edit", "/lodge"), unbalanced)
     assert refused.status_code == 422
@@ -167,7 +148,7 @@ def test_live_checks_answer_the_findings_and_the_new_version(browser: Browser) -
         broker.post("/declarations/new", declaration_form(operator_nif())).headers["location"].split("?")[0]
     )
     page = broker.get(edit)
-    version = int(_found(r'id="version" value="(\d+)"', page.text))
+    version = int(found(r'id="version" value="(\d+)"', page.text))
     body = {**declaration_form(operator_nif()), "invoice_total": "25000.00", "version": str(version)}
     live = broker.post(edit, body, headers={"HX-Request": "true", "X-CSRF-Token": broker.csrf})
     assert live.status_code == 200
@@ -177,12 +158,12 @@ def test_live_checks_answer_the_findings_and_the_new_version(browser: Browser) -
 
 
 def test_a_double_submitted_payment_is_recorded_once(browser: Browser, page_ctx: Context) -> None:
-    declaration = _lodged(browser("broker"))
+    declaration = lodged(browser("broker"))
     inspector = browser("inspector")
     page: Any = inspector.get(declaration)
-    inspector.post(declaration + "/take", {"version": _found(r'name="version" value="(\d+)"', page.text)})
+    inspector.post(declaration + "/take", {"version": found(r'name="version" value="(\d+)"', page.text)})
     page = inspector.get(declaration)
-    version = _found(r'name="version" value="(\d+)"', page.text)
+    version = found(r'name="version" value="(\d+)"', page.text)
     assert (
         inspector.post(
             declaration + "/control-result", {"version": version, "outcome": "no_discrepancy"}
@@ -191,12 +172,12 @@ def test_a_double_submitted_payment_is_recorded_once(browser: Browser, page_ctx:
     )
     liquidator = browser("liquidator")
     page = liquidator.get(declaration)
-    version = _found(r'name="version" value="(\d+)"', page.text)
+    version = found(r'name="version" value="(\d+)"', page.text)
     assert liquidator.post(declaration + "/confirm-assessment", {"version": version}).status_code == 303
     cashier = browser("cashier")
-    due = _found(r'href="(/amounts-due/\d+)"', cashier.get("/cashier").text)
+    due = found(r'href="(/amounts-due/\d+)"', cashier.get("/cashier").text)
     form_page = cashier.get(due).text
-    fields = {name: _found(rf'name="{name}" value="([^"]*)"', form_page)
+    fields = {name: found(rf'name="{name}" value="([^"]*)"', form_page)
               for name in ("idempotency_key", "amount")}  # fmt: skip
     body = {**fields, "method": "cash", "payer": "SARL Tassili"}
     first, second = cashier.post(due + "/pay", body), cashier.post(due + "/pay", body)

@@ -11,21 +11,23 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from douane.declarations import api, control, documents, lodging, model, service
+from douane.declarations import api, control, documents, lodging, model, printouts, service
 from douane.declarations.model import Channel, ControlOutcome, DiscrepancyType, Finding, Status
 from douane.declarations.schemas import DeclarationIn
 from douane.declarations.tables import DeclarationRow
 from douane.i18n import translate
 from douane.identity.model import Permission
+from douane.printing.http import pdf_response, verification_link
 from douane.registry import service as registry
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pages import PAGE_SIZE, attempt, notice, optional_date, page_url, see_other
@@ -594,7 +596,7 @@ def _detail_page(
         notice=notice(request),
         actions=_actions(viewer, row, shown),
         amount_due_link=_amount_due_link(viewer, row),
-        pdf_links=[],
+        pdf_links=_pdf_links(row),
         **LABELS,
     )
 
@@ -630,6 +632,44 @@ def _amount_due_link(viewer: Viewer, row: DeclarationRow) -> str | None:
     }:
         return f"/amounts-due?reference={row.number}"
     return None
+
+
+def _pdf_links(row: DeclarationRow) -> list[tuple[str, str]]:
+    """The printed documents that exist now: the summary once registered, the release authorization once
+    the goods are released."""
+    links = []
+    if row.number:
+        links.append((f"/declarations/{row.id}/summary.pdf", "Declaration summary (PDF)"))
+    if row.number and row.released_at and row.status in printouts.RELEASED:
+        links.append((f"/declarations/{row.id}/release.pdf", "Release authorization (PDF)"))
+    return links
+
+
+Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+
+
+@router.get("/declarations/{declaration_id}/summary.pdf")
+def summary_pdf(
+    request: Request, session: UnitOfWork, declaration_id: Id, viewer: Viewer = Depends(READ)
+) -> Response:
+    row = service.get(session, viewer.actor, declaration_id)
+    data = printouts.summary_pdf(
+        session, viewer.actor, row, viewer.language, link=verification_link(request),
+        printed_at=get_context(request).clock.now(),
+    )  # fmt: skip
+    return pdf_response(data, f"declaration-{row.number}")
+
+
+@router.get("/declarations/{declaration_id}/release.pdf")
+def release_pdf(
+    request: Request, session: UnitOfWork, declaration_id: Id, viewer: Viewer = Depends(READ)
+) -> Response:
+    row = service.get(session, viewer.actor, declaration_id)
+    data = printouts.release_pdf(
+        session, viewer.actor, row, viewer.language, link=verification_link(request),
+        printed_at=get_context(request).clock.now(),
+    )  # fmt: skip
+    return pdf_response(data, f"release-{row.number}")
 
 
 @router.get("/declarations/{declaration_id}")
