@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from douane.audit.tables import AuditEventRow
@@ -44,23 +45,45 @@ def record(
     client_ip: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEventRow:
-    who = actor or SYSTEM
     row = AuditEventRow(
-        at=clock.now(),
-        category=category,
-        action=action,
-        entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id),
-        actor_id=who.id,
-        actor_name=who.name,
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-        client_ip=client_ip,
-        detail=detail,
-    )
+        **event_values(
+            clock, category=category, action=action, actor=actor, entity_type=entity_type,
+            entity_id=entity_id, from_state=from_state, to_state=to_state, reason=reason,
+            client_ip=client_ip, detail=detail,
+        )
+    )  # fmt: skip
     session.add(row)
     return row
+
+
+def event_values(
+    clock: Clock,
+    *,
+    category: str,
+    action: str,
+    actor: ActorRef | None = None,
+    entity_type: str | None = None,
+    entity_id: object = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str | None = None,
+    client_ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of one audit event, for `record` or, many at once, `record_all`."""
+    who = actor or SYSTEM
+    return {
+        "at": clock.now(), "category": category, "action": action, "entity_type": entity_type,
+        "entity_id": None if entity_id is None else str(entity_id), "actor_id": who.id,
+        "actor_name": who.name, "from_state": from_state, "to_state": to_state, "reason": reason,
+        "client_ip": client_ip, "detail": detail,
+    }  # fmt: skip
+
+
+def record_all(session: Session, events: Sequence[dict[str, Any]]) -> None:
+    """Write many events (from `event_values`) in one statement, in the order given."""
+    if events:
+        session.execute(insert(AuditEventRow), list(events))
 
 
 def list_events(

@@ -18,16 +18,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from douane.assessment.model import Assessment
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
 from douane.declarations import model, numbering, service
 from douane.declarations.model import Action, Channel, Declaration, Finding, Status
 from douane.declarations.ports import ChannelDecision, SelectivityPort, SelectivityRequest
 from douane.declarations.service import BlockingFindings, Step
-from douane.declarations.tables import DeclarationRow
+from douane.declarations.tables import DeclarationItemRow, DeclarationRow, DeclarationVersionRow
 from douane.identity.model import Actor
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, local_date
@@ -56,6 +59,7 @@ class LodgingOutcome:
     content: Declaration | None = field(default=None, repr=False)
     steps: list[Step] = field(default_factory=list, repr=False)
     decision: ChannelDecision | None = field(default=None, repr=False)
+    assessment: Assessment | None = field(default=None, repr=False)
 
     @property
     def lodged(self) -> bool:
@@ -85,7 +89,8 @@ def lodge(
         service.check_version(row, expected_version)
         outcome = LodgingOutcome(0, row=row, content=service.content_of(row))
         assert outcome.content is not None
-        outcome.steps = _check_and_assess(session, clock, actor, row, outcome.content)
+        outcome.steps = _check_and_assess(session, clock, actor, outcome)
+        service.store_assessment(row, outcome.assessment)
         service.flush_or_conflict(session)
         _register_and_route(session, clock, actor_ref(actor), [outcome], selectivity or default_selectivity())
         return row
@@ -128,10 +133,11 @@ def lodge_many(
         outcomes = [
             _prepared(session, clock, actor, index, content) for index, content in enumerate(contents)
         ]
-        session.add_all([o.row for o in outcomes if o.row is not None])
+        stored = [o for o in outcomes if o.row is not None]
+        session.add_all([o.row for o in stored])
         service.flush_or_conflict(session)  # the rows get their ids
-        for draft in (o for o in outcomes if o.row is not None and o.findings):
-            _audit_steps(session, clock, draft, by)
+        _insert_items(session, stored)
+        audit.record_all(session, [e for o in stored if o.findings for e in _step_events(clock, o, by)])
         lodging = [o for o in outcomes if o.lodging]
         _register_and_route(session, clock, by, lodging, selectivity or default_selectivity())
     return outcomes
@@ -143,34 +149,49 @@ def _prepared(
     """The outcome with its row built in memory: checked, assessed and lodged, or a draft with findings."""
     outcome = LodgingOutcome(index)
     try:
-        content = service.declarant_content(session, actor, content)
-        row = service.new_draft_row(session, clock, actor, content)
-        steps = [service.created_step(actor)]
-        steps += _check_and_assess(session, clock, actor, row, content)
-    except BlockingFindings as exc:
-        outcome.row, outcome.content, outcome.findings = row, content, list(exc.findings)
+        outcome.content = service.declarant_content(session, actor, content)
+        outcome.row = service.new_draft_row(session, clock, actor, outcome.content, items=False)
         outcome.steps = [service.created_step(actor)]
-        row.findings = service.findings_json(exc.findings)
+        outcome.steps += _check_and_assess(session, clock, actor, outcome)
+        service.store_assessment(outcome.row, outcome.assessment, items=False)
+    except BlockingFindings as exc:
+        outcome.findings = list(exc.findings)
+        outcome.row.findings = service.findings_json(exc.findings)  # type: ignore[union-attr]
     except DouaneError as exc:
-        outcome.error = exc
-    else:
-        outcome.row, outcome.content, outcome.steps = row, content, steps
+        outcome.row, outcome.error = None, exc
     return outcome
+
+
+def _insert_items(session: Session, stored: list[LodgingOutcome]) -> None:
+    """Every item of the new rows in one statement, with its assessed value and taxes."""
+    values = []
+    for outcome in stored:
+        assert outcome.row is not None and outcome.content is not None
+        assessed = service.assessed_items(outcome.assessment)
+        for item in outcome.content.items:
+            customs_value, taxes = assessed.get(item.number, (None, None))
+            values.append(
+                {"declaration_id": outcome.row.id, **service.item_values(item),
+                 "assessed_customs_value": customs_value, "assessed_taxes": taxes}
+            )  # fmt: skip
+    if values:
+        session.execute(insert(DeclarationItemRow), values)
+    for outcome in stored:
+        session.expire(outcome.row, ["items"])  # read back from the table if anyone asks
 
 
 # --- the steps -------------------------------------------------------------------------------------
 
 
-def _check_and_assess(
-    session: Session, clock: Clock, actor: Actor, row: DeclarationRow, content: Declaration
-) -> list[Step]:
-    """No blocking finding at today's date (else BlockingFindings), the provisional assessment stored,
-    the row lodged and its registration moment fixed."""
+def _check_and_assess(session: Session, clock: Clock, actor: Actor, outcome: LodgingOutcome) -> list[Step]:
+    """No blocking finding at today's date (else BlockingFindings), the provisional assessment kept on the
+    outcome, the row lodged and its registration moment fixed."""
+    row, content = outcome.row, outcome.content
+    assert row is not None and content is not None
     model.next_status(row.status, Action.LODGE)  # a row that cannot be lodged says so before any check
-    findings, assessment = service.checked_assessment(session, content, service.today(clock))
+    findings, outcome.assessment = service.checked_assessment(session, content, service.today(clock))
     row.findings = service.findings_json(findings)
     row.lodged_at = row.registered_at = clock.now()
-    service.store_assessment(row, assessment)
     return [service.apply_transition(clock, row, Action.LODGE, client_ip=actor.client_ip)]
 
 
@@ -183,17 +204,22 @@ def _register_and_route(
 ) -> None:
     """Keep each registered version and decide its channel, then (numbering lock from here to the commit)
     number the rows, apply the channels, audit every step in order and draw the inspectors."""
+    versions = []
     for outcome in lodging:
-        assert outcome.row is not None
-        service.snapshot(session, clock, outcome.row, by, "lodged", outcome.content)
-        outcome.decision = selectivity.choose_channel(session, clock, _selectivity_request(outcome.row))
+        assert outcome.row is not None and outcome.content is not None
+        versions.append(service.snapshot_values(clock, outcome.row, by, "lodged", outcome.content))
+        request = _selectivity_request(outcome.row, outcome.content)
+        outcome.decision = selectivity.choose_channel(session, clock, request)
         if model.needs_inspector(Channel(outcome.decision.channel)):
             _inspector_on_duty(session, clock, outcome.row.office_code)  # read before the numbering lock
+    if versions:
+        session.execute(insert(DeclarationVersionRow), versions)
     service.flush_or_conflict(session)
     _register(session, clock, lodging)
     for outcome in lodging:
         _apply_channel(clock, outcome)
-        _audit_steps(session, clock, outcome, by)
+    audit.record_all(session, [event for o in lodging for event in _step_events(clock, o, by)])
+    for outcome in lodging:
         _draw_inspector_if_needed(session, clock, outcome.row, by)  # type: ignore[arg-type]
     service.flush_or_conflict(session)
 
@@ -236,19 +262,20 @@ def _apply_channel(clock: Clock, outcome: LodgingOutcome) -> None:
     outcome.steps.append(service.apply_transition(clock, row, Action.ASSIGN_CHANNEL, detail=detail))
 
 
-def _audit_steps(session: Session, clock: Clock, outcome: LodgingOutcome, by: ActorRef | None) -> None:
+def _step_events(clock: Clock, outcome: LodgingOutcome, by: ActorRef | None) -> list[dict[str, Any]]:
+    """The audit events of the outcome's steps, in order (each step is audited once)."""
     assert outcome.row is not None
-    for step in outcome.steps:
-        service.audit_step(session, clock, outcome.row, step, by)
+    events = [service.step_event(clock, outcome.row, step, by) for step in outcome.steps]
     outcome.steps = []
+    return events
 
 
-def _selectivity_request(row: DeclarationRow) -> SelectivityRequest:
+def _selectivity_request(row: DeclarationRow, content: Declaration) -> SelectivityRequest:
     assert row.registered_at is not None
     return SelectivityRequest(
         declaration_id=row.id, office_code=row.office_code, regime=row.regime, operator_id=row.operator_id,
-        broker_id=row.broker_id, item_lines=tuple(i.line_code for i in row.items),
-        origin_countries=tuple(sorted({i.origin_country for i in row.items})),
+        broker_id=row.broker_id, item_lines=tuple(i.line_code for i in content.items),
+        origin_countries=tuple(sorted({i.origin_country for i in content.items})),
         total_customs_value=row.customs_value, registered_at=row.registered_at,
     )  # fmt: skip
 

@@ -187,13 +187,12 @@ def _item_of(row: DeclarationItemRow) -> Item:
 
 
 def _item_row(item: Item) -> DeclarationItemRow:
-    return DeclarationItemRow(
-        number=item.number, line_code=item.line_code, description=item.description,
-        origin_country=item.origin_country, preference=item.preference, invoice_amount=item.invoice_amount,
-        net_mass_kg=item.net_mass_kg, gross_mass_kg=item.gross_mass_kg, packages=item.packages,
-        package_kind=item.package_kind, supplementary_quantity=item.supplementary_quantity,
-        supplementary_unit=item.supplementary_unit, customs_value_dzd=item.customs_value_dzd,
-    )  # fmt: skip
+    return DeclarationItemRow(**item_values(item))
+
+
+def item_values(item: Item) -> dict[str, Any]:
+    """The item's columns (for a row, or for many rows written in one statement)."""
+    return {"number": item.number, **{name: getattr(item, name) for name in ITEM_FIELDS}}
 
 
 ITEM_FIELDS = (
@@ -218,7 +217,9 @@ def _replace_items(row: DeclarationRow, items: Sequence[Item]) -> None:
     row.items = kept
 
 
-def _apply_content(session: Session, row: DeclarationRow, content: Declaration) -> None:
+def _apply_content(
+    session: Session, row: DeclarationRow, content: Declaration, *, items: bool = True
+) -> None:
     c = content
     row.type, row.regime, row.office_code = c.type.value, c.regime.value, c.office_code
     row.operator_nif, row.broker_id = c.operator_nif, c.broker_id
@@ -231,7 +232,8 @@ def _apply_content(session: Session, row: DeclarationRow, content: Declaration) 
     row.invoice_total, row.incoterm = c.invoice_total, c.incoterm.value
     row.freight, row.insurance, row.other_costs = c.freight, c.insurance, c.other_costs
     row.costs_currency, row.domiciliation_reference = c.costs_currency, c.domiciliation_reference
-    _replace_items(row, c.items)
+    if items:
+        _replace_items(row, c.items)
     _merge_documents(row, c.documents)
 
 
@@ -346,10 +348,15 @@ def apply_transition(
 
 
 def audit_step(session: Session, clock: Clock, row: DeclarationRow, step: Step, by: ActorRef | None) -> None:
-    audit.record(
-        session, clock, category=audit.STATE, action=f"declaration.{step.action}", actor=by,
-        entity_type=ENTITY, entity_id=row.id, from_state=step.before.value if step.before else None,
-        to_state=step.after.value, reason=step.reason, client_ip=step.client_ip, detail=step.detail,
+    session.add(AuditEventRow(**step_event(clock, row, step, by)))
+
+
+def step_event(clock: Clock, row: DeclarationRow, step: Step, by: ActorRef | None) -> dict[str, Any]:
+    """The audit event of a transition (for `audit.record_all` when many are written at once)."""
+    return audit.event_values(
+        clock, category=audit.STATE, action=f"declaration.{step.action}", actor=by, entity_type=ENTITY,
+        entity_id=row.id, from_state=step.before.value if step.before else None, to_state=step.after.value,
+        reason=step.reason, client_ip=step.client_ip, detail=step.detail,
     )  # fmt: skip
 
 
@@ -371,15 +378,18 @@ def create_draft(
     return row
 
 
-def new_draft_row(session: Session, clock: Clock, actor: Actor, content: Declaration) -> DeclarationRow:
-    """A draft row holding the content, not yet added to the session."""
+def new_draft_row(
+    session: Session, clock: Clock, actor: Actor, content: Declaration, *, items: bool = True
+) -> DeclarationRow:
+    """A draft row holding the content, not yet added to the session. `items=False` leaves the item rows
+    to the caller (a batch writes them in one statement once the rows have their ids)."""
     now = clock.now()
     row = DeclarationRow(
         status=Status.DRAFT.value, declarant_user_id=actor.user_id, declarant_name=actor.username,
         version=1, current_version=1, created_at=now, updated_at=now, post_clearance_audit=False,
         assessment_confirmed=False,
     )  # fmt: skip
-    _apply_content(session, row, content)
+    _apply_content(session, row, content, items=items)
     return row
 
 
@@ -481,19 +491,25 @@ def checked_assessment(
         raise BlockingFindings([error_finding(exc, "items")]) from exc
 
 
-def store_assessment(row: DeclarationRow, assessment: Assessment | None) -> None:
+def store_assessment(row: DeclarationRow, assessment: Assessment | None, *, items: bool = True) -> None:
+    """The breakdown and totals on the row and, unless `items=False`, each item row's value and taxes."""
     if assessment is None:
         row.assessment, row.customs_value, row.total_due = None, None, Money.zero()
-        for item_row in row.items:
-            item_row.assessed_customs_value = item_row.assessed_taxes = None
+    else:
+        row.assessment = assessment.to_dict()
+        row.customs_value, row.total_due = assessment.customs_value, assessment.total
+    if not items:
         return
-    row.assessment = assessment.to_dict()
-    row.customs_value, row.total_due = assessment.customs_value, assessment.total
-    by_number = {item.number: item for item in assessment.items}
+    assessed = assessed_items(assessment)
     for item_row in row.items:
-        assessed = by_number.get(item_row.number)
-        item_row.assessed_customs_value = assessed.customs_value if assessed else None
-        item_row.assessed_taxes = assessed.total if assessed else None
+        item_row.assessed_customs_value, item_row.assessed_taxes = assessed.get(item_row.number, (None, None))
+
+
+def assessed_items(assessment: Assessment | None) -> dict[int, tuple[Money | None, Money | None]]:
+    """Each item's assessed customs value and taxes, by item number."""
+    if assessment is None:
+        return {}
+    return {item.number: (item.customs_value, item.total) for item in assessment.items}
 
 
 def _assess_or_findings(session: Session, content: Declaration, on: date) -> Assessment | None:
@@ -534,14 +550,18 @@ def snapshot(
     content: Declaration | None = None,
 ) -> None:
     """Keep the declarant's version `row.current_version` (its content, given or read from the row)."""
-    session.add(
-        DeclarationVersionRow(
-            declaration_id=row.id, version_number=row.current_version, created_at=clock.now(),
-            created_by_user_id=by.id if by else None, created_by_name=by.name if by else "system",
-            reason=reason, snapshot=model.declaration_to_dict(content or content_of(row)),
-            assessment=row.assessment,
-        )
-    )  # fmt: skip
+    session.add(DeclarationVersionRow(**snapshot_values(clock, row, by, reason, content)))
+
+
+def snapshot_values(
+    clock: Clock, row: DeclarationRow, by: ActorRef | None, reason: str | None, content: Declaration | None
+) -> dict[str, Any]:
+    return {
+        "declaration_id": row.id, "version_number": row.current_version, "created_at": clock.now(),
+        "created_by_user_id": by.id if by else None, "created_by_name": by.name if by else "system",
+        "reason": reason, "snapshot": model.declaration_to_dict(content or content_of(row)),
+        "assessment": row.assessment,
+    }  # fmt: skip
 
 
 # --- amendment and invalidation --------------------------------------------------------------------

@@ -22,6 +22,15 @@ _MINOR_UNITS = {
 }  # fmt: skip
 
 
+_SEEN_CURRENCIES: set[str] = {DZD}  # codes already checked: Money is built often on hot paths
+
+
+def _check_currency(currency: object) -> None:
+    if not isinstance(currency, str) or not _CURRENCY_CODE.match(currency):
+        raise InvalidInput("money.invalid_currency", "Not an ISO 4217 currency code", value=str(currency))
+    _SEEN_CURRENCIES.add(currency)
+
+
 def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency, 2)
 
@@ -44,11 +53,10 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.currency, str) or not _CURRENCY_CODE.match(self.currency):
-            raise InvalidInput(
-                "money.invalid_currency", "Not an ISO 4217 currency code", value=str(self.currency)
-            )
-        object.__setattr__(self, "amount", to_decimal(self.amount))
+        if self.currency not in _SEEN_CURRENCIES:
+            _check_currency(self.currency)
+        if type(self.amount) is not Decimal or not self.amount.is_finite():
+            object.__setattr__(self, "amount", to_decimal(self.amount))
 
     @classmethod
     def of(cls, amount: Decimal | int | str, currency: str = DZD) -> Money:
