@@ -80,6 +80,11 @@ def event_values(
     }  # fmt: skip
 
 
+def add_event(session: Session, event: dict[str, Any]) -> None:
+    """Add one event (from `event_values`) to the session; it is written with the next flush."""
+    session.add(AuditEventRow(**event))
+
+
 def record_all(session: Session, events: Sequence[dict[str, Any]]) -> None:
     """Write many events (from `event_values`) in one statement, in the order given."""
     if events:

@@ -348,7 +348,7 @@ def apply_transition(
 
 
 def audit_step(session: Session, clock: Clock, row: DeclarationRow, step: Step, by: ActorRef | None) -> None:
-    session.add(AuditEventRow(**step_event(clock, row, step, by)))
+    audit.add_event(session, step_event(clock, row, step, by))
 
 
 def step_event(clock: Clock, row: DeclarationRow, step: Step, by: ActorRef | None) -> dict[str, Any]:
