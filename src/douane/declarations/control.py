@@ -58,10 +58,15 @@ INSPECTOR = PostingRole.INSPECTOR.value
 LIQUIDATION_INSPECTOR = PostingRole.LIQUIDATION_INSPECTOR.value
 CHIEF = PostingRole.OFFICE_CHIEF.value
 AMENDABLE_FIELDS = frozenset(
-    {"line_code", "origin_country", "supplementary_quantity", "net_mass_kg", "customs_value_dzd"}
-)
+    {
+        "line_code", "origin_country", "supplementary_quantity", "supplementary_unit", "net_mass_kg",
+        "customs_value_dzd",
+    }
+)  # fmt: skip
 _LINE_CODE = re.compile(r"^\d{10}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_UNIT = re.compile(r"^[\w/²³.-]+( [\w/²³.-]+)*$")
+MAX_UNIT_LENGTH = 12  # the item's supplementary_unit column
 
 
 @dataclass(frozen=True)
@@ -226,7 +231,20 @@ def _new_value(session: Session, row: DeclarationRow, amendment: ItemAmendment) 
             )  # fmt: skip
         reference.country(code)
         return code
+    if field == "supplementary_unit":
+        return _unit(value, number)
     return _decimal(value, field, number)
+
+
+def _unit(value: str, item: int) -> str:
+    """A supplementary unit as the tariff and the engine spell them: "l", "hl", "u", "p/st", "m²"."""
+    if len(value) > MAX_UNIT_LENGTH or not _UNIT.match(value):
+        raise InvalidInput(
+            "declarations.invalid_amendment",
+            "Item {item}: a supplementary unit is a short code such as l, hl, u or m2", item=item,
+            field="supplementary_unit",
+        )  # fmt: skip
+    return value
 
 
 def _apply(session: Session, row: DeclarationRow, amendment: ItemAmendment) -> dict[str, Any]:

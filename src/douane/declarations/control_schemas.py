@@ -31,8 +31,9 @@ class NoteIn(VersionIn):
 class ItemAmendmentIn(_In):
     item: int = Field(ge=1, le=999)
     field: Literal[
-        "line_code", "origin_country", "supplementary_quantity", "net_mass_kg", "customs_value_dzd"
-    ]
+        "line_code", "origin_country", "supplementary_quantity", "supplementary_unit", "net_mass_kg",
+        "customs_value_dzd",
+    ]  # fmt: skip
     value: str = Field(min_length=1, max_length=40, description="New value (decimal numbers as strings)")
     reason: str = Field(min_length=1, max_length=500)
 
