@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         default=None,
         description="Signs verification links (QR codes); default: a random key kept in data_dir/secret-key",
     )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark session cookies Secure even when the app sees plain http (behind a TLS proxy)",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

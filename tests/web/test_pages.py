@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from douane.app import create_app
 from douane.bootstrap import Context
+from douane.db import Database
 from douane.declarations.tables import DeclarationRow
 from douane.demo import parties
 from douane.identity.tables import UserRow
 from douane.payments.tables import PaymentRow
+from tests.conftest import make_context
 from tests.web.scenario import Pages, declaration_form, found, lodged, operator_nif
 
 Browser = Callable[..., Pages]
@@ -186,3 +191,26 @@ def test_a_double_submitted_payment_is_recorded_once(browser: Browser, page_ctx:
     assert 'id="receipt-number"' in receipt
     with page_ctx.db.transaction() as session:
         assert len(session.scalars(select(PaymentRow)).all()) == 1
+
+
+def test_secure_cookies_setting_marks_cookies_secure_over_plain_http(
+    browser: Browser, sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Behind a TLS proxy the app may see http: DOUANE_SECURE_COOKIES still marks the cookies Secure."""
+    assert "Secure" not in browser(None).get("/login").headers["set-cookie"]
+    ctx = make_context(sqlite_db, tmp_path, secure_cookies=True)
+    with TestClient(create_app(ctx)) as client:
+        cookie = client.get("/login").headers["set-cookie"]
+    assert "douane_visitor=" in cookie and "Secure" in cookie
+
+
+def test_form_tokens_depend_on_the_secret_key(browser: Browser, page_ctx: Context) -> None:
+    broker = browser("broker")
+    broker.get("/declarations/new")
+    other_key = make_context(page_ctx.db, Path(page_ctx.settings.data_dir), secret_key="another-secret-key")
+    with TestClient(create_app(other_key), cookies=dict(broker.client.cookies)) as client:
+        elsewhere = Pages(client)
+        elsewhere.csrf = broker.csrf  # same session, a token made under the first key
+        refused = elsewhere.post("/declarations/new", declaration_form(operator_nif()))
+    assert refused.status_code == 403
+    assert broker.post("/declarations/new", declaration_form(operator_nif())).status_code == 303

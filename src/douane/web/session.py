@@ -2,8 +2,9 @@
 
 The session cookie carries identity's login token (the same opaque token as the API's bearer token, so
 expiry, logout and deactivation work alike). Every POST form and HTMX request carries a CSRF token: an
-HMAC keyed by the session token (or, before login, by a random per-browser value in its own cookie), so
-another site can neither read nor forge it, and any web worker can check it without shared state.
+HMAC, under the app's secret key (the one that signs verification links), of the session token (or, before
+login, of a random per-browser value in its own cookie), so another site can neither read nor forge it, and
+any web worker sharing the key can check it without shared state.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from douane.identity import service as identity
 from douane.identity.model import Actor, Permission, Role
 from douane.kernel.clock import local_date
 from douane.kernel.errors import DouaneError, Unauthorized
+from douane.printing import tokens
 from douane.registry import service as registry
 from douane.web.deps import client_ip, get_context
 
@@ -86,8 +88,10 @@ class PageForbidden(Exception):
         self.message = message
 
 
-def csrf_token_for(seed: str) -> str:
-    return hmac.new(seed.encode(), b"douane-csrf-v1", hashlib.sha256).hexdigest()
+def csrf_token_for(seed: str, key: bytes) -> str:
+    """The form token of one session (or visitor): an HMAC under the app's secret key, so knowing a session
+    token alone is not enough to make it, and every worker sharing the key computes the same one."""
+    return hmac.new(key, b"douane-csrf-v2\x00" + seed.encode(), hashlib.sha256).hexdigest()
 
 
 def main_role(roles: frozenset[Role]) -> Role:
@@ -156,7 +160,8 @@ def page_context(request: Request) -> Viewer | None:
     request.state.page_language = viewer.language if viewer else visitor_language(request)
     request.state.language = request.state.page_language
     seed = viewer.token if viewer else getattr(request.state, "visitor_seed", "")
-    request.state.csrf_token = csrf_token_for(seed) if seed else ""
+    key = tokens.signing_key(get_context(request).settings)
+    request.state.csrf_token = csrf_token_for(seed, key) if seed else ""
     return viewer
 
 
@@ -197,8 +202,7 @@ async def csrf_protected(request: Request, _viewer: Viewer | None = Depends(page
 
 
 def wants_secure_cookie(request: Request) -> bool:
-    settings = get_context(request).settings
-    return request.url.scheme == "https" or bool(getattr(settings, "secure_cookies", False))
+    return request.url.scheme == "https" or get_context(request).settings.secure_cookies
 
 
 def set_session_cookie(request: Request, response: Response, token: str, max_age: int) -> None:
