@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
@@ -35,11 +36,24 @@ def _serve(ctx: Context, host: str, port: int) -> None:
 
 
 def _serve_workers(host: str, port: int, workers: int, log_level: str) -> None:
-    """Several worker processes, each building its own context from the environment (DOUANE_*)."""
-    console.print(f"[bold green]douane[/] serving on http://{host}:{port} with {workers} worker processes")
-    uvicorn.run(
+    """Several worker processes, each building its own context from the environment (DOUANE_*).
+
+    The listening socket is made here, declared as TCP: the workers' connections then get TCP_NODELAY, as in
+    single-process mode. (A socket made without its protocol number loses it, and with it the small
+    responses wait for the client's delayed acknowledgement, about 40 ms each.)
+    """
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
         "douane.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level
     )
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.set_inheritable(True)
+    console.print(f"[bold green]douane[/] serving on http://{host}:{port} with {workers} worker processes")
+    Multiprocess(config, sockets=[listener]).run()
 
 
 @app.command()
