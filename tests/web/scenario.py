@@ -24,8 +24,9 @@ CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 
 def prepare(ctx: Context, channel: str = "red") -> str:
-    """Load the demo, route Alger Port's declarations to `channel`; returns the demo password."""
-    load_demo_if_empty(ctx)
+    """Load the demo (without its declarations: each test starts from none), route Alger Port's
+    declarations to `channel`; returns the demo password."""
+    load_demo_if_empty(ctx, declarations=False)
     with ctx.db.transaction() as session:
         shares = {"green": 0, "yellow": 0, "red": 0, "blue": 0, channel: 100}
         risk.set_shares(session, ctx.clock, office_code=OFFICE, shares=ChannelShares(**shares))

@@ -74,3 +74,18 @@ def test_the_cashiers_receipt_and_the_release_authorization_are_pdfs(browser: Br
     inspector.post(declaration + "/release", {"version": found(r'name="version" value="(\d+)"', page)})
     released = broker.get(declaration).text
     assert _is_pdf(broker.get(found(r'href="(/declarations/\d+/release\.pdf)"', released)))
+
+
+def _dashboard_counts(chief: Pages) -> tuple[int, int]:
+    """(red-channel bar, "Channel assigned" row) of the chief's dashboard, in French."""
+    page = chief.get("/dashboard").text
+    red = found(r">Rouge</text>\s*<rect[^>]*></rect>\s*<text[^>]*>(\d+)</text>", page)
+    assigned = found(r'<td>Circuit attribué</td><td class="num">(\d+)</td>', page)
+    return int(red), int(assigned)
+
+
+def test_the_chiefs_dashboard_counts_the_offices_declarations(browser: Browser) -> None:
+    chief, broker = browser("chief"), browser("broker")
+    red, assigned = _dashboard_counts(chief)
+    lodged(broker), lodged(broker)
+    assert _dashboard_counts(chief) == (red + 2, assigned + 2)

@@ -214,3 +214,16 @@ def test_form_tokens_depend_on_the_secret_key(browser: Browser, page_ctx: Contex
         refused = elsewhere.post("/declarations/new", declaration_form(operator_nif()))
     assert refused.status_code == 403
     assert broker.post("/declarations/new", declaration_form(operator_nif())).status_code == 303
+
+
+def test_tariff_suggestions_answer_lines_in_force_by_code_or_words(browser: Browser) -> None:
+    broker = browser("broker")
+    by_code = broker.get("/reference/tariff-lines/suggest?q=8471.30").text
+    assert '<option value="8471301000">' in by_code
+    by_words = broker.get("/reference/tariff-lines/suggest?items-x1-line_code=machines").text
+    assert '<option value="8450111000">' in by_words and "8471301000" not in by_words
+
+
+def test_the_administrator_finds_users_by_name(browser: Browser) -> None:
+    page = browser("admin").get("/admin/users?q=cashier").text
+    assert "<td>cashier</td>" in page and "<td>broker</td>" not in page

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -800,3 +800,48 @@ def document_content(
     if document is None or document.stored_path is None:
         raise NotFound("declarations.document_not_found", "No such document file on this declaration")
     return document, documents.read(data_dir, document.stored_path)
+
+
+# --- office figures (the chief's dashboard) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeFigures:
+    by_status: list[tuple[Status, int]]
+    by_channel: list[tuple[model.Channel, int]]
+    released: int
+    average_release_hours: float | None
+
+
+def office_figures(session: Session, office_code: str | None) -> OfficeFigures:
+    """Counts per status (drafts left out) and per channel, and the mean time from registration to release,
+    at one office (every office when `office_code` is None)."""
+    where = [DeclarationRow.office_code == office_code] if office_code else []
+    statuses = dict(
+        session.execute(
+            select(DeclarationRow.status, func.count()).where(*where).group_by(DeclarationRow.status)
+        ).all()
+    )
+    channels = dict(
+        session.execute(
+            select(DeclarationRow.channel, func.count())
+            .where(*where, DeclarationRow.channel.is_not(None))
+            .group_by(DeclarationRow.channel)
+        ).all()
+    )
+    spans = session.execute(
+        select(DeclarationRow.registered_at, DeclarationRow.released_at).where(
+            *where, DeclarationRow.released_at.is_not(None), DeclarationRow.registered_at.is_not(None)
+        )
+    ).all()
+    hours = [
+        (released - registered).total_seconds() / 3600
+        for registered, released in spans
+        if registered and released
+    ]
+    return OfficeFigures(
+        by_status=[(s, int(statuses.get(s.value, 0))) for s in Status if s is not Status.DRAFT],
+        by_channel=[(c, int(channels.get(c.value, 0))) for c in model.Channel],
+        released=len(hours),
+        average_release_hours=sum(hours) / len(hours) if hours else None,
+    )

@@ -17,7 +17,6 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -793,53 +792,9 @@ def record_exit(
 # --- the office chief's dashboard -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OfficeFigures:
-    by_status: list[tuple[Status, int]]
-    by_channel: list[tuple[Channel, int]]
-    released: int
-    average_release_hours: float | None
-
-
-def office_figures(session: Session, office_code: str | None) -> OfficeFigures:
-    """Counts per status and channel and the mean time from registration to release, at one office.
-
-    A read model for the dashboard only; it belongs with the declarations' own queries.
-    """
-    where = [DeclarationRow.office_code == office_code] if office_code else []
-    statuses = dict(
-        session.execute(
-            select(DeclarationRow.status, func.count()).where(*where).group_by(DeclarationRow.status)
-        ).all()
-    )
-    channels = dict(
-        session.execute(
-            select(DeclarationRow.channel, func.count())
-            .where(*where, DeclarationRow.channel.is_not(None))
-            .group_by(DeclarationRow.channel)
-        ).all()
-    )
-    spans = session.execute(
-        select(DeclarationRow.registered_at, DeclarationRow.released_at).where(
-            *where, DeclarationRow.released_at.is_not(None), DeclarationRow.registered_at.is_not(None)
-        )
-    ).all()
-    hours = [
-        (released - registered).total_seconds() / 3600
-        for registered, released in spans
-        if registered and released
-    ]
-    return OfficeFigures(
-        by_status=[(s, int(statuses.get(s.value, 0))) for s in Status if s is not Status.DRAFT],
-        by_channel=[(c, int(channels.get(c.value, 0))) for c in Channel],
-        released=len(hours),
-        average_release_hours=sum(hours) / len(hours) if hours else None,
-    )
-
-
 @router.get("/dashboard")
 def dashboard(request: Request, session: UnitOfWork, viewer: Viewer = Depends(CHIEF)) -> Response:
-    figures = office_figures(session, viewer.office_code)
+    figures = service.office_figures(session, viewer.office_code)
     language = viewer.language
     channel_rows = [
         (translate(CHANNEL_LABELS[c], language), n, f"channel-{c.value}") for c, n in figures.by_channel

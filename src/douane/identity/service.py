@@ -10,12 +10,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
 from douane.config import Settings
+from douane.db import fetch_page
 from douane.identity.model import SYSTEM_ROLES, Actor, Role
 from douane.identity.passwords import Passwords
 from douane.identity.tables import ApiKeyRow, AuthTokenRow, UserRoleRow, UserRow
@@ -389,3 +390,14 @@ def actor_for_api_key(session: Session, clock: Clock, key: str, client_ip: str |
         raise Unauthorized("auth.inactive", "This account is deactivated")
     row.last_used_at = now
     return actor_of(user, via_api_key=True, client_ip=client_ip)
+
+
+def search_users(
+    session: Session, q: str | None = None, *, offset: int = 0, limit: int = 50
+) -> tuple[list[UserRow], int]:
+    """Users whose user name or full name contains `q`, by user name; one page and the total."""
+    query = select(UserRow)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(UserRow.username.like(like), func.lower(UserRow.full_name).like(like)))
+    return fetch_page(session, query, UserRow.username, offset, limit)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
-from douane.identity import api, service
+from douane.identity import service
 from douane.identity.model import Permission, Role
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pages import PAGE_SIZE, admin_list, attempt, see_other
-from douane.web.pagination import PageRequest
 from douane.web.session import ROLE_LABELS, Viewer, csrf_protected, domain_message, page_requires
 from douane.web.templating import render
 
@@ -34,17 +33,16 @@ def admin_home(request: Request, viewer: Viewer = Depends(USERS)) -> Response:
 
 
 def _users_page(request: Request, session: UnitOfWork, q: str, page: int, **extra: object) -> Response:
-    found = api.list_users(
-        session=session,
-        q=q or None,
-        role=None,
-        active=None,
-        paging=PageRequest(page, PAGE_SIZE),
-        _actor=request.state.viewer.actor,
-    )
+    found, total = service.search_users(session, q or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     rows = [
-        [u.username, u.full_name, ", ".join(r.value for r in u.roles), u.language, "✓" if u.is_active else ""]
-        for u in found.items
+        [
+            u.username,
+            u.full_name,
+            ", ".join(sorted(r.role for r in u.roles)),
+            u.language,
+            "✓" if u.is_active else "",
+        ]
+        for u in found
     ]
     columns = ("User name", "Full name", "Roles", "Language", "Active")
     return admin_list(
@@ -52,7 +50,7 @@ def _users_page(request: Request, session: UnitOfWork, q: str, page: int, **extr
         "Users",
         columns,
         rows,
-        found.total,
+        total,
         page,
         q,
         create_fields=USER_FIELDS,

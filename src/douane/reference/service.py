@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pycountry
-from sqlalchemy import ColumnElement, insert, or_, select
+from sqlalchemy import ColumnElement, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
+from douane.db import fetch_page
 from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput, NotFound
 from douane.kernel.money import DZD, Money, minor_units
@@ -471,3 +472,31 @@ def require_currency(code: str) -> str:
             "reference.unknown_currency", "Not an ISO 4217 currency: {currency}", currency=code
         )
     return code.upper()
+
+
+# --- tariff-line search --------------------------------------------------------------------------------
+
+
+def search_tariff_lines(
+    session: Session, q: str | None, on: date, offset: int = 0, limit: int = 50
+) -> tuple[list[TariffLine], int]:
+    """Tariff lines in force on `on`, by code order: a code prefix (dots and spaces ignored) or words of the
+    description in any language; returns one page and the total."""
+    query = select(TariffLineRow).where(
+        *in_force_clause(TariffLineRow.valid_from, TariffLineRow.valid_to, on)
+    )
+    text = (q or "").strip()
+    if text:
+        digits = text.replace(".", "").replace(" ", "")
+        if digits.isdigit():
+            query = query.where(TariffLineRow.code.startswith(digits))
+        else:
+            pattern = f"%{text.lower()}%"
+            descriptions = (
+                TariffLineRow.description_fr,
+                TariffLineRow.description_en,
+                TariffLineRow.description_ar,
+            )
+            query = query.where(or_(*(func.lower(column).like(pattern) for column in descriptions)))
+    rows, total = fetch_page(session, query, TariffLineRow.code, offset, limit)
+    return [tariff_line_of(row) for row in rows], total

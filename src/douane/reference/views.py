@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from douane.identity.model import Permission
-from douane.reference import api
-from douane.web.deps import UnitOfWork
-from douane.web.pagination import PageRequest
+from douane.kernel.clock import local_date
+from douane.reference import service
+from douane.reference.model import TariffLine
+from douane.web.deps import UnitOfWork, get_context
 from douane.web.session import Viewer, page_requires
 from douane.web.templating import render
 
@@ -23,17 +24,9 @@ def suggest_tariff_lines(
     """`<option>`s for a tariff-line input's datalist. The input sends its own value under its own name."""
     typed = next((v for k, v in request.query_params.items() if k == "q" or k.endswith("line_code")), "")
     text = typed.strip()[:60]
-    lines = []
+    lines: list[TariffLine] = []
     if len(text) >= 2:
-        found = api.list_tariff_lines(
-            session=session,
-            request=request,
-            q=text,
-            hs6=None,
-            on=None,
-            paging=PageRequest(1, SUGGESTIONS),
-            _actor=viewer.actor,
-        )
-        lines = found.items
+        today = local_date(get_context(request).clock.now())
+        lines, _total = service.search_tariff_lines(session, text, today, 0, SUGGESTIONS)
     description = f"description_{viewer.language}"
     return render(request, "reference/suggestions.html", lines=lines, description=description)
