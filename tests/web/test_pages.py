@@ -227,3 +227,17 @@ def test_tariff_suggestions_answer_lines_in_force_by_code_or_words(browser: Brow
 def test_the_administrator_finds_users_by_name(browser: Browser) -> None:
     page = browser("admin").get("/admin/users?q=cashier").text
     assert "<td>cashier</td>" in page and "<td>broker</td>" not in page
+
+
+def test_the_history_names_each_step_in_the_page_language(browser: Browser) -> None:
+    broker = browser("broker", "fr")
+    path = lodged(broker)
+    french = broker.get(path).text
+    assert 'data-action="declaration.lodge">Déposée<' in french
+    assert 'data-action="declaration.assign_channel">Circuit attribué<' in french
+    assert ">declaration." not in french  # no raw action code is shown
+    broker.post("/language", {"language": "ar", "next": path})
+    arabic = broker.get(path).text
+    assert 'data-action="declaration.register">مسجل<' in arabic
+    broker.post("/language", {"language": "en", "next": path})
+    assert 'data-action="declaration.create">Draft created<' in broker.get(path).text

@@ -116,7 +116,35 @@ TRANSPORT_LABELS = {
     "7": "Fixed installation",
     "8": "Inland waterway",
 }
+HISTORY_LABELS = {
+    "declaration.create": "Draft created",
+    "declaration.update_draft": "Draft saved",
+    "declaration.document_added": "Document attached",
+    "declaration.lodge": "Lodged",
+    "declaration.register": "Registered",
+    "declaration.assign_channel": "Channel assigned",
+    "inspector.drawn": "Inspector drawn",
+    "declaration.inspector_pending": "Waiting for an inspector",
+    "declaration.inspector_redrawn": "Inspector drawn again",
+    "declaration.take_for_control": "Taken for control",
+    "declaration.record_control": "Control result recorded",
+    "declaration.assessed": "Assessment computed",
+    "declaration.confirm_assessment": "Assessment confirmed",
+    "declaration.settle_paid": "Duties paid",
+    "declaration.settle_guaranteed": "Duties covered by a guarantee",
+    "declaration.release": "Goods released",
+    "declaration.record_exit": "Exit recorded",
+    "declaration.amend": "Amended by the declarant",
+    "declaration.request_invalidation": "Invalidation requested",
+    "declaration.approve_invalidation": "Invalidation approved",
+    "declaration.refuse_invalidation": "Invalidation refused",
+    "declaration.reject": "Rejected",
+}
+"""Audit actions of a declaration's history as the page names them; an unknown one shows its code."""
+REASON_LABELS = {"risk.no_inspector_on_duty": "No inspector on duty at the office"}
 LABELS: dict[str, Any] = {
+    "history_labels": HISTORY_LABELS,
+    "reason_labels": REASON_LABELS,
     "status_labels": STATUS_LABELS,
     "channel_labels": CHANNEL_LABELS,
     "discrepancy_labels": DISCREPANCY_LABELS,
