@@ -20,6 +20,7 @@ from douane.bootstrap import Context
 from douane.config import Settings
 from douane.demo import offices as demo_offices
 from douane.demo import parties, tariff
+from douane.demo.declarations import load_declarations
 from douane.identity import service as identity
 from douane.identity.model import Role
 from douane.reference import importers as reference_imports
@@ -44,12 +45,15 @@ def demo_password(settings: Settings) -> str:
     return password
 
 
-def load_demo_if_empty(ctx: Context) -> bool:
-    """Load the demo data set unless the registry already has offices; True if it loaded."""
+def load_demo_if_empty(ctx: Context, *, declarations: bool = True) -> bool:
+    """Load the demo data set unless the registry already has offices; True if it loaded. With
+    `declarations`, a handful of declarations in the states users meet first (see demo.declarations)."""
     with ctx.db.transaction() as session:
         if session.scalar(select(CustomsOfficeRow.id).limit(1)) is not None:
             return False
         load_demo(session, ctx)
+        if declarations:
+            load_declarations(session, ctx)
     return True
 
 
