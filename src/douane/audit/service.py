@@ -114,3 +114,40 @@ def list_events(
     if since:
         query = query.where(AuditEventRow.at >= since)
     return fetch_page(session, query, AuditEventRow.id.desc(), offset, limit)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One audit event as other contexts read it: a plain value, not the table row."""
+
+    id: int
+    at: datetime
+    category: str
+    action: str
+    actor_id: int | None
+    actor_name: str | None
+    from_state: str | None
+    to_state: str | None
+    reason: str | None
+    detail: dict[str, Any] | None
+
+
+def events_of(
+    session: Session, entity_type: str, entity_id: object, *, limit: int = 1000
+) -> list[AuditEvent]:
+    """The last `limit` events of one entity, oldest first."""
+    query = (
+        select(AuditEventRow)
+        .where(AuditEventRow.entity_type == entity_type, AuditEventRow.entity_id == str(entity_id))
+        .order_by(AuditEventRow.id.desc())
+        .limit(limit)
+    )
+    return [_event(row) for row in reversed(session.scalars(query).all())]
+
+
+def _event(row: AuditEventRow) -> AuditEvent:
+    return AuditEvent(
+        id=row.id, at=row.at, category=row.category, action=row.action, actor_id=row.actor_id,
+        actor_name=row.actor_name, from_state=row.from_state, to_state=row.to_state, reason=row.reason,
+        detail=row.detail,
+    )  # fmt: skip

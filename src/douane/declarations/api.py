@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Uplo
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 
+from douane.audit.service import AuditEvent
 from douane.declarations import control_api, documents, lodging, model, service
 from douane.declarations.model import Finding, Status
 from douane.declarations.schemas import (
@@ -143,14 +144,11 @@ def _item_fields(item: object) -> dict[str, object]:
     return {name: getattr(item, name) for name in names}
 
 
-def _event_out(event: object, row: DeclarationRow, officer: bool) -> EventOut:
-    actor_id = getattr(event, "actor_id", None)
-    shown = officer or actor_id == row.declarant_user_id or actor_id is None
+def _event_out(event: AuditEvent, row: DeclarationRow, officer: bool) -> EventOut:
+    shown = officer or event.actor_id == row.declarant_user_id or event.actor_id is None
     return EventOut(
-        at=getattr(event, "at"), action=getattr(event, "action"),  # noqa: B009
-        from_state=getattr(event, "from_state"), to_state=getattr(event, "to_state"),  # noqa: B009
-        reason=getattr(event, "reason"),  # noqa: B009
-        actor_name=getattr(event, "actor_name") if shown else "customs",  # noqa: B009
+        at=event.at, action=event.action, from_state=event.from_state, to_state=event.to_state,
+        reason=event.reason, actor_name=event.actor_name if shown else "customs",
     )  # fmt: skip
 
 

@@ -20,8 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from douane.assessment import service as assessment_service
 from douane.assessment.model import Assessment, AssessmentInput, ItemInput, assess
 from douane.audit import service as audit
-from douane.audit.service import ActorRef
-from douane.audit.tables import AuditEventRow
+from douane.audit.service import ActorRef, AuditEvent
 from douane.db import fetch_page
 from douane.declarations import documents, model, numbering, validation
 from douane.declarations.model import (
@@ -691,11 +690,10 @@ def search(
     return fetch_page(session, query, DeclarationRow.id.desc(), offset, limit)
 
 
-def history(session: Session, actor: Actor, declaration_id: int) -> list[AuditEventRow]:
+def history(session: Session, actor: Actor, declaration_id: int) -> list[AuditEvent]:
     """The declaration's audit events, oldest first; declarants do not see the inspector draw."""
     row = get(session, actor, declaration_id)
-    events, _total = audit.list_events(session, entity_type=ENTITY, entity_id=str(row.id), limit=1000)
-    events.reverse()
+    events = audit.events_of(session, ENTITY, row.id, limit=1000)
     if is_officer(actor):
         return events
     return [e for e in events if e.action not in DECLARANT_VISIBLE_HIDDEN_ACTIONS]
