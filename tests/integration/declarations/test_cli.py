@@ -35,7 +35,9 @@ def demo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     get_settings.cache_clear()
 
 
-@pytest.mark.parametrize("name", ["import-fob-eur.json", "import-cfr-usd.json", "export-ex1.json"])
+@pytest.mark.parametrize(
+    "name", ["import-fob-eur.json", "import-cfr-usd.json", "export-ex1.json", "temporary-admission-im5.json"]
+)
 def test_each_example_lodges_cleanly_and_shows(demo_dir: Path, name: str) -> None:
     lodged = runner.invoke(app, ["declarations", "lodge", str(EXAMPLES / name), "--as", "broker"])
     assert lodged.exit_code == 0, lodged.output
