@@ -4,6 +4,7 @@ amount due at the cashier."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from douane.identity.model import Role
 from douane.identity.tables import UserRow
 from douane.registry.tables import CustomsBrokerRow
 from tests.conftest import make_context
-from tests.web.scenario import Pages, amount_due_path, assessed, found, lodged, paid
+from tests.web.scenario import Pages, act, amount_due_path, assessed, found, lodged, paid
 
 Browser = Callable[..., Pages]
 
@@ -89,3 +90,67 @@ def test_the_chiefs_dashboard_counts_the_offices_declarations(browser: Browser) 
     red, assigned = _dashboard_counts(chief)
     lodged(broker), lodged(broker)
     assert _dashboard_counts(chief) == (red + 2, assigned + 2)
+
+
+def _status(pages: Pages, declaration: str) -> str:
+    return found(r'<dd id="status">([^<]+)</dd>', pages.get(declaration).text)
+
+
+def test_an_inspector_rejects_with_a_reason_the_broker_reads(browser: Browser) -> None:
+    broker, inspector = browser("broker"), browser("inspector")
+    declaration = lodged(broker)
+    assert 'id="reject-form"' in inspector.get(declaration).text
+    assert 'id="reject-form"' not in broker.get(declaration).text
+    refused = act(inspector, declaration, "reject", reason="  ")
+    assert refused.status_code == 422 and "Un motif est obligatoire" in refused.text
+    assert _status(broker, declaration) == "Circuit attribué"
+    assert act(inspector, declaration, "reject", reason="Facture non conforme").status_code == 303
+    page = broker.get(declaration).text
+    assert _status(broker, declaration) == "Rejetée"
+    assert re.search(r'data-action="declaration.reject">Rejetée</td>.*Facture non conforme', page, re.S)
+
+
+def test_the_chief_refuses_then_approves_a_brokers_invalidation_request(browser: Browser) -> None:
+    broker, chief = browser("broker"), browser("chief")
+    declaration = lodged(broker)
+    assert 'id="invalidation-decision"' not in chief.get(declaration).text
+    broker.get(declaration)
+    asked = broker.post(declaration + "/request-invalidation", {"reason": "Erreur de destinataire"})
+    assert asked.status_code == 303
+    page = broker.get(declaration).text
+    assert 'id="invalidation-form"' not in page and "En attente du chef de bureau" in page
+    assert "Erreur de destinataire" in chief.get(declaration).text
+    assert act(chief, declaration, "invalidation/refuse", reason="").status_code == 422
+    assert (
+        act(chief, declaration, "invalidation/refuse", reason="Marchandise déjà débarquée").status_code == 303
+    )
+    page = broker.get(declaration).text
+    assert "Marchandise déjà débarquée" in page and 'id="invalidation-form"' in page
+    broker.post(declaration + "/request-invalidation", {"reason": "Doublon de la déclaration"})
+    assert act(chief, declaration, "invalidation/approve", note="Doublon vérifié").status_code == 303
+    assert _status(broker, declaration) == "Annulée"
+    assert "Accordée" in broker.get(declaration).text
+
+
+def test_the_cashier_covers_an_amount_due_with_a_guarantee(browser: Browser) -> None:
+    broker, cashier = browser("broker"), browser("cashier")
+    declaration = lodged(broker)
+    assessed(declaration, browser("inspector"), browser("liquidator"))
+    due = amount_due_path(cashier, found(r'id="declaration-number">([^<]+)<', broker.get(declaration).text))
+    page = cashier.get(due).text
+    assert 'id="guarantee-form"' in page and 'id="cover-form"' not in page
+    small = {"kind": "bank_surety", "reference": "CAU-2026-001", "issuer": "BNA", "amount": "1000.00",
+             "valid_from": "2026-01-01"}  # fmt: skip
+    assert cashier.post(due + "/guarantees", small).status_code == 303
+    small_id = found(r'name="guarantee_id" value="(\d+)"', cashier.get(due).text)
+    too_small = cashier.post(due + "/guarantee", {"guarantee_id": small_id})
+    assert too_small.status_code == 409 and 'role="alert"' in too_small.text
+    large = {**small, "reference": "CAU-2026-002", "amount": "90000000.00"}
+    assert cashier.post(due + "/guarantees", large).status_code == 303
+    page = cashier.get(due).text
+    large_id = found(r'value="(\d+)"[^>]*>\s*Caution bancaire · <span class="ltr">CAU-2026-002', page)
+    assert broker.post(due + "/guarantee", {"guarantee_id": large_id}).status_code == 403
+    assert cashier.post(due + "/guarantee", {"guarantee_id": large_id}).status_code == 303
+    page = cashier.get(due).text
+    assert found(r'id="due-status">([^<]+)<', page) == "Garantie" and 'id="allocations"' in page
+    assert _status(broker, declaration) == "Garantie"

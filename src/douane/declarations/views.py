@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from douane.declarations import api, control, documents, lodging, model, printouts, service
-from douane.declarations.model import Channel, ControlOutcome, DiscrepancyType, Finding, Status
+from douane.declarations.model import (
+    Channel,
+    ControlOutcome,
+    DiscrepancyType,
+    Finding,
+    InvalidationDecision,
+    Status,
+)
 from douane.declarations.schemas import DeclarationIn
 from douane.declarations.tables import DeclarationRow
 from douane.i18n import translate
@@ -141,10 +148,16 @@ HISTORY_LABELS = {
     "declaration.reject": "Rejected",
 }
 """Audit actions of a declaration's history as the page names them; an unknown one shows its code."""
+DECISION_LABELS = {
+    InvalidationDecision.PENDING.value: "Waiting for the office chief",
+    InvalidationDecision.APPROVED.value: "Approved",
+    InvalidationDecision.REFUSED.value: "Refused",
+}
 REASON_LABELS = {"risk.no_inspector_on_duty": "No inspector on duty at the office"}
 LABELS: dict[str, Any] = {
     "history_labels": HISTORY_LABELS,
     "reason_labels": REASON_LABELS,
+    "decision_labels": DECISION_LABELS,
     "status_labels": STATUS_LABELS,
     "channel_labels": CHANNEL_LABELS,
     "discrepancy_labels": DISCREPANCY_LABELS,
@@ -611,6 +624,8 @@ def _detail_page(
     shown = api.declaration_out(session, viewer.actor, row, viewer.language)
     officer = service.is_officer(viewer.actor)
     results = control.control_results(session, row.id) if officer else []
+    requests = service.invalidation_requests(session, viewer.actor, row.id)
+    pending = next((r for r in requests if r.decision == InvalidationDecision.PENDING.value), None)
     return render(
         request,
         "declarations/detail.html",
@@ -621,14 +636,16 @@ def _detail_page(
         control_results=results,
         error=error,
         notice=notice(request),
-        actions=_actions(viewer, row, shown),
+        actions=_actions(viewer, row, shown, pending is not None),
+        invalidation_requests=requests,
+        pending_invalidation=pending,
         amount_due_link=_amount_due_link(viewer, row),
         pdf_links=_pdf_links(row),
         **LABELS,
     )
 
 
-def _actions(viewer: Viewer, row: DeclarationRow, shown: Any) -> set[str]:
+def _actions(viewer: Viewer, row: DeclarationRow, shown: Any, invalidation_pending: bool) -> set[str]:
     """Which action panels this viewer may see now (the use case still checks everything)."""
     allowed = set(shown.allowed_actions)
     actions = set()
@@ -637,6 +654,14 @@ def _actions(viewer: Viewer, row: DeclarationRow, shown: Any) -> set[str]:
             actions.add("take")
         if row.status == Status.UNDER_CONTROL.value:
             actions.add("control")
+        if "reject" in allowed:
+            actions.add("reject")
+    if viewer.can(P.DECLARATIONS_APPROVE) and invalidation_pending:
+        actions.add("decide_invalidation")
+    declarant = viewer.actor.broker_id is not None or viewer.actor.operator_id is not None
+    may_ask = declarant and viewer.can(P.DECLARATIONS_LODGE) and not invalidation_pending
+    if may_ask and "request_invalidation" in allowed:
+        actions.add("request_invalidation")
     if viewer.can(P.DECLARATIONS_ASSESS) and "confirm_assessment" in allowed:
         actions.add("assess")
     if viewer.can(P.DECLARATIONS_RELEASE):
@@ -815,6 +840,72 @@ def record_exit(
         s, clock, declaration_id, by=viewer.actor, expected_version=_posted_version(version)
     )
     return _officer_action(request, viewer, declaration_id, work, "exited")
+
+
+@router.post("/declarations/{declaration_id}/reject", dependencies=[CSRF])
+def reject(
+    request: Request,
+    declaration_id: int,
+    reason: str = Form("", max_length=2000),
+    version: str = Form("", max_length=12),
+    viewer: Viewer = Depends(CONTROL),
+) -> Response:
+    clock = get_context(request).clock
+    work = lambda s: control.reject(  # noqa: E731
+        s, clock, declaration_id, by=viewer.actor, reason=reason, expected_version=_posted_version(version)
+    )
+    return _officer_action(request, viewer, declaration_id, work, "rejected")
+
+
+@router.post("/declarations/{declaration_id}/request-invalidation", dependencies=[CSRF])
+def request_invalidation(
+    request: Request,
+    declaration_id: int,
+    reason: str = Form("", max_length=2000),
+    viewer: Viewer = Depends(LODGE),
+) -> Response:
+    """The declarant asks customs to cancel its declaration; the office chief decides."""
+    clock = get_context(request).clock
+
+    def work(session: Session) -> int:
+        return service.request_invalidation(session, clock, viewer.actor, declaration_id, reason=reason).id
+
+    return _officer_action(request, viewer, declaration_id, work, "invalidation_requested")
+
+
+@router.post("/declarations/{declaration_id}/invalidation/approve", dependencies=[CSRF])
+def approve_invalidation(
+    request: Request,
+    declaration_id: int,
+    note: str = Form("", max_length=2000),
+    version: str = Form("", max_length=12),
+    viewer: Viewer = Depends(CHIEF),
+) -> Response:
+    clock = get_context(request).clock
+    work = lambda s: control.approve_invalidation(  # noqa: E731
+        s,
+        clock,
+        declaration_id,
+        by=viewer.actor,
+        note=note or None,
+        expected_version=_posted_version(version),
+    )
+    return _officer_action(request, viewer, declaration_id, work, "invalidated")
+
+
+@router.post("/declarations/{declaration_id}/invalidation/refuse", dependencies=[CSRF])
+def refuse_invalidation(
+    request: Request,
+    declaration_id: int,
+    reason: str = Form("", max_length=2000),
+    version: str = Form("", max_length=12),
+    viewer: Viewer = Depends(CHIEF),
+) -> Response:
+    clock = get_context(request).clock
+    work = lambda s: control.refuse_invalidation(  # noqa: E731
+        s, clock, declaration_id, by=viewer.actor, reason=reason, expected_version=_posted_version(version)
+    )
+    return _officer_action(request, viewer, declaration_id, work, "invalidation_refused")
 
 
 # --- the office chief's dashboard -----------------------------------------------------------------

@@ -18,12 +18,21 @@ from sqlalchemy.orm import Session
 
 from douane.i18n import translate
 from douane.identity.model import Permission
+from douane.kernel.clock import Clock, local_date
+from douane.kernel.errors import DouaneError, InvalidInput
 from douane.kernel.money import Money
 from douane.payments import printouts, service
-from douane.payments.model import AmountDueKind, AmountDueStatus, PaymentMethod
+from douane.payments.model import (
+    AmountDueKind,
+    AmountDueStatus,
+    GuaranteeKind,
+    GuaranteeStatus,
+    PaymentMethod,
+)
+from douane.payments.tables import GuaranteeRow
 from douane.printing.http import pdf_response, verification_link
 from douane.web.deps import UnitOfWork, get_context
-from douane.web.pages import PAGE_SIZE, attempt, notice, page_url, see_other
+from douane.web.pages import PAGE_SIZE, attempt, notice, optional_date, page_url, see_other
 from douane.web.session import Viewer, csrf_protected, domain_message, page_requires
 from douane.web.templating import render
 
@@ -31,6 +40,7 @@ router = APIRouter(include_in_schema=False)
 P = Permission
 READ = page_requires(P.PAYMENTS_READ)
 COLLECT = page_requires(P.PAYMENTS_COLLECT)
+GUARANTEE = page_requires(P.GUARANTEES_MANAGE)
 
 STATUS_LABELS = {
     AmountDueStatus.OPEN: "Unpaid",
@@ -44,7 +54,16 @@ METHOD_LABELS = {
     PaymentMethod.CHEQUE: "Cheque",
     PaymentMethod.BANK_TRANSFER: "Bank transfer",
 }
-LABELS: dict[str, Any] = {"due_labels": STATUS_LABELS, "method_labels": METHOD_LABELS}
+GUARANTEE_KIND_LABELS = {
+    GuaranteeKind.BANK_SURETY: "Bank surety",
+    GuaranteeKind.CASH_DEPOSIT: "Cash deposit",
+    GuaranteeKind.GLOBAL: "Global guarantee",
+}
+LABELS: dict[str, Any] = {
+    "due_labels": STATUS_LABELS,
+    "method_labels": METHOD_LABELS,
+    "guarantee_kind_labels": GUARANTEE_KIND_LABELS,
+}
 
 
 def _list_page(
@@ -136,11 +155,13 @@ def _detail_page(
     *,
     error: str | None = None,
     form: dict[str, str] | None = None,
+    guarantee_form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     due = service.get_amount_due(session, amount_due_id, viewer=viewer.actor)
     suspended = due.kind == AmountDueKind.SUSPENDED.value
     payable = viewer.can(P.PAYMENTS_COLLECT) and due.status in {"open", "partially_paid"} and not suspended
+    coverable = viewer.can(P.GUARANTEES_MANAGE) and due.status in {"open", "partially_paid"}
     values = form or {"amount": format(due.outstanding.amount, "f"), "method": "cash", "payer": ""}
     return render(
         request,
@@ -150,6 +171,11 @@ def _detail_page(
         payments=service.payments_of(session, due.id),
         payable=payable,
         suspended=suspended,
+        coverable=coverable,
+        guarantees=_usable_guarantees(session, viewer, due.operator_id) if coverable else [],
+        allocations=service.allocations_of(session, due.id),
+        guarantee_values=guarantee_form or _blank_guarantee(get_context(request).clock),
+        guarantee_kinds=list(GuaranteeKind),
         values=values,
         idempotency_key=(form or {}).get("idempotency_key") or secrets.token_urlsafe(18),
         error=error,
@@ -157,6 +183,20 @@ def _detail_page(
         methods=list(PaymentMethod),
         **LABELS,
     )
+
+
+def _usable_guarantees(session: Session, viewer: Viewer, operator_id: int | None) -> list[GuaranteeRow]:
+    """The debtor's active guarantees with something left to cover."""
+    if operator_id is None:
+        return []
+    rows, _total = service.list_guarantees(
+        session, viewer=viewer.actor, operator_id=operator_id, status=GuaranteeStatus.ACTIVE, limit=100
+    )
+    return [row for row in rows if row.available.amount > 0]
+
+
+def _blank_guarantee(clock: Clock) -> dict[str, str]:
+    return {"kind": GuaranteeKind.BANK_SURETY.value, "valid_from": local_date(clock.now()).isoformat()}
 
 
 @router.get("/amounts-due/{amount_due_id}")
@@ -221,6 +261,82 @@ def record_payment(
         return _detail_page(
             request, session, viewer, amount_due_id, error=outcome_error, form=form, status_code=422
         )
+
+
+@router.post("/amounts-due/{amount_due_id}/guarantee", dependencies=[Depends(csrf_protected)])
+def cover_with_guarantee(
+    request: Request,
+    amount_due_id: int,
+    guarantee_id: str = Form("", max_length=19),
+    viewer: Viewer = Depends(GUARANTEE),
+) -> Response:
+    """Set what is still to pay against one of the debtor's guarantees (the same use case as the API)."""
+    clock = get_context(request).clock
+    chosen = int(guarantee_id) if guarantee_id.isdigit() else 0
+    outcome = attempt(
+        request,
+        lambda s: service.cover_with_guarantee(s, clock, amount_due_id, chosen, by=viewer.actor).id,
+    )
+    if outcome.ok:
+        return see_other(f"/amounts-due/{amount_due_id}", "guaranteed")
+    assert outcome.error is not None
+    return _refused(request, viewer, amount_due_id, outcome.error)
+
+
+@router.post("/amounts-due/{amount_due_id}/guarantees", dependencies=[Depends(csrf_protected)])
+def register_guarantee(
+    request: Request,
+    amount_due_id: int,
+    kind: str = Form("", max_length=20),
+    reference: str = Form("", max_length=64),
+    issuer: str = Form("", max_length=200),
+    amount: str = Form("", max_length=30),
+    valid_from: str = Form("", max_length=10),
+    valid_to: str = Form("", max_length=10),
+    viewer: Viewer = Depends(GUARANTEE),
+) -> Response:
+    """Register a guarantee of the amount due's debtor (bank surety, cash deposit or global guarantee)."""
+    form = {"kind": kind, "reference": reference, "issuer": issuer, "amount": amount,
+            "valid_from": valid_from, "valid_to": valid_to}  # fmt: skip
+    clock = get_context(request).clock
+    value, starts = _amount(amount), optional_date(valid_from)
+    if value is None or starts is None:
+        message = "The amount is not a number" if value is None else "The start date is not a date"
+        return _refused(request, viewer, amount_due_id, translate(message, viewer.language), form)
+
+    def register(session: Session) -> int:
+        due = service.get_amount_due(session, amount_due_id, viewer=viewer.actor)
+        if due.operator_id is None:
+            raise InvalidInput(
+                "payments.no_debtor", "This amount due has no economic operator to guarantee it"
+            )
+        return service.register_guarantee(
+            session, clock, operator_id=due.operator_id, kind=kind, reference=reference,
+            issuer=issuer or None, amount=Money.of(value), valid_from=starts,
+            valid_to=optional_date(valid_to), by=viewer.actor,
+        ).id  # fmt: skip
+
+    outcome = attempt(request, register)
+    if outcome.ok:
+        return see_other(f"/amounts-due/{amount_due_id}", "guarantee_registered")
+    assert outcome.error is not None
+    return _refused(request, viewer, amount_due_id, outcome.error, form)
+
+
+def _refused(
+    request: Request,
+    viewer: Viewer,
+    amount_due_id: int,
+    error: DouaneError | str,
+    guarantee_form: dict[str, str] | None = None,
+) -> Response:
+    message = error if isinstance(error, str) else domain_message(error, viewer.language)
+    status_code = 422 if isinstance(error, str) else error.status
+    with get_context(request).db.transaction() as session:
+        return _detail_page(
+            request, session, viewer, amount_due_id, error=message, guarantee_form=guarantee_form,
+            status_code=status_code,
+        )  # fmt: skip
 
 
 @router.get("/receipts/{number:path}")

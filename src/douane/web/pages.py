@@ -32,6 +32,12 @@ NOTICES = {
     "exited": "The exit of the goods was recorded",
     "rejected": "The declaration was rejected",
     "created": "The record was created",
+    "invalidation_requested": "Your invalidation request was sent to the office chief",
+    "invalidated": "The declaration was invalidated",
+    "invalidation_refused": "The invalidation request was refused",
+    "guaranteed": "The amount due is covered by the guarantee",
+    "guarantee_registered": "The guarantee was registered",
+    "imported": "The file was imported",
 }
 
 
