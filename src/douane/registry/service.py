@@ -1179,3 +1179,13 @@ def _roster(
 def offices_by_code(session: Session, codes: Sequence[str]) -> dict[str, CustomsOfficeRow]:
     rows = session.scalars(select(CustomsOfficeRow).where(CustomsOfficeRow.code.in_(list(codes))))
     return {row.code: row for row in rows}
+
+
+def get_officer_by_service_number(session: Session, service_number: str) -> OfficerRow:
+    number = (service_number or "").strip().upper()
+    row = session.scalar(select(OfficerRow).where(OfficerRow.service_number == number)) if number else None
+    if row is None:
+        raise NotFound(
+            "registry.officer_not_found", "No officer has the service number {number}", number=number[:20]
+        )
+    return row

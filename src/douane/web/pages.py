@@ -4,7 +4,7 @@ error for the page, redirect after a POST with a short notice, parse optional qu
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
@@ -38,6 +38,7 @@ NOTICES = {
     "guaranteed": "The amount due is covered by the guarantee",
     "guarantee_registered": "The guarantee was registered",
     "imported": "The file was imported",
+    "posted": "The officer was posted",
 }
 
 
@@ -93,6 +94,22 @@ def page_url(request: Request) -> Callable[[int], str]:
     return build
 
 
+Field = tuple[str, str, str, tuple[tuple[str, str], ...]]
+"""A form field: (input name, label msgid, input type or "select", select options (value, label msgid))."""
+
+
+@dataclass
+class CreateForm:
+    """A creation form under an administration list; it posts to `action` (default: the list's own URL)."""
+
+    title: str
+    fields: tuple[Field, ...]
+    action: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    form_id: str = "create-form"
+    button: str = "Create"
+
+
 def admin_list(
     request: Request,
     title: str,
@@ -114,10 +131,13 @@ def admin_list(
         "q": q,
         "notice": notice(request),
         "error": None,
-        "create_fields": (),
-        "create_title": "",
-        "values": {},
     }
     status_code = extra.pop("status_code", 200)
-    values.update(extra)
+    forms: list[CreateForm] = list(extra.pop("forms", []))
+    create_fields = extra.pop("create_fields", ())
+    create_title = extra.pop("create_title", "")
+    form_values = extra.pop("values", {})
+    if create_fields:
+        forms.insert(0, CreateForm(create_title, create_fields, values=form_values))
+    values.update(extra, forms=forms)
     return render(request, "web/admin_list.html", status_code=status_code, **values)
