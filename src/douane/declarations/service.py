@@ -495,7 +495,9 @@ def store_assessment(row: DeclarationRow, assessment: Assessment | None, *, item
     if assessment is None:
         row.assessment, row.customs_value, row.total_due = None, None, Money.zero()
     else:
-        row.assessment = assessment.to_dict()
+        breakdown = assessment.to_dict()
+        suspended = model.duties_suspended(row.regime)
+        row.assessment = assessment_service.suspended_breakdown(breakdown) if suspended else breakdown
         row.customs_value, row.total_due = assessment.customs_value, assessment.total
     if not items:
         return
