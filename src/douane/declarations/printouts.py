@@ -227,6 +227,8 @@ def _assessment(document: Document, r: _Reader, row: DeclarationRow) -> None:
     columns = [Column(r.t("Tax"), 1.2), Column(r.t("Name"), 4), Column(r.t("Amount"), 2, Side.END)]
     rows = [[code, names.get(code, ""), r.dzd(amount)] for code, amount in taxes.items()]
     document.table(columns, rows, totals=["", r.t("Total duties and taxes"), r.amount(row.total_due)])
+    if breakdown.get("duties") == "suspended":
+        document.note(breakdown["note"].get(r.language, breakdown["note"]["en"]))
     if not row.assessment_confirmed:
         document.note(r.t("Provisional assessment: final once a liquidation inspector confirms it."))
 

@@ -113,6 +113,7 @@ AMENDABLE_FIELDS = {
     "origin_country": "Origin",
     "net_mass_kg": "Net mass (kg)",
     "supplementary_quantity": "Supplementary quantity",
+    "supplementary_unit": "Supplementary unit",
 }
 TRANSPORT_LABELS = {
     "1": "Sea",

@@ -307,12 +307,16 @@ def _issue_token(
 
 def actor_for_token(session: Session, clock: Clock, token: str, client_ip: str | None = None) -> Actor:
     now = clock.now()
-    found = session.execute(  # token, user and roles in one statement: every request starts here
-        select(AuthTokenRow, UserRow)
-        .join(UserRow, UserRow.id == AuthTokenRow.user_id)
-        .options(joinedload(UserRow.roles))
-        .where(AuthTokenRow.digest == _digest(token))
-    ).unique().first()
+    found = (
+        session.execute(  # token, user and roles in one statement: every request starts here
+            select(AuthTokenRow, UserRow)
+            .join(UserRow, UserRow.id == AuthTokenRow.user_id)
+            .options(joinedload(UserRow.roles))
+            .where(AuthTokenRow.digest == _digest(token))
+        )
+        .unique()
+        .first()
+    )
     if found is None or found[0].revoked_at is not None:
         raise Unauthorized("auth.invalid_token", "The access token is not valid")
     row, user = found

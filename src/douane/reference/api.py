@@ -34,7 +34,7 @@ from douane.reference.schemas import (
     node_out,
     section_out,
 )
-from douane.reference.tables import ExchangeRateRow, HsNodeRow, HsSectionRow, TariffLineRow
+from douane.reference.tables import ExchangeRateRow, HsNodeRow, HsSectionRow
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pagination import Page, PageRequest, page_request
 
@@ -148,31 +148,8 @@ def list_tariff_lines(
     _actor: Actor = READ,
 ) -> Page[TariffLineOut]:
     day = _today(request, on)
-    query = select(TariffLineRow).where(
-        *service.in_force_clause(TariffLineRow.valid_from, TariffLineRow.valid_to, day)
-    )
-    if hs6:
-        query = query.where(TariffLineRow.hs6 == hs6)
-    if q:
-        text = (
-            q.strip().replace(".", "").replace(" ", "") if q.replace(".", "").strip().isdigit() else q.strip()
-        )
-        query = query.where(
-            TariffLineRow.code.startswith(text)
-            if text.isdigit()
-            else or_(
-                *(
-                    _like(c, text)
-                    for c in (
-                        TariffLineRow.description_fr,
-                        TariffLineRow.description_en,
-                        TariffLineRow.description_ar,
-                    )
-                )
-            )
-        )
-    rows, total = _page(session, query.order_by(TariffLineRow.code), paging)
-    items = [TariffLineOut.of(service.tariff_line_of(r)) for r in rows]
+    lines, total = service.search_tariff_lines(session, q, day, paging.offset, paging.page_size, hs6=hs6)
+    items = [TariffLineOut.of(line) for line in lines]
     return paging.page_of(items, total)
 
 

@@ -478,13 +478,15 @@ def require_currency(code: str) -> str:
 
 
 def search_tariff_lines(
-    session: Session, q: str | None, on: date, offset: int = 0, limit: int = 50
+    session: Session, q: str | None, on: date, offset: int = 0, limit: int = 50, *, hs6: str | None = None
 ) -> tuple[list[TariffLine], int]:
     """Tariff lines in force on `on`, by code order: a code prefix (dots and spaces ignored) or words of the
-    description in any language; returns one page and the total."""
+    description in any language, optionally under one HS subheading; returns one page and the total."""
     query = select(TariffLineRow).where(
         *in_force_clause(TariffLineRow.valid_from, TariffLineRow.valid_to, on)
     )
+    if hs6:
+        query = query.where(TariffLineRow.hs6 == hs6)
     text = (q or "").strip()
     if text:
         digits = text.replace(".", "").replace(" ", "")
