@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from douane.assessment import service as assessment
 from douane.audit import service as audit
 from douane.audit.service import SYSTEM, ActorRef
 from douane.db import fetch_page
@@ -434,9 +433,7 @@ def confirm_assessment(
     who = actor_ref(by) or SYSTEM
     result = service.reassess(session, clock, row, by=who)
     total = row.total_due or Money.zero()
-    suspended = model.duties_suspended(row.regime)
-    if suspended and row.assessment is not None:
-        row.assessment = assessment.suspended_breakdown(row.assessment)
+    suspended = model.duties_suspended(row.regime)  # the reassessed breakdown already says so
     detail: dict[str, Any] = {"total_due": str(total.amount), "duties_suspended": suspended}
     if stored_total is not None and stored_total != total:
         detail["stored_total"] = str(stored_total.amount)
