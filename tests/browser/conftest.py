@@ -55,6 +55,7 @@ def _free_port() -> int:
 class Served:
     url: str
     password: str
+    app: Any = None  # the served FastAPI app, for tests that reach into this process (import jobs)
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     load_all_tables().create_all(database.engine)
     ctx = make_context(database, tmp)
     password = prepare(ctx, "red")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning"))
+    port, app = _free_port(), create_app(ctx)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -74,7 +75,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield Served(f"http://127.0.0.1:{port}", password)
+    yield Served(f"http://127.0.0.1:{port}", password, app)
     server.should_exit = True
     thread.join(timeout=10)
     database.dispose()
