@@ -1,6 +1,7 @@
 """Accessibility of the main pages as a screen-reader user meets them: the page says its language and
 direction, every form control has a label (a `<label for>`, an enclosing `<label>`, `aria-label` or
-`aria-labelledby`), every button says what it does, and every image has an alt text."""
+`aria-labelledby`), no label points at nothing, ids are unique, every button says what it does, and every
+image has an alt text."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class PageAudit(HTMLParser):
     html: dict[str, str | None] = field(default_factory=dict)
     label_targets: set[str] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)
+    duplicate_ids: list[str] = field(default_factory=list)
     controls: list[tuple[str, dict[str, str | None], bool]] = field(default_factory=list)
     images_without_alt: list[str] = field(default_factory=list)
     empty_buttons: list[str] = field(default_factory=list)
@@ -38,6 +40,8 @@ class PageAudit(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         if values.get("id"):
+            if values["id"] in self.ids:
+                self.duplicate_ids.append(str(values["id"]))
             self.ids.add(str(values["id"]))
         if tag == "html":
             self.html = values
@@ -64,6 +68,10 @@ class PageAudit(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._button is not None:
             self._button_text += data
+
+    def labels_for_nothing(self) -> list[str]:
+        control_ids = {str(values.get("id")) for _tag, values, _inside in self.controls}
+        return sorted(self.label_targets - control_ids)
 
     def unlabelled(self) -> list[str]:
         missing = []
@@ -94,6 +102,8 @@ def assert_accessible(pages: Pages, url: str, language: str) -> None:
     assert audit.html.get("lang") == language, url
     assert audit.html.get("dir") == ("rtl" if language == "ar" else "ltr"), url
     assert audit.unlabelled() == [], url
+    assert audit.labels_for_nothing() == [], url
+    assert audit.duplicate_ids == [], url  # a repeated id makes a label name the wrong control
     assert audit.empty_buttons == [], url
     assert audit.images_without_alt == [], url
     assert audit.controls or url == "/dashboard", f"{url} shows no form: the test would prove nothing"

@@ -103,6 +103,7 @@ def test_a_second_upload_while_one_runs_is_refused(browser: Browser, page_ctx: C
     try:
         page = admin.get(f"/admin/imports?job={running.id}").text
         assert '<progress id="job-progress" value="40" max="100">' in page and "40 / 100" in page
+        assert "big-tariff.csv" in admin.get("/admin/imports").text  # coming back shows the running import
         before = _tariff_lines(page_ctx)
         refused = _upload(admin, "tariff-2026.csv", GOOD_TARIFF)
         assert refused.status_code == 409 and 'id="import-refused"' in refused.text
