@@ -161,9 +161,7 @@ def _lodge_one(ctx: Context, actor: Any, content: Declaration) -> None:
         lodging.lodge_new(session, ctx.clock, actor, content)
 
 
-def _timed(
-    label: str, count: int, units: list[Any], work: Callable[[Any], None], per_unit: int = 1
-) -> Figures:
+def _timed(label: str, count: int, units: list[Any], work: Callable[[Any], None]) -> Figures:
     latencies = []
     started = time.perf_counter()
     for unit in units:
