@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from douane.i18n import translate
 from douane.risk.rules import FunctionSignature, RuleError, RuleSchema, Type, compile_rule
 from douane.risk.rules.parser import Binary, Negate, Not, parse
 
@@ -284,3 +285,17 @@ def test_errors_describe_themselves_with_their_position() -> None:
     assert str(error_of("quantity >")) == (
         "rules.syntax at line 1, column 11: Expected a value, a field name or '(', found the end of the rule"
     )
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "origin == @", "1.2.3 > 0", '"open', "", "origin ==", "1 < quantity < 5", "colour == 1",
+        "paint(1)", "indicator(hs6)", "quantity", "not quantity", "[origin, 1] == []", "origin in [1]",
+        "quantity < origin", "first_import == 1", "origin in quantity",
+    ],
+)  # fmt: skip
+def test_every_rule_error_reads_in_french_and_arabic(source: str, language: str) -> None:
+    error = error_of(source)
+    assert translate(error.message, language) != error.message, error.message
