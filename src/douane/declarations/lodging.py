@@ -27,14 +27,15 @@ from douane.assessment.model import Assessment
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
 from douane.declarations import model, numbering, service
-from douane.declarations.model import Action, Channel, Declaration, Finding, Status
-from douane.declarations.ports import ChannelDecision, SelectivityPort, SelectivityRequest
+from douane.declarations.model import Action, Channel, Declaration, Finding, Item, Status
+from douane.declarations.ports import ChannelDecision, ItemFacts, SelectivityPort, SelectivityRequest
 from douane.declarations.service import BlockingFindings, Step
 from douane.declarations.tables import DeclarationItemRow, DeclarationRow, DeclarationVersionRow
 from douane.identity.model import Actor
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import DouaneError
+from douane.kernel.money import Money
 from douane.read_cache import reads_cached
 from douane.registry import service as registry
 from douane.registry.model import PostingRole
@@ -208,7 +209,7 @@ def _register_and_route(
     for outcome in lodging:
         assert outcome.row is not None and outcome.content is not None
         versions.append(service.snapshot_values(clock, outcome.row, by, "lodged", outcome.content))
-        request = _selectivity_request(outcome.row, outcome.content)
+        request = _selectivity_request(outcome)
         outcome.decision = selectivity.choose_channel(session, clock, request)
         if model.needs_inspector(Channel(outcome.decision.channel)):
             _inspector_on_duty(session, clock, outcome.row.office_code)  # read before the numbering lock
@@ -270,13 +271,31 @@ def _step_events(clock: Clock, outcome: LodgingOutcome, by: ActorRef | None) -> 
     return events
 
 
-def _selectivity_request(row: DeclarationRow, content: Declaration) -> SelectivityRequest:
-    assert row.registered_at is not None
+def _selectivity_request(outcome: LodgingOutcome) -> SelectivityRequest:
+    row, content = outcome.row, outcome.content
+    assert row is not None and content is not None and row.registered_at is not None
+    assessed = service.assessed_items(outcome.assessment)
     return SelectivityRequest(
         declaration_id=row.id, office_code=row.office_code, regime=row.regime, operator_id=row.operator_id,
         broker_id=row.broker_id, item_lines=tuple(i.line_code for i in content.items),
         origin_countries=tuple(sorted({i.origin_country for i in content.items})),
         total_customs_value=row.customs_value, registered_at=row.registered_at,
+        declaration_type=content.type.value, operator_nif=content.operator_nif,
+        dispatch_country=content.dispatch_country, destination_country=content.destination_country,
+        transport_mode=content.transport_mode.value if content.transport_mode else None,
+        transport_means=content.transport_means, bill_of_lading=content.bill_of_lading,
+        manifest_reference=content.manifest_reference, incoterm=content.incoterm.value,
+        invoice_currency=content.invoice_currency,
+        items=tuple(_item_facts(item, assessed.get(item.number, (None, None))[0]) for item in content.items),
+    )  # fmt: skip
+
+
+def _item_facts(item: Item, customs_value: Money | None) -> ItemFacts:
+    return ItemFacts(
+        number=item.number, line_code=item.line_code, origin_country=item.origin_country,
+        description=item.description, net_mass_kg=item.net_mass_kg, gross_mass_kg=item.gross_mass_kg,
+        customs_value_dzd=customs_value, preference=item.preference,
+        supplementary_quantity=item.supplementary_quantity,
     )  # fmt: skip
 
 

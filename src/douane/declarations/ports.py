@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,21 @@ from douane.kernel.clock import Clock
 from douane.kernel.money import Money
 
 ChannelName = Literal["green", "yellow", "red", "blue"]
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """One goods item as risk management reads it (customs value as assessed at registration)."""
+
+    number: int
+    line_code: str
+    origin_country: str
+    description: str
+    net_mass_kg: Decimal
+    gross_mass_kg: Decimal
+    customs_value_dzd: Money | None
+    preference: str | None = None
+    supplementary_quantity: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +47,17 @@ class SelectivityRequest:
     origin_countries: tuple[str, ...]
     total_customs_value: Money | None
     registered_at: datetime
+    declaration_type: str = "import"
+    operator_nif: str = ""
+    dispatch_country: str | None = None
+    destination_country: str | None = None
+    transport_mode: str | None = None
+    transport_means: str | None = None  # vehicle registration, vessel or flight
+    bill_of_lading: str | None = None
+    manifest_reference: str | None = None
+    incoterm: str | None = None
+    invoice_currency: str | None = None
+    items: tuple[ItemFacts, ...] = ()
 
 
 @dataclass(frozen=True)
