@@ -57,6 +57,10 @@ class Permission(StrEnum):
     DECLARATIONS_RELEASE = "declarations:release"
     DECLARATIONS_APPROVE = "declarations:approve"  # invalidation and other chief's approvals
     SELECTIVITY_MANAGE = "selectivity:manage"
+    RISK_READ = "risk:read"  # rules, notices, indicators, models and why a declaration got its channel
+    RULES_MANAGE = "rules:manage"  # targeting rules and value indicators, backtests
+    NOTICES_MANAGE = "notices:manage"  # issue, close and cancel targeting notices
+    MODELS_MANAGE = "models:manage"  # register, activate and retire risk models
     PAYMENTS_READ = "payments:read"  # scoped like declarations for brokers and traders
     PAYMENTS_COLLECT = "payments:collect"
     GUARANTEES_MANAGE = "guarantees:manage"
@@ -70,7 +74,7 @@ _READ_REGISTRY = {
     _P.OPERATORS_READ_ALL,
     _P.BROKERS_READ,
 }
-_OFFICER = _READ_REGISTRY | {_P.STAFF_READ, _P.DECLARATIONS_READ, _P.PAYMENTS_READ}
+_OFFICER = _READ_REGISTRY | {_P.STAFF_READ, _P.DECLARATIONS_READ, _P.PAYMENTS_READ, _P.RISK_READ}
 _DECLARANT = {_P.DECLARATIONS_READ, _P.DECLARATIONS_LODGE, _P.PAYMENTS_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -82,7 +86,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INSPECTOR: frozenset(_OFFICER | {_P.DECLARATIONS_CONTROL, _P.DECLARATIONS_RELEASE}),
     Role.LIQUIDATION_INSPECTOR: frozenset(_OFFICER | {_P.DECLARATIONS_ASSESS}),
     Role.CASHIER: frozenset(_OFFICER | {_P.PAYMENTS_COLLECT, _P.GUARANTEES_MANAGE}),
-    Role.RISK_ANALYST: frozenset(_OFFICER | {_P.SELECTIVITY_MANAGE}),
+    Role.RISK_ANALYST: frozenset(_OFFICER | {_P.SELECTIVITY_MANAGE, _P.RULES_MANAGE, _P.NOTICES_MANAGE,
+                                             _P.MODELS_MANAGE}),
     Role.OFFICE_CHIEF: frozenset(_OFFICER | {_P.STAFF_MANAGE, _P.DECLARATIONS_APPROVE,
                                              _P.DECLARATIONS_RELEASE, _P.SELECTIVITY_MANAGE,
                                              _P.GUARANTEES_MANAGE}),
