@@ -1,6 +1,6 @@
 """Message catalogs (ar, fr, en) and language negotiation.
 
-English msgids live in the code; each context may ship `locale/<lang>.po` beside its modules.
+English msgids live in the code; each context (or part of one) may ship `locale/<lang>.po` beside its modules.
 All catalogs are merged at first use; `translate` falls back to the msgid.
 """
 
@@ -21,7 +21,7 @@ _PACKAGE_ROOT = Path(__file__).parent
 @lru_cache
 def _catalog(language: str) -> dict[str, str]:
     messages: dict[str, str] = {}
-    for po_path in sorted(_PACKAGE_ROOT.glob(f"*/locale/{language}.po")):
+    for po_path in sorted(_PACKAGE_ROOT.glob(f"**/locale/{language}.po")):
         with po_path.open("rb") as handle:
             for message in read_po(handle, locale=language):
                 if message.id and message.string and isinstance(message.id, str):

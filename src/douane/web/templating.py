@@ -25,7 +25,7 @@ from douane.kernel.money import Money
 from douane.web.navigation import navigation
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_CONTEXTS = ("web", "identity", "registry", "reference", "declarations", "payments")
+TEMPLATE_CONTEXTS = ("web", "identity", "registry", "reference", "declarations", "payments", "risk")
 # Algerian variants: Latin digits in Arabic, "DA" in French; dates use the plain French 24-hour clock.
 NUMBER_LOCALES = {"ar": "ar_DZ", "fr": "fr_DZ", "en": "en"}
 DATE_LOCALES = {"ar": "ar_DZ", "fr": "fr", "en": "en_GB"}
