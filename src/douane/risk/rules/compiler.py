@@ -250,3 +250,8 @@ def _as_number(value: Any) -> Decimal | None:
     if isinstance(value, float):
         return Decimal(repr(value))  # the shortest repr: 0.1 stays 0.1, not its binary expansion
     return None
+
+
+def compile_tree(tree: Expression, schema: RuleSchema) -> Evaluator:
+    """A checked rule, or a part of one, as a closure over a Context (for the other back-ends)."""
+    return _compile(tree, schema)
