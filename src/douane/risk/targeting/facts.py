@@ -1,0 +1,324 @@
+"""The values a targeting rule reads about a declaration: one mapping per goods item (see schema.py).
+
+`RiskContext` carries what cannot be read from the declaration itself: the operator's registration date, the
+operator's and the broker's control history as it stood when the declaration was registered, and the value
+indicators. `load_context` reads it for one declaration at lodging; the backtest builds it in bulk for stored
+declarations (backtest_service.py). `item_fields` and `item_fields_of_stored` then give the same fields for a
+declaration being lodged and for a stored one, so a rule backtested over history reads what it will read live.
+
+Amounts are Decimal dinars, masses Decimal kilograms. Derived quotients are rounded to RATIO_PLACES decimal
+places so that the closure and the batch back-ends see exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from sqlalchemy import case, distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from douane.declarations.ports import ItemFacts, SelectivityRequest
+from douane.declarations.tables import ControlResultRow, DeclarationItemRow, DeclarationRow
+from douane.kernel.clock import ALGIERS, as_utc, local_date
+from douane.kernel.money import Money
+from douane.read_cache import cached, watch_writes
+from douane.registry.tables import CustomsBrokerRow, EconomicOperatorRow
+from douane.risk.tables import ValueIndicatorRow
+
+RATIO_PLACES = Decimal("0.000001")
+DISCREPANCY = "discrepancy"
+
+# Indicators are shared between units of work until one is written.
+watch_writes(ValueIndicatorRow)
+
+
+# --- what the declaration does not say --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ControlHistory:
+    """Declarations of one operator (or broker) controlled before a moment, and how many had a discrepancy."""
+
+    controls: int = 0
+    discrepancies: int = 0
+
+    def discrepancy_rate(self) -> Decimal | None:
+        if self.controls == 0:
+            return None
+        return _ratio(Decimal(self.discrepancies), Decimal(self.controls))
+
+
+@dataclass(frozen=True)
+class IndicatorPeriod:
+    valid_from: date
+    valid_to: date | None  # inclusive; None: open
+    dinars_per_kg: Decimal
+
+
+@dataclass(frozen=True)
+class IndicatorBook:
+    """Value indicators by (hs6, origin); origin None is the line's indicator for every other origin."""
+
+    periods: Mapping[tuple[str, str | None], Sequence[IndicatorPeriod]] = field(default_factory=dict)
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[ValueIndicatorRow]) -> IndicatorBook:
+        periods: dict[tuple[str, str | None], list[IndicatorPeriod]] = {}
+        for row in rows:
+            period = IndicatorPeriod(row.valid_from, row.valid_to, Decimal(row.centimes_per_kg).scaleb(-2))
+            periods.setdefault((row.hs6, row.origin), []).append(period)
+        for line in periods.values():
+            line.sort(key=lambda period: period.valid_from)
+        return cls(periods)
+
+    def in_force(self, hs6: str, origin: str | None, on: date) -> Decimal | None:
+        """DZD per kg for the line and origin on that date, else the line's any-origin one, else None."""
+        for key in ((hs6, origin), (hs6, None)):
+            value = _in_force(self.periods.get(key, ()), on)
+            if value is not None:
+                return value
+        return None
+
+
+def _in_force(periods: Sequence[IndicatorPeriod], on: date) -> Decimal | None:
+    index = bisect.bisect_right([period.valid_from for period in periods], on) - 1
+    if index < 0:
+        return None
+    period = periods[index]
+    if period.valid_to is not None and period.valid_to < on:
+        return None
+    return period.dinars_per_kg
+
+
+@dataclass(frozen=True)
+class RiskContext:
+    """What a rule needs about a declaration beyond the declaration itself, as of its registration."""
+
+    on: date  # registration date (Africa/Algiers): the date indicators are read at
+    operator_registered_on: date | None = None
+    operator_history: ControlHistory = ControlHistory()
+    broker_licence: str = ""
+    broker_history: ControlHistory = ControlHistory()
+    indicators: IndicatorBook = IndicatorBook()
+
+
+def functions(context: RiskContext) -> dict[str, Callable[..., Any]]:
+    """The functions of DECLARATION_SCHEMA, as of the context's date."""
+
+    def indicator(hs6: str, origin: str) -> Decimal | None:
+        return context.indicators.in_force(hs6, origin, context.on)
+
+    return {"indicator": indicator}
+
+
+# --- loading the context for one declaration --------------------------------------------------------
+
+
+def load_context(session: Session, request: SelectivityRequest) -> RiskContext:
+    """The context of a declaration at lodging: history counts only results recorded before registration."""
+    moment = as_utc(request.registered_at)
+    on = local_date(moment)
+    licence = _broker_licence(session, request.broker_id) if request.broker_id is not None else ""
+    return RiskContext(
+        on=on,
+        operator_registered_on=_operator_registered_on(session, request.operator_id),
+        operator_history=_history(session, DeclarationRow.operator_id, request.operator_id, moment),
+        broker_licence=licence,
+        broker_history=_history(session, DeclarationRow.broker_id, request.broker_id, moment),
+        indicators=indicators_for_lines(session, {_hs6(item.line_code) for item in request.items}),
+    )
+
+
+def _operator_registered_on(session: Session, operator_id: int | None) -> date | None:
+    if operator_id is None:
+        return None
+    query = select(EconomicOperatorRow.registered_on).where(EconomicOperatorRow.id == operator_id)
+    key = ("risk.operator_registered_on", operator_id)
+    return cached(session, key, lambda: session.scalar(query), shared=True)
+
+
+def _broker_licence(session: Session, broker_id: int) -> str:
+    query = select(CustomsBrokerRow.licence_number).where(CustomsBrokerRow.id == broker_id)
+    key = ("risk.broker_licence", broker_id)
+    return cached(session, key, lambda: session.scalar(query) or "", shared=True)
+
+
+def _history(session: Session, column: Any, party_id: int | None, before: datetime) -> ControlHistory:
+    """Distinct declarations of the party with a control result recorded before `before`."""
+    if party_id is None:
+        return ControlHistory()
+    discrepant = case((ControlResultRow.outcome == DISCREPANCY, ControlResultRow.declaration_id))
+    query = (
+        select(func.count(distinct(ControlResultRow.declaration_id)), func.count(distinct(discrepant)))
+        .join(DeclarationRow, DeclarationRow.id == ControlResultRow.declaration_id)
+        .where(column == party_id, ControlResultRow.recorded_at < before)
+    )
+    controls, discrepancies = session.execute(query).one()
+    return ControlHistory(int(controls or 0), int(discrepancies or 0))
+
+
+def indicators_for_lines(session: Session, hs6_lines: Iterable[str]) -> IndicatorBook:
+    """Every indicator period of these lines (all dates), shared between units of work until one changes."""
+    lines = tuple(sorted(set(hs6_lines)))
+    if not lines:
+        return IndicatorBook()
+    return cached(session, ("risk.indicators", lines), lambda: _load_indicators(session, lines), shared=True)
+
+
+def _load_indicators(session: Session, lines: Sequence[str]) -> IndicatorBook:
+    rows = session.scalars(select(ValueIndicatorRow).where(ValueIndicatorRow.hs6.in_(lines))).all()
+    return IndicatorBook.of_rows(rows)
+
+
+def indicators_between(session: Session, start: date | None, end: date | None) -> IndicatorBook:
+    """Every indicator period overlapping [start, end] (for a backtest over history)."""
+    query = select(ValueIndicatorRow)
+    if end is not None:
+        query = query.where(ValueIndicatorRow.valid_from <= end)
+    if start is not None:
+        query = query.where(or_(ValueIndicatorRow.valid_to.is_(None), ValueIndicatorRow.valid_to >= start))
+    return IndicatorBook.of_rows(session.scalars(query).all())
+
+
+# --- the fields -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Header:
+    declaration_type: str
+    regime: str
+    office: str
+    operator: str
+    dispatch_country: str | None
+    destination_country: str | None
+    transport_mode: str | None
+    incoterm: str | None
+    currency: str | None
+    invoice_total_dzd: Decimal | None
+    registered_at: datetime
+
+
+def item_fields(request: SelectivityRequest, context: RiskContext) -> list[dict[str, Any]]:
+    """Every DECLARATION_SCHEMA field, one mapping per goods item, for a declaration being lodged."""
+    invoice_total = getattr(request, "invoice_total_dzd", None)  # not yet carried by the request
+    header = _Header(
+        declaration_type=request.declaration_type, regime=request.regime, office=request.office_code,
+        operator=request.operator_nif, dispatch_country=request.dispatch_country,
+        destination_country=request.destination_country, transport_mode=request.transport_mode,
+        incoterm=request.incoterm, currency=request.invoice_currency,
+        invoice_total_dzd=_dinars(invoice_total), registered_at=request.registered_at,
+    )  # fmt: skip
+    return _fields(header, request.items, context)
+
+
+def item_fields_of_stored(declaration: DeclarationRow, context: RiskContext) -> list[dict[str, Any]]:
+    """The same fields for a stored declaration (customs value as assessed, else as declared)."""
+    assert declaration.registered_at is not None, "only registered declarations are evaluated"
+    header = _Header(
+        declaration_type=declaration.type, regime=declaration.regime, office=declaration.office_code,
+        operator=declaration.operator_nif, dispatch_country=declaration.dispatch_country,
+        destination_country=declaration.destination_country, transport_mode=declaration.transport_mode,
+        incoterm=declaration.incoterm, currency=declaration.invoice_currency,
+        invoice_total_dzd=declaration.invoice_total if declaration.invoice_currency == "DZD" else None,
+        registered_at=declaration.registered_at,
+    )  # fmt: skip
+    return _fields(header, [_stored_item(item) for item in declaration.items], context)
+
+
+def _stored_item(item: DeclarationItemRow) -> ItemFacts:
+    value = item.assessed_customs_value
+    if value is None and item.customs_value_dzd is not None:
+        value = Money.of(item.customs_value_dzd)
+    return ItemFacts(
+        number=item.number, line_code=item.line_code, origin_country=item.origin_country,
+        description=item.description, net_mass_kg=item.net_mass_kg, gross_mass_kg=item.gross_mass_kg,
+        customs_value_dzd=value, preference=item.preference,
+        supplementary_quantity=item.supplementary_quantity,
+    )  # fmt: skip
+
+
+def _fields(header: _Header, items: Sequence[ItemFacts], context: RiskContext) -> list[dict[str, Any]]:
+    local = as_utc(header.registered_at).astimezone(ALGIERS)
+    registered_on = context.operator_registered_on
+    registered_days = (context.on - registered_on).days if registered_on is not None else None
+    common: dict[str, Any] = {
+        "declaration_type": header.declaration_type,
+        "regime": header.regime,
+        "office": header.office,
+        "operator": header.operator,
+        "broker": context.broker_licence,
+        "dispatch_country": header.dispatch_country,
+        "destination_country": header.destination_country,
+        "transport_mode": header.transport_mode,
+        "incoterm": header.incoterm,
+        "currency": header.currency,
+        "invoice_total_dzd": header.invoice_total_dzd,
+        "item_count": len(items),
+        "operator_days_registered": registered_days,
+        "operator_controls": context.operator_history.controls,
+        "operator_discrepancy_rate": context.operator_history.discrepancy_rate(),
+        "broker_discrepancy_rate": context.broker_history.discrepancy_rate(),
+        "lodged_on": local.date(),
+        "weekday": local.isoweekday(),
+        "hour": local.hour,
+    }
+    return [{**common, **_item_values(item, context)} for item in items]
+
+
+def _item_values(item: ItemFacts, context: RiskContext) -> dict[str, Any]:
+    line = item.line_code
+    hs6 = _hs6(line)
+    value = _dinars(item.customs_value_dzd)
+    per_kg = _ratio(value, item.net_mass_kg)
+    indicator = context.indicators.in_force(hs6, item.origin_country, context.on)
+    return {
+        "hs10": line,
+        "hs6": hs6,
+        "hs4": line[:4],
+        "hs2": line[:2],
+        "hs_prefixes": list(dict.fromkeys(line[:size] for size in (2, 4, 6, len(line)))),
+        "origin": item.origin_country,
+        "preference": item.preference,
+        "description": item.description,
+        "quantity": item.supplementary_quantity,
+        "net_mass_kg": item.net_mass_kg,
+        "gross_mass_kg": item.gross_mass_kg,
+        "customs_value_dzd": value,
+        "value_per_kg": per_kg,
+        "value_per_unit": _ratio(value, item.supplementary_quantity),
+        "indicator_ratio": _ratio(per_kg, indicator),
+    }
+
+
+def _hs6(line_code: str) -> str:
+    return line_code[:6]
+
+
+def _dinars(value: Money | None) -> Decimal | None:
+    return value.amount if value is not None else None
+
+
+def _ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    """numerator / denominator rounded to RATIO_PLACES; missing when either is missing or the divisor is 0."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return (numerator / denominator).quantize(RATIO_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+__all__ = [
+    "ControlHistory",
+    "IndicatorBook",
+    "IndicatorPeriod",
+    "RiskContext",
+    "functions",
+    "indicators_between",
+    "indicators_for_lines",
+    "item_fields",
+    "item_fields_of_stored",
+    "load_context",
+]

@@ -1,0 +1,50 @@
+"""The context of a declaration read from the database: history only up to its registration, indicators."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from douane.bootstrap import Context
+from douane.declarations.ports import ItemFacts, SelectivityRequest
+from douane.kernel.money import Money
+from douane.read_cache import reads_cached
+from douane.risk.tables import ValueIndicatorRow
+from douane.risk.targeting.facts import ControlHistory, load_context
+from tests.integration.risk.targeting.history import at, declaration, parties
+
+
+def _request(operator_id: int, broker_id: int, registered_day: int) -> SelectivityRequest:
+    item = ItemFacts(
+        number=1, line_code="8703231100", origin_country="DE", description="car", net_mass_kg=Decimal(1000),
+        gross_mass_kg=Decimal(1100), customs_value_dzd=Money.of(1000000),
+    )  # fmt: skip
+    return SelectivityRequest(
+        declaration_id=999, office_code="16011", regime="4000", operator_id=operator_id, broker_id=broker_id,
+        item_lines=("8703231100",), origin_countries=("DE",), total_customs_value=Money.of(1000000),
+        registered_at=at(registered_day), items=(item,),
+    )  # fmt: skip
+
+
+def test_history_counts_only_results_recorded_before_registration(ctx: Context) -> None:
+    with ctx.db.transaction() as session:
+        who = parties(session, ctx.clock)
+        declaration(session, who, at(1), control="discrepancy", broker=True)
+        declaration(session, who, at(2), control="no_discrepancy", recorded_at=at(3))
+        declaration(session, who, at(3), control="discrepancy", recorded_at=at(10), broker=True)  # later
+        declaration(session, who, at(4))  # never controlled
+        declaration(session, who, at(4), operator_index=1, control="discrepancy")  # another operator
+        session.add(
+            ValueIndicatorRow(hs6="870323", origin="DE", centimes_per_kg=150000, valid_from=date(2026, 1, 1),
+                              source="analyst", basis={}, set_by="analyst", set_at=at(1))
+        )  # fmt: skip
+    with ctx.db.transaction() as session, reads_cached(session):
+        context = load_context(session, _request(who.operator_ids[0], who.broker_id, registered_day=5))
+    assert context.operator_history == ControlHistory(controls=2, discrepancies=1)
+    assert context.broker_history == ControlHistory(controls=1, discrepancies=1)
+    assert context.broker_licence == "16-0001"
+    assert context.operator_registered_on == date(2025, 1, 1)
+    assert context.indicators.in_force("870323", "DE", date(2026, 3, 5)) == Decimal(1500)
+    with ctx.db.transaction() as session:
+        later = load_context(session, _request(who.operator_ids[0], who.broker_id, registered_day=11))
+    assert later.operator_history == ControlHistory(controls=3, discrepancies=2)
