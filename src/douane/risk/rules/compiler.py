@@ -67,6 +67,11 @@ class CompiledRule:
     def evaluate(self, values: Mapping[str, Any], functions: Functions | None = None) -> bool:
         return self._evaluator(Context(values, functions or {})) is True
 
+    @property
+    def evaluator(self) -> Evaluator:
+        """The closure itself, for callers that build one Context for many rules."""
+        return self._evaluator
+
 
 def compile_rule(source: str, schema: RuleSchema) -> CompiledRule:
     """Parse, type-check and compile; raises RuleError with the line and column of the fault."""
