@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from douane import __version__
 from douane.bootstrap import Context, build_context
 from douane.declarations import api as declarations_api
 from douane.declarations import print_api as declarations_print_api
-from douane.i18n import negotiate
 from douane.identity import api as identity_api
 from douane.identity.guards import public
 from douane.payments import api as payments_api
@@ -20,6 +19,7 @@ from douane.registry import api as registry_api
 from douane.risk import api as risk_api
 from douane.web import problems
 from douane.web import views as pages
+from douane.web.middleware import LanguageMiddleware
 
 API_DESCRIPTION = """
 douane: customs registries, reference data and (coming) declarations, risk and revenue.
@@ -43,13 +43,7 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     app.state.ctx = ctx
     problems.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
-
-    @app.middleware("http")
-    async def language(request: Request, call_next):  # type: ignore[no-untyped-def]
-        request.state.language = negotiate(request.headers.get("accept-language"))
-        response: Response = await call_next(request)
-        response.headers.setdefault("Content-Language", request.state.language)
-        return response
+    app.add_middleware(LanguageMiddleware)
 
     @app.get("/health", tags=["operations"], dependencies=[Depends(public("health probe"))])
     def health() -> dict[str, str]:

@@ -241,3 +241,13 @@ def test_the_history_names_each_step_in_the_page_language(browser: Browser) -> N
     assert 'data-action="declaration.register">مسجل<' in arabic
     broker.post("/language", {"language": "en", "next": path})
     assert 'data-action="declaration.create">Draft created<' in broker.get(path).text
+
+
+def test_pages_forbid_framing_and_every_answer_says_its_language(page_ctx: Context) -> None:
+    with TestClient(create_app(page_ctx)) as client:
+        page = client.get("/login", headers={"Accept-Language": "ar"})
+        api = client.get("/health", headers={"Accept-Language": "fr"})
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["Referrer-Policy"] == "same-origin"
+    assert page.headers["Content-Language"] == "ar"
+    assert api.headers["Content-Language"] == "fr" and "X-Frame-Options" not in api.headers
+    assert "set-cookie" not in api.headers

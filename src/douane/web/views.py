@@ -4,7 +4,6 @@ page-side error handling and the static files. `install(app)` wires them and eve
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
@@ -17,17 +16,16 @@ from douane.identity import service as identity
 from douane.kernel.errors import DouaneError
 from douane.web import problems
 from douane.web.deps import client_ip, get_context
+from douane.web.middleware import VisitorCookieMiddleware
 from douane.web.navigation import home_of
 from douane.web.session import (
     LANGUAGE_COOKIE,
-    VISITOR_COOKIE,
     LoginRequired,
     PageForbidden,
     Viewer,
     clear_session_cookie,
     csrf_protected,
     domain_message,
-    ensure_visitor_seed,
     page_context,
     page_public,
     page_requires,
@@ -207,17 +205,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DouaneError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
 
-    @app.middleware("http")
-    async def visitor_cookie(request: Request, call_next: Any) -> Response:
-        if request.url.path.startswith(("/api/", "/static/")):
-            response: Response = await call_next(request)
-            return response
-        new_seed = ensure_visitor_seed(request)
-        response = await call_next(request)
-        if new_seed:
-            response.set_cookie(
-                VISITOR_COOKIE, new_seed, httponly=True, samesite="lax", secure=wants_secure_cookie(request)
-            )
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    app.add_middleware(VisitorCookieMiddleware)
