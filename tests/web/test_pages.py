@@ -246,8 +246,9 @@ def test_the_history_names_each_step_in_the_page_language(browser: Browser) -> N
 def test_pages_forbid_framing_and_every_answer_says_its_language(page_ctx: Context) -> None:
     with TestClient(create_app(page_ctx)) as client:
         page = client.get("/login", headers={"Accept-Language": "ar"})
-        api = client.get("/health", headers={"Accept-Language": "fr"})
+        api = client.get("/api/v1/declarations", headers={"Accept-Language": "fr"})
     assert page.headers["X-Frame-Options"] == "DENY" and page.headers["Referrer-Policy"] == "same-origin"
     assert page.headers["Content-Language"] == "ar"
-    assert api.headers["Content-Language"] == "fr" and "X-Frame-Options" not in api.headers
+    assert api.status_code == 401 and api.headers["Content-Language"] == "fr"
+    assert "X-Frame-Options" not in api.headers
     assert "set-cookie" not in api.headers
