@@ -1,0 +1,1 @@
+"""Targeting notices: an operator, consignment, container or vehicle flagged for control by a service."""

@@ -1,0 +1,108 @@
+"""The engine's real collaborators: the active targeting rules and the active model.
+
+Both are looked up when the engine is built, so a process without the rules or the learning package (or an
+unreadable model directory) still lodges declarations: without a source the engine decides as if no rule hit
+and no model were active, and says so in the reasons when a registered model cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from douane.declarations.ports import ItemFacts, SelectivityRequest
+from douane.kernel.clock import local_date
+from douane.risk.models import service as registry
+from douane.risk.selection.policy import ModelScore, RuleHit
+
+_scorers: dict[str, Any] = {}
+_scorers_lock = threading.Lock()
+
+
+class NoRules:
+    def hits(self, session: Session, request: SelectivityRequest) -> Sequence[RuleHit]:
+        return ()
+
+
+def targeting_rules() -> Any:
+    """The rules service's source when it is there, else no rules."""
+    try:
+        module = importlib.import_module("douane.risk.targeting.selection")
+    except ImportError:
+        return NoRules()
+    return module.RuleSourceForSelectivity()
+
+
+class ActiveModelScore:
+    """Scores a declaration with the registry's active model: each item scored, the riskiest item counts."""
+
+    def score(self, session: Session, request: SelectivityRequest) -> ModelScore | None:
+        active = registry.active_model(session)
+        if active is None:
+            return None
+        scorer = _scorer(active.location)
+        if scorer is None or not request.items:
+            return None
+        scored = [_as_score(scorer.score_one(model_fields(request, item))) for item in request.items]
+        score, features = max(scored, key=lambda pair: pair[0])
+        return ModelScore(active.version, score, features)
+
+
+def active_model() -> ActiveModelScore:
+    return ActiveModelScore()
+
+
+def _scorer(location: str) -> Any:
+    """The loaded scorer of a model directory, once per process; None when it cannot be loaded."""
+    with _scorers_lock:
+        if location not in _scorers:
+            _scorers[location] = _load_scorer(Path(location))
+        return _scorers[location]
+
+
+def _load_scorer(model_dir: Path) -> Any:
+    try:
+        learning = importlib.import_module("douane.risk.learning")
+        return learning.Scorer.load(model_dir)
+    except Exception:  # a broken model must not stop lodging; the engine then decides without a score
+        return None
+
+
+def _as_score(result: Any) -> tuple[float, tuple[tuple[str, float], ...]]:
+    """(score, top features) from the scorer's answer: a pair, or an object with score and top_features."""
+    if isinstance(result, tuple):
+        score, features = result
+    else:
+        score, features = result.score, getattr(result, "top_features", ())
+    pairs = features.items() if isinstance(features, dict) else features
+    return float(score), tuple((str(name), round(float(value), 4)) for name, value in pairs)
+
+
+def model_fields(request: SelectivityRequest, item: ItemFacts) -> dict[str, Any]:
+    """One goods item under the roles of the learning mapping (see douane.risk.learning.mapping)."""
+    return {
+        "declaration_id": str(request.declaration_id),
+        "date": local_date(request.registered_at),
+        "office": request.office_code,
+        "declarant": "" if request.broker_id is None else str(request.broker_id),
+        "importer": request.operator_nif,
+        "hs6": item.line_code[:6],
+        "origin": item.origin_country,
+        "departure": request.dispatch_country or "",
+        "transport_mode": request.transport_mode or "",
+        "regime": request.regime,
+        "net_mass": float(item.net_mass_kg),
+        "price": _dinars(item),
+        "quantity": None if item.supplementary_quantity is None else float(item.supplementary_quantity),
+    }
+
+
+def _dinars(item: ItemFacts) -> float | None:
+    value = item.customs_value_dzd
+    return None if value is None else float(Decimal(value.amount))
