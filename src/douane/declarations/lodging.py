@@ -300,8 +300,8 @@ def _item_facts(item: Item, customs_value: Money | None) -> ItemFacts:
 
 
 def _inspector_on_duty(session: Session, clock: Clock, office_code: str) -> bool:
-    """Whether the office has an inspector to draw (the roster is kept for the unit of work)."""
-    return bool(registry.roster(session, office_code, PostingRole.INSPECTOR, clock.now()))
+    """Whether the office has an inspector to draw (the pool is shared between units of work)."""
+    return bool(registry.draw_pool(session, office_code, PostingRole.INSPECTOR, clock.now()))
 
 
 def _draw_inspector_if_needed(

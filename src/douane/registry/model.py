@@ -255,6 +255,18 @@ def status_at(current: str, changes: Sequence[StatusChange], moment: datetime) -
     return current
 
 
+# --- staff -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterOfficer:
+    """An officer in a draw pool: a plain value, so a pool can be shared between units of work."""
+
+    id: int
+    service_number: str
+    full_name: str
+
+
 # --- customs brokers ---------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from douane.registry.model import (
     OperatorStatus,
     PostingRole,
     Refusal,
+    RosterOfficer,
     StatusChange,
 )
 from douane.registry.tables import (
@@ -45,8 +46,11 @@ from douane.registry.tables import (
     RegionalDirectorateRow,
 )
 
-# The shared reads (office regimes, operator and broker standing) are valid until these tables change.
+# The shared reads (office regimes, operator and broker standing, draw pools) are valid until these
+# tables change.
 watch_writes(
+    OfficerRow,
+    PostingRow,
     CustomsOfficeRow,
     OfficeRegimeRow,
     EconomicOperatorRow,
@@ -1158,6 +1162,24 @@ def roster(session: Session, office_code: str, role: PostingRole | str, on: date
     day = local_date(on)
     key = ("registry.roster", office_code, posting_role, day)
     return list(cached(session, key, lambda: _roster(session, office_code, posting_role, day)))
+
+
+def draw_pool(
+    session: Session, office_code: str, role: PostingRole | str, on: datetime
+) -> tuple[RosterOfficer, ...]:
+    """The roster as plain values, shared between units of work until an officer, a posting or an office
+    changes: what lodging reads to draw an inspector without a query."""
+    posting_role = _posting_role(str(role))
+    day = local_date(on)
+    key = ("registry.draw_pool", office_code, posting_role, day)
+    return cached(session, key, lambda: _draw_pool(session, office_code, posting_role, day), shared=True)
+
+
+def _draw_pool(
+    session: Session, office_code: str, posting_role: PostingRole, day: date
+) -> tuple[RosterOfficer, ...]:
+    officers = _roster(session, office_code, posting_role, day)
+    return tuple(RosterOfficer(o.id, o.service_number, o.full_name) for o in officers)
 
 
 def _roster(

@@ -51,7 +51,7 @@ def draw_inspector(
     """Draw one inspector on duty at the office on `on`; Conflict `risk.no_inspector_on_duty` if none."""
     excluded = set(exclude_officer_ids)
     office_code = office_code.strip()
-    roster = registry.roster(session, office_code, PostingRole.INSPECTOR, on)
+    roster = registry.draw_pool(session, office_code, PostingRole.INSPECTOR, on)
     pool = [officer for officer in roster if officer.id not in excluded]
     if not pool:
         raise Conflict(
