@@ -90,7 +90,8 @@ def test_backtest_figures_match_the_hand_computed_values() -> None:
         "hits_controlled": 2, "hits_with_discrepancy": 1, "precision": 0.5, "discrepancies": 2, "recall": 0.5,
     }  # fmt: skip
     assert february == {
-        "month": "2026-02", "evaluated": 6, "hits": 2, "hit_rate": 0.3333, "added_inspections": 1, "hits_controlled": 0,
+        "month": "2026-02",
+        "evaluated": 6, "hits": 2, "hit_rate": 0.3333, "added_inspections": 1, "hits_controlled": 0,
         "hits_with_discrepancy": 0, "precision": None, "discrepancies": 2, "recall": 0.0,
     }  # fmt: skip
 
