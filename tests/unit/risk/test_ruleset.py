@@ -15,6 +15,7 @@ SCHEMA = RuleSchema(
     fields={
         "hs6": Type.TEXT,
         "hs4": Type.TEXT,
+        "prefixes": Type.TEXT_LIST,
         "origin": Type.TEXT,
         "office": Type.TEXT,
         "regime": Type.TEXT,
@@ -24,7 +25,7 @@ SCHEMA = RuleSchema(
     functions={"indicator": FunctionSignature((Type.TEXT, Type.TEXT), Type.NUMBER)},
 )
 HEADER = ("office", "regime", "risk")
-INDEXED = ("hs6", "hs4", "origin", "office", "regime")
+INDEXED = ("hs6", "hs4", "prefixes", "origin", "office", "regime")
 FUNCTIONS = {
     "indicator": LookupTable({("870323", "DE"): Decimal(10), ("610910", "CN"): Decimal(2)}, Type.NUMBER)
 }
@@ -37,6 +38,7 @@ def guards(source: str) -> dict[str, set[str]]:
 def test_a_guard_is_an_equality_or_a_membership_in_texts() -> None:
     assert guards('hs6 == "870323" and value > 1') == {"hs6": {"870323"}}
     assert guards('"CN" == origin and hs6 in ["1", "2"]') == {"origin": {"CN"}, "hs6": {"1", "2"}}
+    assert guards('"8703" in prefixes') == {"prefixes": {"8703"}}
 
 
 def test_conjunctions_narrow_and_disjunctions_widen_a_guard() -> None:
@@ -52,6 +54,8 @@ def test_what_does_not_pin_a_field_is_no_guard() -> None:
         'hs6 == "1" or value > 1',
         "hs6 == origin",
         'hs6 in [origin, "1"]',
+        '"8703" not in prefixes',
+        "hs6 in prefixes",
         "value > 1 and risk > 2",
     ):
         assert guards(source) == {}, source
@@ -75,6 +79,7 @@ guard = st.one_of(
     st.sampled_from(ORIGINS).map(lambda origin: f'origin == "{origin}"'),
     st.sampled_from(OFFICES).map(lambda office: f'office == "{office}"'),
     st.just('regime in ["IM4", "IM5"]'),
+    st.sampled_from(["87", "8703", "61"]).map(lambda prefix: f'"{prefix}" in prefixes'),
 )
 condition = st.sampled_from(
     [
@@ -103,6 +108,8 @@ item = st.fixed_dictionaries(
     {
         "hs6": st.none() | st.sampled_from(HS6),
         "hs4": st.none() | st.sampled_from(["8703", "6109", "0306"]),
+        "prefixes": st.none()
+        | st.lists(st.none() | st.sampled_from(["87", "8703", "61", "6109"]), max_size=3),
         "origin": st.none() | st.sampled_from(ORIGINS),
         "value": st.none() | st.sampled_from([Decimal(1), Decimal("5.5"), Decimal(50), Decimal(500)]),
     }

@@ -100,6 +100,12 @@ def _names(node: Expression) -> set[tuple[str, str]]:
 
 
 def _compile(node: Expression, schema: RuleSchema) -> Evaluator:
+    if not _reads_values(node):
+        return _constant(_compile_node(node, schema)(Context({}, {})))  # folded once, at compile time
+    return _compile_node(node, schema)
+
+
+def _compile_node(node: Expression, schema: RuleSchema) -> Evaluator:
     match node:
         case NumberLiteral() | TextLiteral() | BoolLiteral():
             return _constant(node.value)
@@ -117,6 +123,20 @@ def _compile(node: Expression, schema: RuleSchema) -> Evaluator:
             return _compile_binary(node, schema)
 
 
+def _reads_values(node: Expression) -> bool:
+    """Whether a part of a rule reads a field or calls a function (else it is a constant)."""
+    match node:
+        case FieldRef() | Call():
+            return True
+        case ListLiteral():
+            return any(_reads_values(item) for item in node.items)
+        case Negate() | Not():
+            return _reads_values(node.operand)
+        case Binary():
+            return _reads_values(node.left) or _reads_values(node.right)
+    return False
+
+
 def _constant(value: Any) -> Evaluator:
     return lambda _context: value
 
@@ -126,11 +146,19 @@ def _compile_list(node: ListLiteral, schema: RuleSchema) -> Evaluator:
     return lambda context: tuple(item(context) for item in items)
 
 
+# The language's own representation of each type: a value of exactly that class needs no coercion.
+_EXACT_CLASS: dict[Type, type] = {Type.NUMBER: Decimal, Type.TEXT: str, Type.BOOL: bool, Type.DATE: date}
+
+
 def _compile_field(node: FieldRef, field_type: Type) -> Evaluator:
+    name, exact = node.name, _EXACT_CLASS.get(field_type)
+    message = "Field {name} holds {value}, not a {type}"
+
     def read(context: Context) -> Any:
-        return _coerce(
-            context.values.get(node.name), field_type, node, "Field {name} holds {value}, not a {type}"
-        )
+        value = context.values.get(name)
+        if value is None or value.__class__ is exact:
+            return value
+        return _coerce(value, field_type, node, message)
 
     return read
 
@@ -138,17 +166,23 @@ def _compile_field(node: FieldRef, field_type: Type) -> Evaluator:
 def _compile_call(node: Call, schema: RuleSchema) -> Evaluator:
     arguments = [_compile(argument, schema) for argument in node.arguments]
     returns = schema.functions[node.name].returns
+    name, exact = node.name, _EXACT_CLASS.get(returns)
+    message = "Function {name} returned {value}, not a {type}"
 
     def call(context: Context) -> Any:
-        function = context.functions.get(node.name)
+        function = context.functions.get(name)
         if function is None:
             raise RuleError(
-                "rules.unknown_function", "Unknown function {name}", node.line, node.column, name=node.name
+                "rules.unknown_function", "Unknown function {name}", node.line, node.column, name=name
             )
         values = [argument(context) for argument in arguments]
-        if any(value is None for value in values):
-            return None
-        return _coerce(function(*values), returns, node, "Function {name} returned {value}, not a {type}")
+        for value in values:
+            if value is None:
+                return None
+        result = function(*values)
+        if result is None or result.__class__ is exact:
+            return result
+        return _coerce(result, returns, node, message)
 
     return call
 
@@ -174,8 +208,8 @@ def _compile_binary(node: Binary, schema: RuleSchema) -> Evaluator:
     if node.operator in ARITHMETIC:
         return _arithmetic(ARITHMETIC[node.operator], left, right)
     if node.operator in ("in", "not in"):
-        return _membership(node.operator == "in", left, right)
-    return _comparison(COMPARISONS[node.operator], left, right)
+        return _membership(node.operator == "in", left, right, _constant_members(node.right, right))
+    return _comparison(COMPARISONS[node.operator], left, right, not _reads_values(node.right))
 
 
 def _arithmetic(apply: Callable[[Decimal, Decimal], Decimal], left: Evaluator, right: Evaluator) -> Evaluator:
@@ -191,7 +225,22 @@ def _arithmetic(apply: Callable[[Decimal, Decimal], Decimal], left: Evaluator, r
     return compute
 
 
-def _membership(wanted: bool, left: Evaluator, right: Evaluator) -> Evaluator:
+def _constant_members(node: Expression, evaluator: Evaluator) -> frozenset[Any] | None:
+    if _reads_values(node):
+        return None
+    return frozenset(item for item in evaluator(Context({}, {})) if item is not None)
+
+
+def _membership(wanted: bool, left: Evaluator, right: Evaluator, members: frozenset[Any] | None) -> Evaluator:
+    """`members`: the collection when it is a constant list (a set finds an element as the tuple does)."""
+    if members is not None:
+
+        def member_of_constant(context: Context) -> bool:
+            element = left(context)
+            return element is not None and (element in members) is wanted
+
+        return member_of_constant
+
     def member(context: Context) -> bool:
         element, collection = left(context), right(context)
         if element is None or collection is None:
@@ -201,7 +250,18 @@ def _membership(wanted: bool, left: Evaluator, right: Evaluator) -> Evaluator:
     return member
 
 
-def _comparison(compare: Callable[[Any, Any], bool], left: Evaluator, right: Evaluator) -> Evaluator:
+def _comparison(
+    compare: Callable[[Any, Any], bool], left: Evaluator, right: Evaluator, constant_right: bool
+) -> Evaluator:
+    if constant_right:
+        b = right(Context({}, {}))
+
+        def against_constant(context: Context) -> bool:
+            a = left(context)
+            return a is not None and b is not None and compare(a, b)
+
+        return against_constant
+
     def evaluate(context: Context) -> bool:
         a, b = left(context), right(context)
         if a is None or b is None:

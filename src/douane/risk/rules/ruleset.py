@@ -1,10 +1,10 @@
 """Many rules against one declaration at a time, evaluating only the rules that can apply to it.
 
-Most targeting rules start with a guard such as `hs6 in ["870323", "870324"]` or `origin == "CN"`. The rule
-set indexes rules by such guards on a few text fields, so that an item evaluates the rules whose guard its
-values meet, plus the rules without any guard. A guard is only ever a necessary condition, so the hits are
-those of evaluating every rule on every item. Rules that read only header fields are evaluated once per
-declaration rather than once per item.
+Most targeting rules start with a guard such as `hs6 in ["870323", "870324"]`, `origin == "CN"` or
+`"8703" in hs_prefixes`. The rule set indexes rules by such guards on a few text fields (or lists of texts),
+so that an item evaluates the rules whose guard its values meet, plus the rules without any guard. A guard is
+only ever a necessary condition, so the hits are those of evaluating every rule on every item. Rules that
+read only header fields are evaluated once per declaration rather than once per item.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from douane.risk.rules.compiler import CompiledRule, Context, Functions
 from douane.risk.rules.parser import Binary, Expression, FieldRef, ListLiteral, TextLiteral
 
-DEFAULT_INDEX_FIELDS = ("hs6", "hs4", "hs10", "hs2", "origin", "office", "regime")
+DEFAULT_INDEX_FIELDS = ("hs6", "hs4", "hs10", "hs2", "hs_prefixes", "origin", "office", "regime")
 
 Guards = dict[str, frozenset[str]]
 
@@ -37,6 +37,8 @@ def guards_of(rule: Expression, fields: Collection[str]) -> Guards:
             return _equality_guard(rule.left, rule.right, fields) or _equality_guard(
                 rule.right, rule.left, fields
             )
+        case Binary(operator="in", left=TextLiteral() as text, right=FieldRef() as field):
+            return {field.name: frozenset({text.value})} if field.name in fields else {}
         case Binary(operator="in", left=FieldRef() as field, right=ListLiteral() as values):
             texts = _texts(values)
             return {field.name: texts} if field.name in fields and texts is not None else {}
@@ -82,7 +84,10 @@ class _Group:
         found = list(self.unguarded)
         for index in self.indexes:
             value = values.get(index.field)
-            if value is not None:
+            if value.__class__ is list or value.__class__ is tuple:  # a list field: each of its texts
+                for text in value:
+                    found.extend(index.rules_by_value.get(text, ()))
+            elif value is not None:
                 found.extend(index.rules_by_value.get(value, ()))
         return found
 
@@ -132,6 +137,10 @@ class RuleSet:
         """The share of rules evaluated on every declaration, for lack of a guard the index knows."""
         unguarded = len(self._header.unguarded) + len(self._items.unguarded)
         return unguarded / len(self.rule_ids) if self.rule_ids else 0.0
+
+    def candidates(self, values: Mapping[str, Any], *, header: bool) -> list[int]:
+        """Positions of the rules these values may hit, among the header rules or the item rules."""
+        return (self._header if header else self._items).candidates(values)
 
     def hits(
         self, items_fields: Sequence[Mapping[str, Any]], functions: Functions | None = None
