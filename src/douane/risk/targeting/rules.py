@@ -365,9 +365,14 @@ def _like_safe(text: str) -> str:
 
 def active_rules(session: Session, on: date) -> list[ActiveRule]:
     """The active rules whose dates cover `on`, compiled, in priority order."""
-    every = cached(session, ("risk.active_rules",), lambda: _load_active_rules(session), shared=True)
+    every = all_active_rules(session)
     return [rule for rule in every if (rule.valid_from is None or rule.valid_from <= on)
             and (rule.valid_to is None or on <= rule.valid_to)]  # fmt: skip
+
+
+def all_active_rules(session: Session) -> tuple[ActiveRule, ...]:
+    """Every active rule, whatever its dates, compiled, in priority order."""
+    return cached(session, ("risk.active_rules",), lambda: _load_active_rules(session), shared=True)
 
 
 def _load_active_rules(session: Session) -> tuple[ActiveRule, ...]:

@@ -1,0 +1,351 @@
+"""Backtest use cases: load a history (stored declarations, or an imported file), run a rule version, store.
+
+Stored history: declarations registered between two dates (Algerian dates) at the chosen offices, with the
+fields a rule reads as of each one's registration (facts.py): the operator's and the broker's control
+history counts only results recorded before that moment, so later controls do not leak into the past.
+A declaration counts as controlled when it has a control result, and as a discrepancy when its last result
+found one.
+
+Imported history: a CSV file whose header names DECLARATION_SCHEMA fields, plus `controlled` and
+`discrepancy` (1/0, true/false, yes/no), and optionally `declaration` (rows with the same value are the items
+of one declaration; without it each row is a declaration) and `channel`. `lodged_on` (YYYY-MM-DD) is required.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from douane.audit import service as audit
+from douane.db import fetch_page
+from douane.declarations.tables import ControlResultRow, DeclarationRow
+from douane.identity.model import Actor
+from douane.identity.service import actor_ref
+from douane.kernel.clock import Clock, end_of_local_day, local_date, start_of_local_day
+from douane.kernel.errors import ImportRejected, InvalidInput, RowError
+from douane.registry.tables import CustomsBrokerRow, EconomicOperatorRow
+from douane.risk.rules import Type
+from douane.risk.tables import RuleBacktestRow
+from douane.risk.targeting import rules
+from douane.risk.targeting.backtest import Candidate, HistoryDeclaration, Scope, evaluate, figures
+from douane.risk.targeting.facts import (
+    ControlHistory,
+    IndicatorBook,
+    RiskContext,
+    indicators_between,
+    item_fields_of_stored,
+)
+from douane.risk.targeting.schema import DECLARATION_SCHEMA
+
+STORED = "stored"
+MAX_DAYS = 3 * 366
+MAX_FILE_ROWS = 2_000_000
+TRUE_WORDS = frozenset({"1", "true", "yes", "y", "oui", "t"})
+FALSE_WORDS = frozenset({"0", "false", "no", "n", "non", "f", ""})
+
+
+@dataclass(frozen=True)
+class History:
+    name: str  # "stored" or the file's name
+    start: date | None
+    end: date | None
+    declarations: Sequence[HistoryDeclaration]
+    indicators: IndicatorBook
+
+
+# --- running ----------------------------------------------------------------------------------------
+
+
+def run_backtest(
+    session: Session,
+    clock: Clock,
+    rule_id: int,
+    version: int | None,
+    history: History,
+    *,
+    by: Actor | None,
+) -> RuleBacktestRow:
+    """Evaluate the rule's version (its current one by default) over the history and store the figures."""
+    rule = rules.get_rule(session, rule_id).rule
+    number = version or rule.current_version
+    candidate_version = rules.version_of(session, rule_id, number)
+    compiled = rules.active_rule(rule.code, candidate_version)
+    others = [active for active in rules.all_active_rules(session) if active.rule_id != rule_id]
+    hits = evaluate(
+        history.declarations, Candidate(compiled.compiled, Scope.of(compiled)), others, history.indicators
+    )
+    who = actor_ref(by)
+    row = RuleBacktestRow(
+        rule_id=rule_id, rule_version=number, history=history.name[:200], history_from=history.start,
+        history_to=history.end, figures={**figures(history.declarations, hits), "active_rules": len(others)},
+        run_by=who.name if who else rules.SYSTEM_NAME, run_at=clock.now(),
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, clock, category=audit.DATA, action="targeting_rule.backtested", actor=who,
+        entity_type="targeting_rule", entity_id=rule.code,
+        detail={"backtest_id": row.id, "version": number, "history": row.history},
+    )  # fmt: skip
+    return row
+
+
+def list_backtests(
+    session: Session, rule_id: int, *, offset: int = 0, limit: int = 20
+) -> tuple[list[RuleBacktestRow], int]:
+    query = select(RuleBacktestRow).where(RuleBacktestRow.rule_id == rule_id)
+    return fetch_page(session, query, RuleBacktestRow.id.desc(), offset, limit)
+
+
+def get_backtest(session: Session, rule_id: int, backtest_id: int) -> RuleBacktestRow:
+    row = session.get(RuleBacktestRow, backtest_id)
+    if row is None or row.rule_id != rule_id:
+        raise InvalidInput("backtests.not_found", "No such backtest of this rule")
+    return row
+
+
+# --- stored history ---------------------------------------------------------------------------------
+
+
+def stored_history(session: Session, start: date, end: date, offices: Sequence[str] = ()) -> History:
+    """Registered declarations between start and end (inclusive, Algerian dates) at these offices (or all)."""
+    if end < start:
+        raise InvalidInput("backtests.period_reversed", "The period ends before it starts")
+    if (end - start).days > MAX_DAYS:
+        raise InvalidInput(
+            "backtests.period_too_long", "A backtest covers at most {days} days", days=MAX_DAYS
+        )
+    query = (
+        select(DeclarationRow)
+        .where(
+            DeclarationRow.registered_at >= start_of_local_day(start),
+            DeclarationRow.registered_at <= end_of_local_day(end),
+        )
+        .options(selectinload(DeclarationRow.items))
+        .order_by(DeclarationRow.registered_at, DeclarationRow.id)
+    )
+    if offices:
+        query = query.where(DeclarationRow.office_code.in_(list(offices)))
+    rows = list(session.scalars(query))
+    outcomes = _last_outcomes(session, [row.id for row in rows])
+    parties = _PartyHistories.load(session, rows)
+    indicators = indicators_between(session, start, end)
+    declarations = [_history_declaration(row, outcomes.get(row.id), parties, indicators) for row in rows]
+    return History(STORED, start, end, declarations, indicators)
+
+
+def _last_outcomes(session: Session, declaration_ids: Sequence[int]) -> dict[int, str]:
+    outcomes: dict[int, str] = {}
+    for chunk in _chunks(declaration_ids, 5000):
+        query = (
+            select(ControlResultRow.declaration_id, ControlResultRow.outcome)
+            .where(ControlResultRow.declaration_id.in_(chunk))
+            .order_by(ControlResultRow.recorded_at, ControlResultRow.id)
+        )
+        for declaration_id, outcome in session.execute(query):
+            outcomes[declaration_id] = outcome
+    return outcomes
+
+
+def _chunks(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for index in range(0, len(values), size):
+        yield values[index : index + size]
+
+
+def _history_declaration(
+    row: DeclarationRow, outcome: str | None, parties: _PartyHistories, indicators: IndicatorBook
+) -> HistoryDeclaration:
+    assert row.registered_at is not None
+    context = RiskContext(
+        on=local_date(row.registered_at),
+        operator_registered_on=parties.registered_on.get(row.operator_id) if row.operator_id else None,
+        operator_history=parties.history("operator", row.operator_id, row.registered_at),
+        broker_licence=parties.licences.get(row.broker_id, "") if row.broker_id else "",
+        broker_history=parties.history("broker", row.broker_id, row.registered_at),
+        indicators=indicators,
+    )  # fmt: skip
+    return HistoryDeclaration(
+        key=row.id, office=row.office_code, regime=row.regime, registered_on=context.on, channel=row.channel,
+        controlled=outcome is not None, discrepancy=outcome == "discrepancy",
+        items=item_fields_of_stored(row, context),
+    )  # fmt: skip
+
+
+@dataclass
+class _PartyHistories:
+    """Per operator and broker: when each of their declarations was first controlled, first found wrong."""
+
+    registered_on: dict[int, date]
+    licences: dict[int, str]
+    controls: dict[tuple[str, int], list[datetime]]
+    discrepancies: dict[tuple[str, int], list[datetime]]
+
+    @classmethod
+    def load(cls, session: Session, rows: Sequence[DeclarationRow]) -> _PartyHistories:
+        operators = sorted({row.operator_id for row in rows if row.operator_id is not None})
+        brokers = sorted({row.broker_id for row in rows if row.broker_id is not None})
+        histories = cls(
+            registered_on=_by_id(session, EconomicOperatorRow.id, EconomicOperatorRow.registered_on,
+                                 operators),
+            licences=_by_id(session, CustomsBrokerRow.id, CustomsBrokerRow.licence_number, brokers),
+            controls=defaultdict(list), discrepancies=defaultdict(list),
+        )  # fmt: skip
+        histories._read_results(session, operators, brokers)
+        return histories
+
+    def _read_results(self, session: Session, operators: Sequence[int], brokers: Sequence[int]) -> None:
+        first_control: dict[int, tuple[datetime, int | None, int | None]] = {}
+        first_discrepancy: dict[int, datetime] = {}
+        for chunk_operators, chunk_brokers in _party_chunks(operators, brokers):
+            query = (
+                select(ControlResultRow.declaration_id, ControlResultRow.recorded_at,
+                       ControlResultRow.outcome, DeclarationRow.operator_id, DeclarationRow.broker_id)
+                .join(DeclarationRow, DeclarationRow.id == ControlResultRow.declaration_id)
+                .where(or_(DeclarationRow.operator_id.in_(chunk_operators),
+                           DeclarationRow.broker_id.in_(chunk_brokers)))
+                .order_by(ControlResultRow.recorded_at)
+            )  # fmt: skip
+            for declaration_id, recorded_at, outcome, operator_id, broker_id in session.execute(query):
+                first_control.setdefault(declaration_id, (recorded_at, operator_id, broker_id))
+                if outcome == "discrepancy":
+                    first_discrepancy.setdefault(declaration_id, recorded_at)
+        for declaration_id, (recorded_at, operator_id, broker_id) in first_control.items():
+            found = first_discrepancy.get(declaration_id)
+            for key in (("operator", operator_id), ("broker", broker_id)):
+                if key[1] is None:
+                    continue
+                self.controls[key].append(recorded_at)  # type: ignore[index]
+                if found is not None:
+                    self.discrepancies[key].append(found)  # type: ignore[index]
+        for times in (*self.controls.values(), *self.discrepancies.values()):
+            times.sort()
+
+    def history(self, kind: str, party_id: int | None, before: datetime) -> ControlHistory:
+        if party_id is None:
+            return ControlHistory()
+        controls = bisect.bisect_left(self.controls.get((kind, party_id), []), before)
+        discrepancies = bisect.bisect_left(self.discrepancies.get((kind, party_id), []), before)
+        return ControlHistory(controls, discrepancies)
+
+
+def _by_id(session: Session, id_column: Any, value_column: Any, ids: Sequence[int]) -> dict[int, Any]:
+    values: dict[int, Any] = {}
+    for chunk in _chunks(ids, 5000):
+        query = select(id_column, value_column).where(id_column.in_(chunk))
+        values.update({key: value for key, value in session.execute(query)})
+    return values
+
+
+def _party_chunks(
+    operators: Sequence[int], brokers: Sequence[int]
+) -> Iterable[tuple[Sequence[int], Sequence[int]]]:
+    size = 2000
+    for index in range(0, max(len(operators), len(brokers), 1), size):
+        yield operators[index : index + size], brokers[index : index + size]
+
+
+# --- imported history -------------------------------------------------------------------------------
+
+
+def history_from_csv(session: Session, name: str, text: str) -> History:
+    """A history read from a CSV file (see the module's docstring); indicators are the stored ones."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [column.strip() for column in reader.fieldnames or []]
+    missing = {"lodged_on", "controlled", "discrepancy"} - set(header)
+    if missing:
+        raise InvalidInput(
+            "backtests.csv_columns",
+            "The file lacks the columns {columns}",
+            columns=", ".join(sorted(missing)),
+        )
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    outcomes: dict[str, tuple[bool, bool, str | None]] = {}
+    errors: list[RowError] = []
+    for line, record in enumerate(reader, start=2):
+        if line - 1 > MAX_FILE_ROWS:
+            raise InvalidInput(
+                "backtests.csv_too_long", "A history file holds at most {rows} rows", rows=MAX_FILE_ROWS
+            )
+        try:
+            item = _parsed_item(record)
+            outcome = (
+                _flag(record.get("controlled")),
+                _flag(record.get("discrepancy")),
+                record.get("channel") or None,
+            )
+        except ValueError as exc:
+            errors.append(RowError(line, str(exc)[:200]))
+            continue
+        key = (record.get("declaration") or "").strip() or f"row {line}"
+        grouped.setdefault(key, []).append(item)
+        outcomes.setdefault(key, outcome)
+    if errors:
+        raise ImportRejected(errors, line - 1 if grouped or errors else 0)
+    declarations = [_imported_declaration(key, items, outcomes[key]) for key, items in grouped.items()]
+    dates = [declaration.registered_on for declaration in declarations]
+    start, end = (min(dates), max(dates)) if dates else (None, None)
+    return History(name, start, end, declarations, indicators_between(session, start, end))
+
+
+def _imported_declaration(
+    key: str, items: list[dict[str, Any]], outcome: tuple[bool, bool, str | None]
+) -> HistoryDeclaration:
+    controlled, discrepancy, channel = outcome
+    first = items[0]
+    return HistoryDeclaration(
+        key=key, office=first.get("office") or "", regime=first.get("regime") or "",
+        registered_on=first["lodged_on"], channel=channel, controlled=controlled or discrepancy,
+        discrepancy=discrepancy, items=items,
+    )  # fmt: skip
+
+
+def _parsed_item(record: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    for name, field_type in DECLARATION_SCHEMA.fields.items():
+        raw = (record.get(name) or "").strip()
+        if raw:
+            item[name] = _value(name, raw, field_type)
+    if "lodged_on" not in item:
+        raise ValueError("lodged_on is required (YYYY-MM-DD)")
+    line = item.get("hs10") or item.get("hs6")
+    if line and "hs_prefixes" not in item:
+        item["hs_prefixes"] = list(dict.fromkeys(line[:size] for size in (2, 4, 6, len(line))))
+    for size in (6, 4, 2):
+        if line and len(line) >= size:
+            item.setdefault(f"hs{size}", line[:size])
+    return item
+
+
+def _value(name: str, raw: str, field_type: Type) -> Any:
+    try:
+        if field_type is Type.NUMBER:
+            value = Decimal(raw)
+            if not value.is_finite():
+                raise ValueError
+            return value
+        if field_type is Type.DATE:
+            return date.fromisoformat(raw)
+        if field_type is Type.TEXT_LIST:
+            return [part.strip() for part in raw.split("|") if part.strip()]
+        return raw
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"{name}: cannot read {raw[:40]!r} as {field_type.value}") from exc
+
+
+def _flag(raw: str | None) -> bool:
+    text = (raw or "").strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(f"cannot read {text[:20]!r} as yes or no")
