@@ -88,7 +88,7 @@ def add_event(session: Session, event: dict[str, Any]) -> None:
 def record_all(session: Session, events: Sequence[dict[str, Any]]) -> None:
     """Write many events (from `event_values`) in one statement, in the order given."""
     if events:
-        session.execute(insert(AuditEventRow), list(events))
+        session.execute(insert(AuditEventRow).execution_options(render_nulls=True), list(events))
 
 
 def list_events(

@@ -176,7 +176,7 @@ def _insert_items(session: Session, stored: list[LodgingOutcome]) -> None:
                  "assessed_customs_value": customs_value, "assessed_taxes": taxes}
             )  # fmt: skip
     if values:
-        session.execute(insert(DeclarationItemRow), values)
+        session.execute(insert(DeclarationItemRow).execution_options(render_nulls=True), values)
     for outcome in stored:
         session.expire(outcome.row, ["items"])  # read back from the table if anyone asks
 
@@ -214,14 +214,15 @@ def _register_and_route(
         if model.needs_inspector(Channel(outcome.decision.channel)):
             _inspector_on_duty(session, clock, outcome.row.office_code)  # read before the numbering lock
     if versions:
-        session.execute(insert(DeclarationVersionRow), versions)
+        session.execute(insert(DeclarationVersionRow).execution_options(render_nulls=True), versions)
     service.flush_or_conflict(session)
     _register(session, clock, lodging)
     for outcome in lodging:
         _apply_channel(clock, outcome)
-    audit.record_all(session, [event for o in lodging for event in _step_events(clock, o, by)])
+    events = [event for o in lodging for event in _step_events(clock, o, by)]
     for outcome in lodging:
-        _draw_inspector_if_needed(session, clock, outcome.row, by)  # type: ignore[arg-type]
+        _draw_inspector_if_needed(session, clock, outcome.row, by, events)  # type: ignore[arg-type]
+    audit.record_all(session, events)
     service.flush_or_conflict(session)
 
 
@@ -305,22 +306,22 @@ def _inspector_on_duty(session: Session, clock: Clock, office_code: str) -> bool
 
 
 def _draw_inspector_if_needed(
-    session: Session, clock: Clock, row: DeclarationRow, by: ActorRef | None
+    session: Session, clock: Clock, row: DeclarationRow, by: ActorRef | None, events: list[dict[str, Any]]
 ) -> None:
     """Yellow and red get their inspector now; with nobody on duty the declaration waits and the officer
-    side draws later."""
+    side draws later. The audit events join the batch."""
     if row.channel is None or not model.needs_inspector(Channel(row.channel)):
         return
     now = clock.now()
-    with session.no_autoflush:  # the roster does not depend on the declarations being written
+    with session.no_autoflush:  # the pool does not depend on the declarations being written
         if not _inspector_on_duty(session, clock, row.office_code):
-            audit.record(
-                session, clock, category=audit.STATE, action="declaration.inspector_pending", actor=by,
+            events.append(audit.event_values(
+                clock, category=audit.STATE, action="declaration.inspector_pending", actor=by,
                 entity_type=service.ENTITY, entity_id=row.id, reason="risk.no_inspector_on_duty",
-            )  # fmt: skip
+            ))  # fmt: skip
             return
         draw = draw_inspector(
             session, clock, office_code=row.office_code, subject_kind=service.SUBJECT_KIND,
-            subject_id=row.id, on=now,
+            subject_id=row.id, on=now, audit_events=events,
         )  # fmt: skip
     row.inspector_officer_id, row.inspector_drawn_at = draw.officer_id, draw.drawn_at

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -47,8 +48,11 @@ def draw_inspector(
     on: datetime,
     exclude_officer_ids: Iterable[int] = (),
     by: Actor | ActorRef | None = None,
+    audit_events: list[dict[str, Any]] | None = None,
 ) -> InspectorDraw:
-    """Draw one inspector on duty at the office on `on`; Conflict `risk.no_inspector_on_duty` if none."""
+    """Draw one inspector on duty at the office on `on`; Conflict `risk.no_inspector_on_duty` if none.
+
+    The audit event is recorded, or appended to `audit_events` for a caller that writes a batch of them."""
     excluded = set(exclude_officer_ids)
     office_code = office_code.strip()
     roster = registry.draw_pool(session, office_code, PostingRole.INSPECTOR, on)
@@ -67,11 +71,15 @@ def draw_inspector(
         drawn_by=who.name if who else "system",
     )  # fmt: skip
     session.add(row)
-    audit.record(
-        session, clock, category=audit.STATE, action="inspector.drawn", actor=who, entity_type=subject_kind,
+    event = audit.event_values(
+        clock, category=audit.STATE, action="inspector.drawn", actor=who, entity_type=subject_kind,
         entity_id=subject_id, to_state=f"inspector:{chosen.id}",
         detail={"office": office_code, "officer_id": chosen.id, "candidates": candidates},
     )  # fmt: skip
+    if audit_events is None:
+        audit.add_event(session, event)
+    else:
+        audit_events.append(event)
     return InspectorDraw(
         subject_kind=subject_kind, subject_id=subject_id, office_code=office_code,
         officer_id=chosen.id, officer_name=chosen.full_name, candidates=tuple(candidates),
