@@ -44,11 +44,10 @@ NOTICE_CHANNELS = ("yellow", "red")
 LIVE_STATUSES = frozenset({NoticeStatus.OPEN, NoticeStatus.MATCHED})
 
 _TRANSITIONS: Mapping[str, frozenset[NoticeStatus]] = {
-    "match": frozenset({NoticeStatus.OPEN}),
     "close": LIVE_STATUSES,
     "cancel": LIVE_STATUSES,
 }
-_TARGET = {"match": NoticeStatus.MATCHED, "close": NoticeStatus.CLOSED, "cancel": NoticeStatus.CANCELLED}
+_TARGET = {"close": NoticeStatus.CLOSED, "cancel": NoticeStatus.CANCELLED}
 
 
 def next_status(status: str, action: str) -> NoticeStatus:
@@ -56,14 +55,11 @@ def next_status(status: str, action: str) -> NoticeStatus:
     if NoticeStatus(status) not in _TRANSITIONS[action]:
         raise Conflict(
             "risk.notice_transition",
-            "A {status} notice cannot be {action}",
+            "This notice is already closed or cancelled",
             status=status,
-            action=_PAST[action],
+            action=action,
         )
     return _TARGET[action]
-
-
-_PAST = {"match": "matched", "close": "closed", "cancel": "cancelled"}
 
 
 # --- identifiers -------------------------------------------------------------------------------------

@@ -156,10 +156,10 @@ def _offices(session: Session, codes: Sequence[str]) -> list[str]:
     return sorted({registry.get_office(session, code).code for code in codes})
 
 
-def _reason(text: str | None, field: str = "reason") -> str:
+def _reason(text: str | None) -> str:
     cleaned = (text or "").replace("\x00", "").strip()
     if not cleaned:
-        raise InvalidInput("risk.notice_reason_required", "Say why (the {field} is empty)", field=field)
+        raise InvalidInput("risk.notice_reason_required", "Say why: the reason is empty")
     return cleaned[:4000]
 
 
@@ -240,7 +240,7 @@ def close(
     row = _for_change(session, notice_id, expected_version)
     before = row.status
     row.status = next_status(row.status, "close").value
-    row.outcome, row.outcome_note = result.value, _reason(note, "note")
+    row.outcome, row.outcome_note = result.value, _reason(note)
     _audit_change(session, clock, row, before, by, row.outcome_note, "notice.closed")
     return row
 

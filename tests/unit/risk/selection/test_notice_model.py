@@ -75,10 +75,9 @@ def test_each_subject_kind_matches_its_own_identifier_in_its_offices_and_dates()
 
 
 def test_the_lifecycle_refuses_to_reopen_a_closed_or_cancelled_notice() -> None:
-    assert next_status("open", "match") == "matched"
     assert next_status("matched", "close") == "closed"
     assert next_status("open", "cancel") == "cancelled"
-    for status, action in [("closed", "cancel"), ("cancelled", "close"), ("matched", "match")]:
+    for status, action in [("closed", "cancel"), ("cancelled", "close"), ("closed", "close")]:
         with pytest.raises(Conflict) as refused:
             next_status(status, action)
         assert refused.value.code == "risk.notice_transition"
