@@ -3,11 +3,12 @@
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from douane.risk.rules import FunctionSignature, RuleSchema, Type, compile_rule
-from douane.risk.rules.batch import LookupTable
+from douane.risk.rules.batch import LookupTable, RuleBatch, items_frame
 from douane.risk.rules.parser import parse
 from douane.risk.rules.ruleset import RuleSet, guards_of
 
@@ -125,14 +126,20 @@ def every_rule(rules: dict[str, Any], items: list[dict[str, Any]]) -> list[str]:
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(rule_source, min_size=1, max_size=12), st.lists(declaration, min_size=1, max_size=5))
-def test_the_index_gives_the_hits_of_every_rule(
+def test_the_indexes_one_at_a_time_and_in_batch_give_the_hits_of_every_rule(
     sources: list[str], declarations: list[list[dict[str, Any]]]
 ) -> None:
     rules = {f"r{index}": compile_rule(source, SCHEMA) for index, source in enumerate(sources)}
+    expected = [every_rule(rules, items) for items in declarations]
     for header_fields in ((), HEADER):
         ruleset = RuleSet.compile(rules, INDEXED, header_fields, FUNCTIONS)
-        for items in declarations:
-            assert ruleset.hits(items) == every_rule(rules, items)
+        assert [ruleset.hits(items) for items in declarations] == expected
+    numbered = [
+        {**item, "declaration": number} for number, items in enumerate(declarations) for item in items
+    ]
+    frame = items_frame(numbered, SCHEMA, extra={"declaration": pl.Int64()})
+    batch = RuleBatch.compile(rules, SCHEMA, FUNCTIONS, INDEXED).declaration_hits(frame, "declaration")
+    assert batch.hit_lists() == expected
 
 
 def test_an_item_reaches_only_the_rules_its_guards_meet_and_the_unguarded() -> None:

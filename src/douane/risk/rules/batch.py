@@ -35,6 +35,7 @@ from douane.risk.rules.parser import (
     NumberLiteral,
     TextLiteral,
 )
+from douane.risk.rules.ruleset import DEFAULT_INDEX_FIELDS, guards_of
 from douane.risk.rules.types import RuleSchema, Type, type_of
 
 NUMBER_SCALE = 12
@@ -127,13 +128,20 @@ class BatchHits:
 
 
 class RuleBatch:
-    """Many rules compiled together, evaluated in one pass over a frame of goods items."""
+    """Many rules compiled together and evaluated over a frame of goods items.
+
+    `item_hits` evaluates every rule on every item in one pass. `declaration_hits` does what the rule set
+    does one declaration at a time: a rule guarded by an index field (`hs6 in [...]`, `origin == "CN"`) is
+    evaluated only on the rows its guard selects, found through one grouping of the frame per field; the
+    other rules run in one pass over all rows.
+    """
 
     def __init__(
         self,
         rules: Mapping[str, CompiledRule],
         schema: RuleSchema,
         functions: Mapping[str, RuleFunction],
+        index_fields: Sequence[str] = DEFAULT_INDEX_FIELDS,
     ) -> None:
         self.rules = dict(rules)
         self.schema = schema
@@ -141,6 +149,13 @@ class RuleBatch:
         self._calls: dict[str, tuple[str, pl.Expr]] = {}
         compiler = _Compiler(schema, functions, self._calls)
         self._expressions = {rule_id: compiler.condition(rule.tree) for rule_id, rule in self.rules.items()}
+        self._guards: dict[str, tuple[str, frozenset[str]]] = {}
+        indexable = [name for name in index_fields if schema.fields.get(name) in (Type.TEXT, Type.TEXT_LIST)]
+        for rule_id, rule in self.rules.items():
+            guards = guards_of(rule.tree, indexable)
+            field = next((name for name in indexable if name in guards), None)
+            if field is not None:
+                self._guards[rule_id] = (field, guards[field])
 
     @classmethod
     def compile(
@@ -148,43 +163,65 @@ class RuleBatch:
         rules: Mapping[str, CompiledRule],
         schema: RuleSchema,
         functions: Mapping[str, RuleFunction] | None = None,
+        index_fields: Sequence[str] = DEFAULT_INDEX_FIELDS,
     ) -> RuleBatch:
-        return cls(rules, schema, functions or {})
+        return cls(rules, schema, functions or {}, index_fields)
 
     def item_hits(self, items: pl.DataFrame) -> pl.DataFrame:
         """One boolean column per rule (named by its id), one row per item."""
-        frame = _with_missing_columns(items, self.schema)
-        try:
-            return self._evaluate(frame, list(self.rules))
-        except pl.exceptions.PolarsError:
-            # A decimal overflow somewhere: evaluate rule by rule, the failing ones with the closures.
-            columns = [self._evaluate_alone(frame, rule_id) for rule_id in self.rules]
-            return pl.DataFrame(columns)
+        return self._hits(self._prepared(items), list(self.rules))
 
     def declaration_hits(self, items: pl.DataFrame, declaration: str) -> BatchHits:
         """A declaration hits a rule when any of its items does; `declaration` names the key column."""
+        keys = items.get_column(declaration)
+        declarations = keys.unique(maintain_order=True)
+        owner = keys.replace_strict(declarations, pl.int_range(declarations.len(), eager=True)).to_numpy()
+        frame = self._prepared(items)
         rule_ids = list(self.rules)
-        matrix = (
-            self.item_hits(items)
-            .with_columns(items.get_column(declaration).alias("__declaration"))
-            .group_by("__declaration", maintain_order=True)
-            .agg(pl.col(rule_ids).any())
-        )
-        return BatchHits(
-            declarations=matrix.get_column("__declaration").to_list(),
-            rule_ids=tuple(rule_ids),
-            matrix=matrix.select(rule_ids).to_numpy().astype(bool, copy=False),
-        )
+        column_of = {rule_id: column for column, rule_id in enumerate(rule_ids)}
+        matrix = np.zeros((declarations.len(), len(rule_ids)), dtype=bool)
+        unguarded = [rule_id for rule_id in rule_ids if rule_id not in self._guards]
+        for rule_id, hits in self._hits(frame, unguarded).to_dict().items():
+            matrix[owner[hits.arg_true().to_numpy()], column_of[rule_id]] = True
+        rows_by_value = _RowsByValue(frame, self._guards.values())
+        for guard, guarded in self._by_guard().items():
+            rows = rows_by_value.rows(*guard)
+            if not rows.size:
+                continue
+            needed = sorted(
+                {name for rule_id in guarded for name in self._expressions[rule_id].meta.root_names()}
+            )
+            for rule_id, hits in self._hits(frame.select(needed)[rows], guarded).to_dict().items():
+                matrix[owner[rows[hits.to_numpy()]], column_of[rule_id]] = True
+        return BatchHits(declarations=declarations.to_list(), rule_ids=tuple(rule_ids), matrix=matrix)
+
+    def _by_guard(self) -> dict[tuple[str, frozenset[str]], list[str]]:
+        """Guarded rules by their guard, so that rules with the same guard share one selection of rows."""
+        groups: dict[tuple[str, frozenset[str]], list[str]] = {}
+        for rule_id, guard in self._guards.items():
+            groups.setdefault(guard, []).append(rule_id)
+        return groups
+
+    def _prepared(self, items: pl.DataFrame) -> pl.DataFrame:
+        """The frame with every schema field and one column per distinct function call of the rules."""
+        frame = _with_missing_columns(items, self.schema)
+        calls = [expression.alias(name) for name, expression in self._calls.values()]
+        return frame.with_columns(calls) if calls else frame
+
+    def _hits(self, frame: pl.DataFrame, rule_ids: Sequence[str]) -> pl.DataFrame:
+        try:
+            return self._evaluate(frame, rule_ids)
+        except pl.exceptions.PolarsError:
+            # A decimal overflow somewhere: evaluate rule by rule, the failing ones with the closures.
+            return pl.DataFrame([self._evaluate_alone(frame, rule_id) for rule_id in rule_ids])
 
     def _evaluate(self, frame: pl.DataFrame, rule_ids: Sequence[str]) -> pl.DataFrame:
-        calls = [expression.alias(name) for name, expression in self._calls.values()]
-        lazy = frame.lazy().with_columns(calls) if calls else frame.lazy()
         # with_columns, not select: a rule that reads no field still yields one value per item
         names = {f"__rule_{index}": rule_id for index, rule_id in enumerate(rule_ids)}
-        hits = lazy.with_columns(
+        hits = frame.lazy().with_columns(
             self._expressions[rule_id].alias(name) for name, rule_id in names.items()
-        ).select(list(names))
-        return hits.collect().rename(names)
+        )
+        return hits.select(list(names)).collect().rename(names)
 
     def _evaluate_alone(self, frame: pl.DataFrame, rule_id: str) -> pl.Series:
         try:
@@ -192,10 +229,34 @@ class RuleBatch:
         except pl.exceptions.PolarsError:
             rule = self.rules[rule_id]
             functions = dict(self.functions)
-            hits = [
-                rule.evaluate(row, functions) for row in frame.select(rule.fields_used).iter_rows(named=True)
-            ]
-            return pl.Series(rule_id, hits, dtype=pl.Boolean())
+            rows = frame.select(rule.fields_used).iter_rows(named=True)
+            return pl.Series(rule_id, [rule.evaluate(row, functions) for row in rows], dtype=pl.Boolean())
+
+
+class _RowsByValue:
+    """Row numbers of the frame by the value of each guarded field (each text of a list field)."""
+
+    def __init__(self, frame: pl.DataFrame, guards: Iterable[tuple[str, frozenset[str]]]) -> None:
+        wanted: dict[str, set[str]] = {}
+        for field, values in guards:
+            wanted.setdefault(field, set()).update(values)
+        self._rows: dict[str, dict[str, np.ndarray]] = {}
+        for field, texts in wanted.items():
+            column = frame.select(pl.col(field).alias("value"), pl.int_range(pl.len()).alias("row"))
+            if isinstance(column.schema["value"], pl.List):
+                column = column.explode("value").unique()
+            groups = column.filter(pl.col("value").is_in(sorted(texts))).group_by("value").agg("row")
+            self._rows[field] = {
+                value: rows.to_numpy() for value, rows in zip(groups["value"], groups["row"], strict=True)
+            }
+
+    def rows(self, field: str, values: frozenset[str]) -> np.ndarray:
+        by_value = self._rows[field]
+        found = [by_value[value] for value in values if value in by_value]
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        # a row may come twice (two texts of one list): evaluated twice, it hits or misses twice, no harm
+        return np.concatenate(found) if len(found) > 1 else found[0]
 
 
 def _with_missing_columns(items: pl.DataFrame, schema: RuleSchema) -> pl.DataFrame:
