@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 
 from douane.declarations.tables import ControlResultRow, DeclarationItemRow, DeclarationRow
 from douane.kernel.clock import local_date, start_of_local_day
-from douane.registry.tables import CustomsBrokerRow
 
 COLUMNS = (
     "declaration_id", "date", "office", "declarant", "importer", "hs6", "origin", "departure",
@@ -88,9 +87,8 @@ def labelled_items(session: Session, start: date | None, end: date | None) -> It
     """The export's rows in registration order, read in batches of declarations."""
     latest = select(func.max(ControlResultRow.id)).group_by(ControlResultRow.declaration_id).scalar_subquery()
     query = (
-        select(DeclarationRow, ControlResultRow, CustomsBrokerRow.licence_number)
+        select(DeclarationRow, ControlResultRow)
         .join(ControlResultRow, ControlResultRow.declaration_id == DeclarationRow.id)
-        .outerjoin(CustomsBrokerRow, CustomsBrokerRow.id == DeclarationRow.broker_id)
         .where(ControlResultRow.id.in_(latest), DeclarationRow.registered_at.is_not(None))
         .order_by(DeclarationRow.registered_at, DeclarationRow.id)
     )
@@ -100,10 +98,10 @@ def labelled_items(session: Session, start: date | None, end: date | None) -> It
         query = query.where(
             DeclarationRow.registered_at < start_of_local_day(date.fromordinal(end.toordinal() + 1))
         )
-    for declaration, result, licence in session.execute(query.execution_options(yield_per=BATCH)):
+    for declaration, result in session.execute(query.execution_options(yield_per=BATCH)):
         declared = _declared_values(result.item_amendments or [])
         for item in sorted(declaration.items, key=lambda i: i.number):
-            yield _row(declaration, result, licence, item, declared.get(item.number, {}))
+            yield _row(declaration, result, item, declared.get(item.number, {}))
 
 
 def _declared_values(amendments: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -115,8 +113,7 @@ def _declared_values(amendments: list[dict[str, Any]]) -> dict[int, dict[str, An
 
 
 def _row(
-    declaration: DeclarationRow, result: ControlResultRow, licence: str | None, item: DeclarationItemRow,
-    declared: dict[str, Any],
+    declaration: DeclarationRow, result: ControlResultRow, item: DeclarationItemRow, declared: dict[str, Any],
 ) -> dict[str, Any]:  # fmt: skip
     def value(field: str) -> Any:
         return declared[field] if field in declared else getattr(item, field)
@@ -125,14 +122,27 @@ def _row(
     return {
         "declaration_id": declaration.number or str(declaration.id),
         "date": local_date(declaration.registered_at).isoformat(),
-        "office": declaration.office_code, "declarant": licence or "", "importer": declaration.operator_nif,
+        "office": declaration.office_code, "declarant": _text(declaration.broker_id),
+        "importer": declaration.operator_nif,
         "hs6": str(value("line_code") or "")[:6], "origin": value("origin_country") or "",
         "departure": declaration.dispatch_country or "", "transport_mode": declaration.transport_mode or "",
         "regime": declaration.regime, "net_mass": _plain(value("net_mass_kg")),
-        "price": _plain(value("customs_value_dzd")), "quantity": _plain(value("supplementary_quantity")),
+        "price": _plain(_customs_value(item, declared)), "quantity": _plain(value("supplementary_quantity")),
         "invoice_currency": declaration.invoice_currency, "invoice_amount": _plain(item.invoice_amount),
         "discrepancy_type": result.discrepancy_type or "", "label": int(result.outcome == DISCREPANCY),
     }  # fmt: skip
+
+
+def _customs_value(item: DeclarationItemRow, declared: dict[str, Any]) -> Any:
+    """As assessed at lodging, as the engine reads it; the declared value when the control amended it."""
+    if "customs_value_dzd" in declared:
+        return declared["customs_value_dzd"]
+    assessed = item.assessed_customs_value
+    return item.customs_value_dzd if assessed is None else assessed.amount
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _plain(value: Any) -> str:

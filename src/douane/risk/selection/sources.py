@@ -1,8 +1,7 @@
 """The engine's real collaborators: the active targeting rules and the active model.
 
-Both are looked up when the engine is built, so a process without the rules or the learning package (or an
-unreadable model directory) still lodges declarations: without a source the engine decides as if no rule hit
-and no model were active, and says so in the reasons when a registered model cannot be loaded.
+A model directory that cannot be loaded (or a process without the learning package) does not stop lodging:
+the engine then decides without a model score, as if no model were active.
 """
 
 from __future__ import annotations
@@ -19,24 +18,61 @@ from sqlalchemy.orm import Session
 from douane.declarations.ports import ItemFacts, SelectivityRequest
 from douane.kernel.clock import local_date
 from douane.risk.models import service as registry
+from douane.risk.rules.ruleset import RuleSet
 from douane.risk.selection.policy import ModelScore, RuleHit
+from douane.risk.targeting import facts
+from douane.risk.targeting import rules as targeting
+from douane.risk.targeting.model import ActiveRule
+from douane.risk.targeting.schema import HEADER_FIELDS
 
 _scorers: dict[str, Any] = {}
 _scorers_lock = threading.Lock()
 
 
-class NoRules:
+class ActiveTargetingRules:
+    """The active rules in scope that a declaration hits, evaluated together by one rule set.
+
+    The rule set is compiled once per set of active rules (the rules service shares that tuple between
+    units of work until a rule changes); the declaration's context (operator history, indicators) is read
+    only when at least one active rule is in scope.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: tuple[tuple[ActiveRule, ...], RuleSet] | None = None
+        self._lock = threading.Lock()
+
     def hits(self, session: Session, request: SelectivityRequest) -> Sequence[RuleHit]:
-        return ()
+        every = targeting.all_active_rules(session)
+        on = local_date(request.registered_at)
+        in_scope = {
+            rule.code: rule for rule in every if rule.applies(request.office_code, request.regime, on)
+        }
+        if not in_scope:
+            return ()
+        context = facts.load_context(session, request)
+        codes = self._rule_set(every).hits(facts.item_fields(request, context), facts.functions(context))
+        return tuple(_hit(in_scope[code]) for code in codes if code in in_scope)
+
+    def _rule_set(self, every: tuple[ActiveRule, ...]) -> RuleSet:
+        with self._lock:
+            if self._compiled is None or self._compiled[0] is not every:
+                rules = {rule.code: rule.compiled for rule in every}
+                self._compiled = (every, RuleSet.compile(rules, header_fields=HEADER_FIELDS))
+            return self._compiled[1]
 
 
-def targeting_rules() -> Any:
-    """The rules service's source when it is there, else no rules."""
-    try:
-        module = importlib.import_module("douane.risk.targeting.selection")
-    except ImportError:
-        return NoRules()
-    return module.RuleSourceForSelectivity()
+def _hit(rule: ActiveRule) -> RuleHit:
+    return RuleHit(
+        rule_id=rule.rule_id, code=rule.code, version=rule.version, name=rule.name, action=rule.action.value,
+        priority=rule.priority, points=rule.score_increase or 0,
+    )  # fmt: skip
+
+
+_targeting_rules = ActiveTargetingRules()
+
+
+def targeting_rules() -> ActiveTargetingRules:
+    return _targeting_rules
 
 
 class ActiveModelScore:

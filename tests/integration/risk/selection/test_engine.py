@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -160,3 +162,39 @@ def test_exploration_takes_its_share_of_declarations_whatever_the_score(ctx: Con
         )
     assert 170 <= explored <= 230  # 20 % of 1,000 (seeded: the same figure every run)
     assert by_source == {"exploration": explored, "score": 1000 - explored}
+
+
+class _Scored:
+    def __init__(self, score: float) -> None:
+        self.score = score
+        self.top_features = [("importer_rate", 0.8), ("hs6_rate", 0.1)]
+
+
+class _ScorerByOrigin:
+    def score_one(self, fields: dict[str, object]) -> _Scored:
+        return _Scored(0.9 if fields["origin"] == "CN" else 0.1)
+
+
+def test_the_active_model_scores_each_item_and_the_riskiest_counts(ctx: Context, tmp_path: Path) -> None:
+    from douane.declarations.ports import ItemFacts
+    from douane.risk.models import service as models
+    from douane.risk.selection import sources
+
+    _setup(ctx)
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "metadata.json").write_text(json.dumps({"version": "m-1", "rows": 10}), encoding="utf-8")
+    with ctx.db.transaction() as session:
+        models.activate(session, ctx.clock, models.register(session, ctx.clock, folder).id)
+    sources._scorers[str(folder.resolve())] = _ScorerByOrigin()
+    try:
+        first = facts(1, OFFICE, NOON).items[0]
+        items = (first, ItemFacts(**{**first.__dict__, "number": 2, "origin_country": "CN"}))
+        engine = RiskSelectivity(random.Random(9), rules=FixedRules())
+        assert _choose(ctx, engine, 1, items=items) == ("red", "score")
+        assert _choose(ctx, engine, 2, items=items[:1]) == ("green", "score")
+        with ctx.db.transaction() as session:
+            scores = session.scalars(select(RiskEvaluationRow.score).order_by(RiskEvaluationRow.id)).all()
+            assert scores == [0.9, 0.1]
+    finally:
+        sources._scorers.pop(str(folder.resolve()), None)
