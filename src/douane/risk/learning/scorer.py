@@ -9,7 +9,9 @@ SHAP contributions of LightGBM (`pred_contrib`), slower, for analysts.
 
 from __future__ import annotations
 
+import ctypes
 import math
+import threading
 from collections.abc import Mapping as MappingType
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,8 +19,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import lightgbm as lgb
 import numpy as np
 import polars as pl
+from lightgbm.basic import _LIB, _safe_call
 
 from douane.risk.learning import features as ft
 from douane.risk.learning import store
@@ -69,7 +73,13 @@ class Scorer:
         self._numbers = [*ft.ROW_NUMBERS, *model.mapping.extra_numeric]
         self._group_plan = [(name, keys, self._rates.get(name, {})) for name, keys in self.groups.items()]
         self._price_plan = [(level, ft.PRICE_LEVELS[level], prices) for level, prices in self._prices.items()]
-        self._leaf_values, self._paths, self._bias = _tree_tables(model.booster.dump_model(), len(self.names))
+        leaf_values, paths = _tree_tables(model.booster.dump_model(), len(self.names))
+        trees, most_leaves = leaf_values.shape
+        self._leaf_values = leaf_values.reshape(-1)
+        self._paths = paths.reshape(trees * most_leaves, -1)
+        self._cell_of_tree = np.arange(trees) * most_leaves
+        self._ones = np.ones(trees, dtype=np.float32)
+        self._leaves = LeafReader(model.booster, len(self.names))
 
     @classmethod
     def load(cls, directory: Path) -> Scorer:
@@ -85,10 +95,9 @@ class Scorer:
         """`fields` by role name (importer, hs6, origin, net_mass, ...; extras by their input column name);
         `date` defaults to today (UTC)."""
         vector = self.vector(fields)
-        leaves = self.model.booster.predict(vector.reshape(1, -1), pred_leaf=True, num_threads=1)[0]
-        trees = np.arange(len(leaves))
-        raw = float(self._leaf_values[trees, leaves].sum())
-        effects = self._paths[trees, leaves].sum(axis=0)
+        cells = self._cell_of_tree + self._leaves.of(vector)  # (tree, leaf) as one index
+        raw = float(self._leaf_values.take(cells).sum())
+        effects = self._ones @ self._paths.take(cells, axis=0)
         return Scored(_sigmoid(raw), self._top(effects, vector, top))
 
     def vector(self, fields: MappingType[str, Any]) -> np.ndarray:
@@ -174,6 +183,48 @@ class Scorer:
         return results
 
 
+PREDICT_LEAF_INDEX = 2  # LightGBM C API constants
+DTYPE_FLOAT64 = 1
+
+
+class LeafReader:
+    """The leaf each tree sends one row to, through LightGBM's single-row fast path.
+
+    The Python `Booster.predict` re-validates its arguments on every call, which costs more than the trees
+    themselves for one row. The fast path is set up once; its buffers are shared, hence the lock.
+    """
+
+    def __init__(self, booster: lgb.Booster, feature_count: int) -> None:
+        self._booster = booster  # keeps the native booster alive as long as the fast configuration
+        self._trees = booster.num_trees()
+        self._out = np.zeros(self._trees, dtype=np.float64)
+        self._out_len = ctypes.c_int64(0)
+        self._config = ctypes.c_void_p()
+        self._lock = threading.Lock()
+        _safe_call(
+            _LIB.LGBM_BoosterPredictForMatSingleRowFastInit(
+                booster._handle, ctypes.c_int(PREDICT_LEAF_INDEX), ctypes.c_int(0), ctypes.c_int(-1),
+                ctypes.c_int(DTYPE_FLOAT64), ctypes.c_int32(feature_count), ctypes.c_char_p(b"num_threads=1"),
+                ctypes.byref(self._config),
+            )
+        )  # fmt: skip
+
+    def of(self, vector: np.ndarray) -> np.ndarray:
+        row = np.ascontiguousarray(vector, dtype=np.float64)
+        with self._lock:
+            _safe_call(
+                _LIB.LGBM_BoosterPredictForMatSingleRowFast(
+                    self._config, row.ctypes.data_as(ctypes.c_void_p), ctypes.byref(self._out_len),
+                    self._out.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+                )
+            )  # fmt: skip
+            return self._out.astype(np.intp)
+
+    def __del__(self) -> None:
+        if getattr(self, "_config", None):
+            _LIB.LGBM_FastConfigFree(self._config)
+
+
 def _lookup(
     table: pl.DataFrame, keys: Sequence[str], values: Sequence[str]
 ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
@@ -182,18 +233,15 @@ def _lookup(
     return {tuple(row[:width]): tuple(row[width:]) for row in rows}
 
 
-def _tree_tables(dump: dict[str, Any], feature_count: int) -> tuple[np.ndarray, np.ndarray, float]:
+def _tree_tables(dump: dict[str, Any], feature_count: int) -> tuple[np.ndarray, np.ndarray]:
     """Per tree and leaf: the leaf's output, and how the path to it moves the output per split feature."""
     trees = dump["tree_info"]
     most_leaves = max(tree["num_leaves"] for tree in trees)
     leaf_values = np.zeros((len(trees), most_leaves))
     paths = np.zeros((len(trees), most_leaves, feature_count), dtype=np.float32)
-    bias = 0.0
     for index, tree in enumerate(trees):
-        root = tree["tree_structure"]
-        bias += float(root.get("internal_value", root.get("leaf_value", 0.0)))
-        _walk(root, index, np.zeros(feature_count), leaf_values, paths)
-    return leaf_values, paths, bias
+        _walk(tree["tree_structure"], index, np.zeros(feature_count), leaf_values, paths)
+    return leaf_values, paths
 
 
 def _walk(
