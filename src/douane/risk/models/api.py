@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from douane.identity.guards import requires
 from douane.identity.model import Actor, Permission
-from douane.kernel.errors import InvalidInput
 from douane.risk.models import service
 from douane.web.deps import UnitOfWork, get_context
 
@@ -67,10 +66,7 @@ def list_models(session: UnitOfWork, _actor: Actor = Depends(READ)) -> list[Mode
 def register_model(
     session: UnitOfWork, request: Request, body: RegisterIn, actor: Actor = Depends(MANAGE)
 ) -> ModelOut:
-    root = models_root(request).resolve()
-    folder = (root / body.directory).resolve()
-    if folder.parent != root:
-        raise InvalidInput("risk.model_outside_folder", "A model directory sits in the models folder")
+    folder = service.directory_in(models_root(request), body.directory)
     row = service.register(session, get_context(request).clock, folder, by=actor)
     return ModelOut.model_validate(row)
 

@@ -66,6 +66,15 @@ def read_metadata(model_dir: Path) -> dict[str, Any]:
     return data
 
 
+def directory_in(root: Path, name: str) -> Path:
+    """The model directory `name` directly inside `root`; InvalidInput for anything that leads elsewhere."""
+    base = root.resolve()
+    folder = (base / name.strip()).resolve()
+    if folder.parent != base:
+        raise InvalidInput("risk.model_outside_folder", "A model directory sits in the models folder")
+    return folder
+
+
 def register(session: Session, clock: Clock, model_dir: Path, *, by: Actor | None = None) -> ModelVersionRow:
     """A new candidate version from a trained model directory; Conflict if its version is registered."""
     location = model_dir.resolve()
