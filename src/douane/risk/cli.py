@@ -108,9 +108,12 @@ def evaluate(model: ModelOption, input_path: InputOption, mapping: MappingOption
     except DouaneError as error:
         raise _fail(error) from error
     table = Table(title=f"{result.rows} rows, {result.offences} offences")
-    for header in ("top", "rows selected", "precision", "recall"):
+    with_duties = result.shares[0][4] is not None
+    headers = ["top", "rows selected", "precision", "recall"] + (["duties recovered"] if with_duties else [])
+    for header in headers:
         table.add_column(header, justify="right")
-    for share, selected, precision, recall in result.shares:
-        table.add_row(f"{share:.0%}", str(selected), f"{precision:.4f}", f"{recall:.4f}")
+    for share, selected, precision, recall, duties in result.shares:
+        cells = [f"{share:.0%}", str(selected), f"{precision:.4f}", f"{recall:.4f}"]
+        table.add_row(*cells, *([f"{duties:.1%}"] if duties is not None else []))
     console.print(table)
     console.print(f"AUC {result.auc:.4f}")

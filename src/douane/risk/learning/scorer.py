@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 from lightgbm.basic import _LIB, _safe_call
 
+from douane.kernel.errors import InvalidInput
 from douane.risk.learning import features as ft
 from douane.risk.learning import store
 from douane.risk.learning.mapping import EXTRA_PREFIX
@@ -165,8 +166,22 @@ class Scorer:
         return ft.history_features(ft.prepare(rows), self.model.state, fresh=False)
 
     def score_frame(self, rows: pl.DataFrame) -> np.ndarray:
+        self._check_fields(rows.columns)
         featured = self.features(rows)
         return np.asarray(self.model.booster.predict(ft.matrix(featured, self.spec)))
+
+    def _check_fields(self, columns: Sequence[str]) -> None:
+        """The fields the model was trained with must all be given (extras under their input names)."""
+        mapping = self.model.mapping
+        needed = {role: role for role in mapping.columns}
+        needed.update({EXTRA_PREFIX + name: name for name in (*mapping.categorical, *mapping.numeric)})
+        for column, shown in needed.items():
+            if column not in columns:
+                raise InvalidInput(
+                    "risk.input_field_missing",
+                    "The model reads the field {field}, which the mapping does not give",
+                    field=shown,
+                )
 
     def score_many(self, items: Sequence[MappingType[str, Any]]) -> list[float]:
         return [self.score_one(item, top=0).score for item in items]

@@ -25,7 +25,7 @@ import polars as pl
 
 from douane.kernel.errors import InvalidInput
 from douane.risk.learning import features as ft
-from douane.risk.learning.mapping import LABEL, Mapping
+from douane.risk.learning.mapping import LABEL, RECOVERED, Mapping
 from douane.risk.learning.metrics import summary
 
 BASE_PARAMS: dict[str, Any] = {
@@ -135,8 +135,8 @@ def _train(
     featured = ft.history_features(rows, state, fresh=True)
     spec = ft.build_spec(featured, mapping, exclude)
     train_set = lgb.Dataset(
-        ft.matrix(featured, spec), label=featured[LABEL].to_numpy(), feature_name=spec.names,
-        categorical_feature=list(spec.categorical), free_raw_data=False,
+        ft.matrix(featured, spec), label=featured[LABEL].to_numpy(), weight=duty_weights(featured),
+        feature_name=spec.names, categorical_feature=list(spec.categorical), free_raw_data=False,
     )  # fmt: skip
     merged = {**BASE_PARAMS, **params}
     if stop_slice is None:
@@ -151,6 +151,20 @@ def _train(
         callbacks=[lgb.early_stopping(EARLY_STOP, verbose=False)],
     )  # fmt: skip
     return FittedModel(booster, spec, state, booster.best_iteration or MAX_ROUNDS, merged)
+
+
+def duty_weights(rows: pl.DataFrame) -> np.ndarray | None:
+    """Row weights from the duties recovered, when the history has them: an offence that recovered the
+    median amount weighs 1 + log 2, ten times the median 1 + log 11; clean rows and unknown amounts weigh 1.
+    The log keeps a few very large cases from deciding the model alone."""
+    if RECOVERED not in rows.columns:
+        return None
+    recovered = rows[RECOVERED].fill_null(0.0).clip(lower_bound=0.0).to_numpy()
+    offences = (rows[LABEL].to_numpy() == 1) & (recovered > 0)
+    if not offences.any():
+        return None
+    scale = float(np.median(recovered[offences]))
+    return np.where(offences, 1.0 + np.log1p(recovered / scale), 1.0)
 
 
 def predict(model: FittedModel, rows: pl.DataFrame) -> np.ndarray:

@@ -15,7 +15,7 @@ import polars as pl
 from douane.kernel.errors import InvalidInput
 from douane.risk.learning import features as ft
 from douane.risk.learning import store, training
-from douane.risk.learning.mapping import LABEL, Mapping, read_declarations
+from douane.risk.learning.mapping import LABEL, RECOVERED, Mapping, read_declarations
 from douane.risk.learning.metrics import TOP_SHARES, auc, top_share
 from douane.risk.learning.scorer import Scorer
 
@@ -106,7 +106,7 @@ def score(model_dir: Path, input_path: Path, mapping: Mapping, out: Path) -> int
 class Evaluation:
     rows: int
     offences: int
-    shares: list[tuple[float, int, float, float]]  # share, selected, precision, recall
+    shares: list[tuple[float, int, float, float, float | None]]  # share, selected, precision, recall, duties
     auc: float
 
 
@@ -117,8 +117,17 @@ def evaluate(model_dir: Path, input_path: Path, mapping: Mapping) -> Evaluation:
     if labels.sum() == 0:
         raise InvalidInput("risk.no_offences", "The file has no offence to measure the model against")
     scores = scorer.score_frame(rows.drop(LABEL))
+    duties = rows[RECOVERED].fill_null(0.0).to_numpy() if RECOVERED in rows.columns else None
     shares = []
     for share in TOP_SHARES:
         result = top_share(labels, scores, share)
-        shares.append((share, result.selected, result.precision, result.recall))
+        captured = None if duties is None else duty_share(duties, scores, result.selected)
+        shares.append((share, result.selected, result.precision, result.recall, captured))
     return Evaluation(rows.height, int(labels.sum()), shares, auc(labels, scores))
+
+
+def duty_share(duties: np.ndarray, scores: np.ndarray, selected: int) -> float:
+    """Share of all recovered duties found among the `selected` best-scored rows."""
+    total = float(duties.sum())
+    best = np.argsort(-scores, kind="stable")[:selected]
+    return float(duties[best].sum()) / total if total > 0 else 0.0

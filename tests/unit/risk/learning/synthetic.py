@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 HEADER = ["Decl", "Day", "Office", "Broker", "Importer", "Seller", "HS", "Origin", "From", "Mode", "Kg",
-          "Value", "Rate", "Kind", "Offence", "Serious"]  # fmt: skip
+          "Value", "Rate", "Kind", "Offence", "Serious", "Duties"]  # fmt: skip
 
 MAPPING = """
 [columns]
@@ -50,6 +50,7 @@ def rows(count: int, start: date = date(2023, 1, 1), days: int = 240, seed: int 
             f"S{rng.randrange(80)}",
             hs6, origin, rng.choice([origin, "AE"]), rng.choice(["10", "40"]), f"{kilos:.1f}", f"{value:.2f}",
             rng.choice(["0", "5", "30"]), rng.choice(["A", "C"]), str(int(offence)), str(int(offence)),
+            f"{value * 0.3:.2f}" if offence else "",
         ])  # fmt: skip
     made.sort(key=lambda row: row[1])
     return made

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from douane.kernel.errors import InvalidInput
 from douane.risk.learning import Scorer, features, workflow
 from douane.risk.learning.mapping import load_mapping, read_declarations
 from douane.risk.learning.metrics import auc, top_share
@@ -103,6 +104,31 @@ def test_the_expanding_value_indicator_uses_earlier_days_only() -> None:
     indicator = np.exp(featured[features.UNIT] - featured["value_ratio_hs6"]).to_list()
     assert indicator[:2] == [None, None] or all(value != value for value in indicator[:2])
     assert indicator[2:] == pytest.approx([3**0.5, 3.0])  # medians of log prices: of 1 and 3, of 1, 3 and 5
+
+
+def test_evaluation_reports_the_share_of_duties_found_when_the_file_has_them(
+    trained: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    model_dir, _later, _mapping = trained
+    with_duties = synthetic.mapping_file(tmp_path, synthetic.MAPPING.replace(
+        'column = "Offence"', 'column = "Offence"\nrecovered_duties = "Duties"'
+    ))  # fmt: skip
+    labelled = synthetic.write(tmp_path / "labelled.csv", synthetic.rows(300, start=date(2023, 9, 1), seed=5))
+    result = workflow.evaluate(model_dir, labelled, load_mapping(with_duties))
+    assert [share for share, *_rest in result.shares] == [0.01, 0.02, 0.05, 0.10]
+    duties = [row[4] for row in result.shares]
+    assert all(value is not None for value in duties)
+    assert duties == sorted(duties)  # type: ignore[type-var]
+    assert 0.5 < result.auc <= 1.0
+
+
+def test_a_field_the_model_reads_must_be_given(trained: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    model_dir, later_csv, _mapping = trained
+    without_seller = synthetic.mapping_file(tmp_path, synthetic.MAPPING.replace('seller = "Seller"\n', ""))
+    with pytest.raises(InvalidInput) as error:
+        workflow.score(model_dir, later_csv, load_mapping(without_seller), tmp_path / "scores.csv")
+    assert error.value.code == "risk.input_field_missing"
+    assert error.value.params["field"] == "seller"
 
 
 def test_precision_recall_and_auc_on_a_known_ranking() -> None:

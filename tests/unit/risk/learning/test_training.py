@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +37,16 @@ def test_the_search_ranks_every_setting_on_the_same_folds(tmp_path: Path) -> Non
     fold = candidates[0].folds[0]
     assert fold.fit_last < fold.check_first
     assert fold.metrics["precision_top10"] > 0.5
+
+
+def test_offences_that_recovered_more_duties_weigh_more() -> None:
+    duties = [100.0, 100.0, 1000.0, None, 0.0, 0.0]  # the median offence recovered 100
+    rows = pl.DataFrame({"label": [1, 1, 1, 1, 0, 1], "recovered_duties": duties})
+    weights = training.duty_weights(rows)
+    assert weights is not None
+    median, tenfold = 1 + math.log(2), 1 + math.log(11)
+    assert weights.tolist() == pytest.approx([median, median, tenfold, 1.0, 1.0, 1.0])
+    assert training.duty_weights(rows.drop("recovered_duties")) is None
 
 
 def test_one_month_of_history_is_not_enough(tmp_path: Path) -> None:
