@@ -17,6 +17,7 @@ from douane.printing import api as printing_api
 from douane.reference import api as reference_api
 from douane.registry import api as registry_api
 from douane.risk import api as risk_api
+from douane.risk.targeting import api as targeting_api
 from douane.web import problems
 from douane.web import views as pages
 from douane.web.middleware import LanguageMiddleware
@@ -52,7 +53,15 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     # The PDF routes go first: payments' /receipts/{number:path} would otherwise take /receipts/.../N.pdf
     for print_router in (declarations_print_api.router, payments_print_api.router, printing_api.router):
         app.include_router(print_router)
-    routers = (identity_api, registry_api, reference_api, declarations_api, payments_api, risk_api)
+    routers = (
+        identity_api,
+        registry_api,
+        reference_api,
+        declarations_api,
+        payments_api,
+        risk_api,
+        targeting_api,
+    )
     for router in (module.router for module in routers):
         app.include_router(router)
     pages.install(app)  # the browser pages, their static files and session cookies

@@ -286,9 +286,15 @@ def _selectivity_request(outcome: LodgingOutcome) -> SelectivityRequest:
         transport_mode=content.transport_mode.value if content.transport_mode else None,
         transport_means=content.transport_means, bill_of_lading=content.bill_of_lading,
         manifest_reference=content.manifest_reference, incoterm=content.incoterm.value,
-        invoice_currency=content.invoice_currency,
+        invoice_currency=content.invoice_currency, invoice_total_dzd=_invoice_total_dzd(outcome),
         items=tuple(_item_facts(item, assessed.get(item.number, (None, None))[0]) for item in content.items),
     )  # fmt: skip
+
+
+def _invoice_total_dzd(outcome: LodgingOutcome) -> Money | None:
+    if outcome.assessment is None or outcome.content is None:
+        return None
+    return Money.of(outcome.content.invoice_total * outcome.assessment.exchange_rate_used).quantized()
 
 
 def _item_facts(item: Item, customs_value: Money | None) -> ItemFacts:

@@ -57,6 +57,7 @@ class SelectivityRequest:
     manifest_reference: str | None = None
     incoterm: str | None = None
     invoice_currency: str | None = None
+    invoice_total_dzd: Money | None = None  # at the exchange rate of the registration date
     items: tuple[ItemFacts, ...] = ()
 
 

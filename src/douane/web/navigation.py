@@ -13,6 +13,7 @@ HOMES = {
     Role.INSPECTOR: "/inspection",
     Role.LIQUIDATION_INSPECTOR: "/liquidation",
     Role.CASHIER: "/cashier",
+    Role.RISK_ANALYST: "/risk/rules",
 }
 NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...], tuple[Role, ...]], ...] = (
     # (path, label, any of these permissions, or any of these roles)
@@ -23,6 +24,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...], tuple[Role, ...]], ...
     ("/declarations", "Declarations", (P.DECLARATIONS_READ,), ()),
     ("/declarations/new", "New declaration", (), (Role.BROKER, Role.TRADER)),
     ("/amounts-due", "Amounts due", (), (Role.BROKER, Role.TRADER)),
+    ("/risk/rules", "Targeting rules", (P.RULES_MANAGE,), ()),
     ("/admin", "Administration", (P.USERS_MANAGE,), ()),
 )
 
