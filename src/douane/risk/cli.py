@@ -94,10 +94,16 @@ def score(
 ) -> None:
     """Score every row of a file (no label needed); higher scores are riskier."""
     try:
-        count = workflow.score(model, input_path, _mapping(mapping), out)
+        run = workflow.score(model, input_path, _mapping(mapping), out)
     except DouaneError as error:
         raise _fail(error) from error
-    console.print(f"[green]{count} rows scored[/] into {out}")
+    console.print(f"[green]{run.rows} rows scored[/] into {out}")
+    if run.within_training:
+        console.print(
+            f"[yellow]{run.within_training} rows are dated on or before {run.training_last_day}, the last "
+            "day the model was trained on: their history features include their own period's labels, so "
+            "their scores look better than a later file's would.[/]"
+        )
 
 
 @risk_app.command("evaluate")

@@ -93,13 +93,24 @@ def _mean_metrics(candidate: training.Candidate) -> dict[str, float]:
     return {name: round(float(np.mean([f.metrics[name] for f in candidate.folds])), 4) for name in names}
 
 
-def score(model_dir: Path, input_path: Path, mapping: Mapping, out: Path) -> int:
-    """Write SCORES.csv: the input's identifier column under its input name, then `score`, in input order."""
+@dataclass(frozen=True)
+class ScoreRun:
+    rows: int
+    within_training: int  # rows dated on or before the model's last training day: their scores saw own labels
+    training_last_day: str
+
+
+def score(model_dir: Path, input_path: Path, mapping: Mapping, out: Path) -> ScoreRun:
+    """Write SCORES.csv: the input's identifier column under its input name, then `score`, in input order.
+
+    Scores are written at full precision, so that ranking the file reproduces the model's ranking."""
     scorer = Scorer.load(model_dir)
     rows = read_declarations([input_path], mapping, with_label=False)
     scores = scorer.score_frame(rows)
-    pl.DataFrame({mapping.identifier: rows["declaration_id"], SCORE: np.round(scores, 6)}).write_csv(out)
-    return rows.height
+    pl.DataFrame({mapping.identifier: rows["declaration_id"], SCORE: scores}).write_csv(out)
+    last_day = scorer.model.state.last_day
+    within = int((rows["date"] <= last_day).sum())
+    return ScoreRun(rows.height, within, last_day.isoformat())
 
 
 @dataclass(frozen=True)
