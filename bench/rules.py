@@ -411,9 +411,12 @@ def main() -> None:
     rows: list[Row] = []
     batch_row, batch_hits, batch_seconds = run_batch(batch, declarations)
     rows.append(batch_row)
-    scorer = load_scorer(args.model)
-    single_row, single_hits = run_one_at_a_time(ruleset, declarations, scorer)
+    single_row, single_hits = run_one_at_a_time(ruleset, declarations, None)
     rows.append(single_row)
+    scorer = load_scorer(args.model)
+    if scorer is not None:
+        single_row, _ = run_one_at_a_time(ruleset, declarations, scorer)
+        rows.append(single_row)
     same = sum(a == b for a, b in zip(batch_hits, single_hits, strict=True))
     hit_any = sum(bool(hits) for hits in single_hits)
     print(
@@ -430,12 +433,13 @@ def main() -> None:
             rows.append(run_peer(peer, index, sample, expected, rule_ids, args.peer_seconds))
 
     print_table(rows)
-    print_summary(rows, batch_seconds, included_model=scorer is not None)
+    print_summary(rows, single_row, batch_seconds, included_model=scorer is not None)
     print(f"whole run {time.perf_counter() - started:.0f} s")
 
 
-def print_summary(rows: list[Row], batch_seconds: float, *, included_model: bool) -> None:
-    batch, single, *peers = rows
+def print_summary(rows: list[Row], single: Row, batch_seconds: float, *, included_model: bool) -> None:
+    batch = rows[0]
+    peers = [row for row in rows if row.engine != "douane"]
     fastest = max(peers, key=lambda row: row.per_second)
     fastest_plain = max((row for row in peers if "every rule" in row.mode), key=lambda row: row.per_second)
     model = "including the model score" if included_model else "model not included"

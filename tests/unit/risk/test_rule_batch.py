@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from douane.risk.rules import FunctionSignature, RuleError, RuleSchema, Type, compile_rule
-from douane.risk.rules.batch import LookupTable, RuleBatch, items_frame
+from douane.risk.rules.batch import LookupTable, RuleBatch, compile_expression, items_frame
 
 SCHEMA = RuleSchema(
     fields={
@@ -196,6 +196,12 @@ def test_a_decimal_overflow_falls_back_to_the_closures_for_that_rule_only() -> N
     frame = items_frame([{"n1": Decimal("1e12"), "n2": 2}, {"n1": 1, "n2": 0}], SCHEMA)
     hits = RuleBatch.compile(rules, SCHEMA, FUNCTIONS).item_hits(frame)
     assert hits.to_dict(as_series=False) == {"huge": [True, False], "small": [True, False]}
+
+
+def test_one_rule_compiles_to_an_expression_over_the_fields_alone() -> None:
+    expression = compile_expression(compile_rule("n1 < 0.5 * ind(t1, t2)", SCHEMA), SCHEMA, FUNCTIONS)
+    frame = items_frame([{"t1": "DE", "t2": "CN", "n1": 1}, {"t1": "DE", "t2": "CN", "n1": 2}, {}], SCHEMA)
+    assert frame.select(expression.alias("hit")).get_column("hit").to_list() == [True, False, False]
 
 
 def test_a_function_without_an_implementation_is_refused() -> None:

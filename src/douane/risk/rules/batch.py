@@ -4,8 +4,10 @@ The frame has one row per goods item and one column per schema field (header fie
 The expressions keep the closure back-end's meaning: a missing value (null) spreads through arithmetic and
 function calls and makes comparisons, `in` and `not in` false; `and`, `or` and `not` read a missing condition
 as false; a division by zero is a missing value. Numbers are decimals with NUMBER_SCALE places, so `0.1 + 0.2`
-equals `0.3` here as it does in the closures. One difference remains, in the last digit only: a quotient that
-does not terminate (10 / 3) is rounded at NUMBER_SCALE places here and at 28 significant digits there.
+equals `0.3` here as it does in the closures. One difference remains, in the last digit only: a result with
+more than NUMBER_SCALE decimal places (10 / 3, or 0.000001 * 0.000001) is rounded at NUMBER_SCALE places here
+and at 28 significant digits there. A rule whose numbers outgrow the decimals (beyond 10^26) is evaluated by
+the closures instead.
 
 A function a rule calls is given once for both back-ends (`RuleFunction`): called with values by the
 closures, and asked for a column expression by the batch. `LookupTable` is such a function over a table.
@@ -101,7 +103,7 @@ def compile_expression(
 ) -> pl.Expr:
     """One rule as a boolean expression without nulls: true on the rows the rule hits."""
     tree = rule.tree if isinstance(rule, CompiledRule) else rule
-    return _Compiler(schema, functions, {}).condition(tree)
+    return _Compiler(schema, functions, None).condition(tree)
 
 
 @dataclass(frozen=True)
@@ -273,11 +275,12 @@ class _Compiler:
         self,
         schema: RuleSchema,
         functions: Mapping[str, RuleFunction],
-        calls: dict[str, tuple[str, pl.Expr]],
+        calls: dict[str, tuple[str, pl.Expr]] | None,
     ) -> None:
         self.schema = schema
         self.functions = functions
-        self.calls = calls  # a call's canonical text -> (column name, expression): each computed once
+        # a call's canonical text -> (column name, expression), each computed once; None: calls inline
+        self.calls = calls
 
     def condition(self, node: Expression) -> pl.Expr:
         """A condition as a boolean without nulls (a missing condition is false)."""
@@ -316,25 +319,23 @@ class _Compiler:
         return column
 
     def _call(self, node: Call) -> pl.Expr:
+        if self.calls is None:
+            return self._call_expression(node)
         key = _canonical(node)
         if key not in self.calls:
-            function = self.functions.get(node.name)
-            if function is None:
-                raise RuleError(
-                    "rules.unknown_function",
-                    "Unknown function {name}",
-                    node.line,
-                    node.column,
-                    name=node.name,
-                )
-            arguments = [self.value(argument) for argument in node.arguments]
-            result = function.column(*arguments).cast(column_type(self.schema.functions[node.name].returns))
-            if arguments:
-                result = pl.when(pl.all_horizontal([argument.is_not_null() for argument in arguments])).then(
-                    result
-                )
-            self.calls[key] = (f"__call_{len(self.calls)}", result)
+            self.calls[key] = (f"__call_{len(self.calls)}", self._call_expression(node))
         return pl.col(self.calls[key][0])
+
+    def _call_expression(self, node: Call) -> pl.Expr:
+        function = self.functions.get(node.name)
+        if function is None:
+            message = "Unknown function {name}"
+            raise RuleError("rules.unknown_function", message, node.line, node.column, name=node.name)
+        arguments = [self.value(argument) for argument in node.arguments]
+        result = function.column(*arguments).cast(column_type(self.schema.functions[node.name].returns))
+        if not arguments:
+            return result
+        return pl.when(pl.all_horizontal([argument.is_not_null() for argument in arguments])).then(result)
 
     def _binary(self, node: Binary) -> pl.Expr:
         if node.operator == "and":
