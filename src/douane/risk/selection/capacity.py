@@ -158,3 +158,22 @@ def used_today(session: Session, office_code: str, day: date) -> dict[str, int]:
     counts = {"yellow": 0, "red": 0}
     counts.update({channel: count for channel, count in session.execute(query)})
     return counts
+
+
+_DAY_USE = "risk.capacity_day_use"
+
+
+def day_use(session: Session, office_code: str, day: date) -> dict[str, int]:
+    """The day's use, counted once per unit of work, then kept up to date by `count_decision`."""
+    known: dict[tuple[str, date], dict[str, int]] = session.info.setdefault(_DAY_USE, {})
+    key = (office_code, day)
+    if key not in known:
+        known[key] = used_today(session, office_code, day)
+    return known[key]
+
+
+def count_decision(session: Session, office_code: str, day: date, channel: str) -> None:
+    """A decision just taken in this unit of work uses capacity (once the day's use has been counted)."""
+    counted = session.info.get(_DAY_USE, {}).get((office_code, day))
+    if counted is not None and channel in counted:
+        counted[channel] += 1

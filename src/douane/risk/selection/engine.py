@@ -98,6 +98,7 @@ class RiskSelectivity:
                 decided_at=clock.now(),
             )
         )
+        capacity.count_decision(session, request.office_code, on, verdict.channel)
         session.add(_evaluation(clock, request, verdict, signals, matched))
         notices.record_matches(session, clock, request.declaration_id, matched)
         return ChannelDecision(channel=verdict.channel, reasons=verdict.reasons, source=verdict.source)  # type: ignore[arg-type]
@@ -112,8 +113,7 @@ def _has_room(session: Session, settings: OfficeSettings, channel: str, on: date
     limit = settings.per_day(channel)
     if limit is None:
         return True
-    used = capacity.used_today(session, settings.office_code, on)
-    return used[channel] < limit
+    return capacity.day_use(session, settings.office_code, on)[channel] < limit
 
 
 def _evaluation(
