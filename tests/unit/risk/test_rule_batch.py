@@ -238,3 +238,12 @@ def test_a_declaration_hits_a_rule_when_any_of_its_items_does() -> None:
     assert hits.hit_lists() == [["cn", "big"], [], ["cn", "big"]]
     assert hits.by_declaration()["C"] == ["cn", "big"]
     assert hits.hit_counts() == {"cn": 2, "big": 2}
+
+
+def test_no_items_make_no_declarations() -> None:
+    frame = items_frame([], SCHEMA, extra={"declaration": items_frame([], SCHEMA).schema["t1"]})
+    rules = {"cn": compile_rule('t1 == "CN"', SCHEMA)}
+    hits = RuleBatch.compile(rules, SCHEMA, FUNCTIONS, index_fields=("t1",)).declaration_hits(
+        frame, "declaration"
+    )
+    assert (hits.declarations, hits.hit_lists(), hits.matrix.shape) == ([], [], (0, 1))

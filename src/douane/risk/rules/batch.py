@@ -177,7 +177,10 @@ class RuleBatch:
         """A declaration hits a rule when any of its items does; `declaration` names the key column."""
         keys = items.get_column(declaration)
         declarations = keys.unique(maintain_order=True)
-        owner = keys.replace_strict(declarations, pl.int_range(declarations.len(), eager=True)).to_numpy()
+        positions = pl.int_range(declarations.len(), eager=True, dtype=pl.Int64())
+        owner = (
+            keys.replace_strict(declarations, positions, return_dtype=pl.Int64()).to_numpy().astype(np.int64)
+        )
         frame = self._prepared(items)
         rule_ids = list(self.rules)
         column_of = {rule_id: column for column, rule_id in enumerate(rule_ids)}
