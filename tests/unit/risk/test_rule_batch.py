@@ -233,11 +233,13 @@ def test_a_declaration_hits_a_rule_when_any_of_its_items_does() -> None:
         {"declaration": "B", "t1": None, "n1": None},
     ]
     frame = items_frame(items, SCHEMA, extra={"declaration": items_frame([], SCHEMA).schema["t1"]})
-    hits = RuleBatch.compile(rules, SCHEMA, FUNCTIONS).declaration_hits(frame, "declaration")
-    assert hits.declarations == ["A", "B", "C"]
-    assert hits.hit_lists() == [["cn", "big"], [], ["cn", "big"]]
-    assert hits.by_declaration()["C"] == ["cn", "big"]
-    assert hits.hit_counts() == {"cn": 2, "big": 2}
+    for index_fields in ((), ("t1",)):  # every rule on every row, or "cn" on the rows its guard selects
+        batch = RuleBatch.compile(rules, SCHEMA, FUNCTIONS, index_fields)
+        hits = batch.declaration_hits(frame, "declaration")
+        assert hits.declarations == ["A", "B", "C"]
+        assert hits.hit_lists() == [["cn", "big"], [], ["cn", "big"]]
+        assert hits.by_declaration()["C"] == ["cn", "big"]
+        assert hits.hit_counts() == {"cn": 2, "big": 2}
 
 
 def test_no_items_make_no_declarations() -> None:
