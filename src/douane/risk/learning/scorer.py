@@ -140,9 +140,9 @@ class Scorer:
             hs6 = str(row["hs6"]).zfill(6)
             row.update(hs6=hs6, hs4=hs6[:4], hs2=hs6[:2])
         if row.get("tax_rate") is not None:
-            row["tax_rate"] = float(row["tax_rate"])
-        day = row.get("date")
-        row["date"] = date.fromisoformat(day) if isinstance(day, str) else day or datetime.now(UTC).date()
+            rate = _number(row["tax_rate"])
+            row["tax_rate"] = None if math.isnan(rate) else rate
+        row["date"] = _day(row.get("date"))
         return row
 
     def _top(self, effects: np.ndarray, vector: np.ndarray, top: int) -> list[Contribution]:
@@ -273,6 +273,20 @@ def _walk(
         step = path.copy()
         step[node["split_feature"]] += child_value - node["internal_value"]
         _walk(child, tree, step, leaf_values, paths)
+
+
+def _day(value: Any) -> date:
+    """The item's day from a date, a datetime or an ISO text; today (UTC) when absent or unreadable."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+    return datetime.now(UTC).date()
 
 
 def _sigmoid(raw: float) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +86,20 @@ def test_an_item_without_a_date_is_scored_today_and_numbers_may_stand_for_codes(
         scorer.vector(item)[scorer.names.index("office")]
         == scorer.vector({**item, "office": "10"})[scorer.names.index("office")]
     )
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {},
+        {"date": datetime(2023, 9, 2, 23, 30, tzinfo=UTC), "hs6": "85x", "net_mass": "heavy", "price": -3},
+        {"date": "not a day", "tax_rate": "eight", "office": 3.5, "Kind": 7, "importer": None},
+    ],
+)
+def test_odd_values_are_scored_as_unknown_never_refused(
+    trained: tuple[Path, Path, Path], item: dict[str, object]
+) -> None:
+    assert 0.0 < Scorer.load(trained[0]).score_one(item).score < 1.0
 
 
 def test_the_expanding_value_indicator_uses_earlier_days_only() -> None:
