@@ -60,6 +60,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "hs6_office": ("hs6", "office"),
     "importer_origin": ("importer", "origin"),
     "office_hs4": ("office", HS4),
+    # the same goods, route, mass and value as an earlier item: a repeat consignment
+    "consignment": ("hs6", "origin", "departure", "net_mass", "price"),
 }
 """Entities and pairs whose past fraud rate is a feature (when the mapping has their columns)."""
 

@@ -139,9 +139,10 @@ class Scorer:
         if row.get("hs6") is not None:
             hs6 = str(row["hs6"]).zfill(6)
             row.update(hs6=hs6, hs4=hs6[:4], hs2=hs6[:2])
-        if row.get("tax_rate") is not None:
-            rate = _number(row["tax_rate"])
-            row["tax_rate"] = None if math.isnan(rate) else rate
+        for role in ft.ROW_NUMBERS:  # numbers are keys too (tax rate, consignment): read as the batch reads
+            if row.get(role) is not None:
+                number = _number(row[role])
+                row[role] = None if math.isnan(number) else number
         row["date"] = _day(row.get("date"))
         return row
 

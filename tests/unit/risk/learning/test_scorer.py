@@ -88,6 +88,15 @@ def test_an_item_without_a_date_is_scored_today_and_numbers_may_stand_for_codes(
     )
 
 
+def test_a_repeat_of_an_earlier_consignment_finds_its_history(trained: tuple[Path, Path, Path]) -> None:
+    model_dir, _later, mapping_path = trained
+    scorer = Scorer.load(model_dir)
+    earlier = _items(model_dir.parent / "history.csv", mapping_path)[0]
+    repeat = {**earlier, "date": "2024-01-05", "importer": "someone new"}
+    assert scorer.vector(repeat)[scorer.names.index("consignment_n")] == 1
+    assert scorer.vector({**repeat, "price": "1.5"})[scorer.names.index("consignment_n")] == 0
+
+
 @pytest.mark.parametrize(
     "item",
     [
