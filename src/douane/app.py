@@ -17,6 +17,9 @@ from douane.printing import api as printing_api
 from douane.reference import api as reference_api
 from douane.registry import api as registry_api
 from douane.risk import api as risk_api
+from douane.risk.models import api as models_api
+from douane.risk.notices import api as notices_api
+from douane.risk.selection import api as selection_api
 from douane.risk.targeting import api as targeting_api
 from douane.web import problems
 from douane.web import views as pages
@@ -61,6 +64,9 @@ def create_app(ctx: Context | None = None) -> FastAPI:
         payments_api,
         risk_api,
         targeting_api,
+        notices_api,
+        models_api,
+        selection_api,
     )
     for router in (module.router for module in routers):
         app.include_router(router)

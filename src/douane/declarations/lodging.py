@@ -40,12 +40,13 @@ from douane.read_cache import reads_cached
 from douane.registry import service as registry
 from douane.registry.model import PostingRole
 from douane.risk.assignment import draw_inspector
-from douane.risk.selectivity import DefaultSelectivity
+from douane.risk.selection.engine import RiskSelectivity
 
 
 def default_selectivity() -> SelectivityPort:
-    """The risk context's default engine (shares per channel and office, drawn at random)."""
-    return DefaultSelectivity()
+    """The risk engine: notices, targeting rules, the active model, exploration and daily capacity; with
+    none of them configured, the office's shares drawn at random."""
+    return RiskSelectivity()
 
 
 @dataclass

@@ -53,6 +53,9 @@ class SelectivityDecisionRow(Base):
     draw_value: Mapped[int] = mapped_column(Integer)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    # the day's use of an office's inspection capacity, and the monthly monitoring, read by office and time
+    __table_args__ = (Index("ix_selectivity_decisions_office_decided", "office_code", "decided_at"),)
+
 
 class InspectorDrawRow(Base):
     """An inspector drawn at random for a subject (a declaration), with every officer who could have been."""

@@ -25,6 +25,10 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...], tuple[Role, ...]], ...
     ("/declarations/new", "New declaration", (), (Role.BROKER, Role.TRADER)),
     ("/amounts-due", "Amounts due", (), (Role.BROKER, Role.TRADER)),
     ("/risk/rules", "Targeting rules", (P.RULES_MANAGE,), ()),
+    ("/risk/notices", "Targeting notices", (P.NOTICES_MANAGE,), ()),
+    ("/risk/models", "Risk models", (P.MODELS_MANAGE,), ()),
+    ("/risk/selectivity", "Selectivity settings", (P.SELECTIVITY_MANAGE,), ()),
+    ("/risk/monitoring", "Monitoring", (P.MODELS_MANAGE,), ()),
     ("/admin", "Administration", (P.USERS_MANAGE,), ()),
 )
 

@@ -184,6 +184,7 @@ def page_routers() -> list[APIRouter]:
     from douane.payments import views as payment_views
     from douane.reference import views as reference_views
     from douane.registry import views as registry_views
+    from douane.risk import views as risk_views
     from douane.risk.targeting import views as targeting_views
 
     return [
@@ -194,6 +195,7 @@ def page_routers() -> list[APIRouter]:
         declaration_views.router,
         payment_views.router,
         targeting_views.router,
+        risk_views.router,
     ]
 
 
