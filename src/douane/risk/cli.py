@@ -98,11 +98,15 @@ def score(
     except DouaneError as error:
         raise _fail(error) from error
     console.print(f"[green]{run.rows} rows scored[/] into {out}")
-    if run.within_training:
+    _warn_within_training(run.within_training, run.training_last_day)
+
+
+def _warn_within_training(rows: int, last_day: str) -> None:
+    if rows:
         console.print(
-            f"[yellow]{run.within_training} rows are dated on or before {run.training_last_day}, the last "
-            "day the model was trained on: their history features include their own period's labels, so "
-            "their scores look better than a later file's would.[/]"
+            f"[yellow]{rows} rows are dated on or before {last_day}, the last day the model was trained on: "
+            "their history features include their own period's labels, so their scores look better than a "
+            "later file's would.[/]"
         )
 
 
@@ -123,3 +127,4 @@ def evaluate(model: ModelOption, input_path: InputOption, mapping: MappingOption
         table.add_row(*cells, *([f"{duties:.1%}"] if duties is not None else []))
     console.print(table)
     console.print(f"AUC {result.auc:.4f}")
+    _warn_within_training(result.within_training, result.training_last_day)

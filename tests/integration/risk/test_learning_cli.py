@@ -72,6 +72,11 @@ def test_train_then_score_then_evaluate(files: dict[str, Path]) -> None:
     )
     for text in ("1%", "2%", "5%", "10%", "precision", "recall", "AUC"):
         assert text in evaluated
+    assert "dated" not in evaluated  # valid.csv is later than the history: no warning
+
+    model, history = files["model"], files["first_half"]
+    on_history = _run("evaluate", "--model", model, "--input", history, "--mapping", MAPPING)
+    assert "dated" in on_history  # scores of the training period saw their own labels: a warning says so
 
 
 def test_a_mapping_error_is_reported_with_its_code(files: dict[str, Path], tmp_path: Path) -> None:

@@ -119,6 +119,8 @@ class Evaluation:
     offences: int
     shares: list[tuple[float, int, float, float, float | None]]  # share, selected, precision, recall, duties
     auc: float
+    within_training: int = 0  # rows dated on or before the model's last training day
+    training_last_day: str = ""
 
 
 def evaluate(model_dir: Path, input_path: Path, mapping: Mapping) -> Evaluation:
@@ -134,7 +136,10 @@ def evaluate(model_dir: Path, input_path: Path, mapping: Mapping) -> Evaluation:
         result = top_share(labels, scores, share)
         captured = None if duties is None else duty_share(duties, scores, result.selected)
         shares.append((share, result.selected, result.precision, result.recall, captured))
-    return Evaluation(rows.height, int(labels.sum()), shares, auc(labels, scores))
+    last_day = scorer.model.state.last_day
+    within = int((rows["date"] <= last_day).sum())
+    offences = int(labels.sum())
+    return Evaluation(rows.height, offences, shares, auc(labels, scores), within, last_day.isoformat())
 
 
 def duty_share(duties: np.ndarray, scores: np.ndarray, selected: int) -> float:
