@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
+BENCH_STAMP := $(VENV)/.bench-installed
 PORT ?= 8000
 
 .PHONY: run test lint typecheck pytest clean bench
@@ -35,9 +36,14 @@ typecheck: $(DEV_STAMP)
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
-bench: $(DEV_STAMP)
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@ $(DEV_STAMP) $(RUN_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/reference_import.py
 	$(BIN)/python bench/operator_search.py
+	$(BIN)/python bench/rules.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
