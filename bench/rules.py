@@ -322,10 +322,13 @@ def load_scorer(directory: str | None) -> Callable[[Items], float] | None:
         print("model not included: douane.risk.learning has no Scorer")
         return None
     scorer = Scorer.load(Path(directory))
-    print(f"model included: {directory}, version {scorer.version}, every item scored with its top features")
+    print(
+        f"model included: {directory}, version {scorer.version}; every item scored in one pass, the riskiest"
+        " explained, as selectivity does"
+    )
 
     def score(items: Items) -> float:
-        return max(scorer.score_one(model_fields(item)).score for item in items)
+        return scorer.score_riskiest([model_fields(item) for item in items])[1].score
 
     return score
 

@@ -17,6 +17,7 @@ from douane.identity import service as identity
 from douane.identity.model import Role
 from douane.kernel.errors import DouaneError
 from douane.reference.cli import reference_app
+from douane.risk.cli import risk_app
 
 app = typer.Typer(help="douane: customs management information system.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(reference_app, name="reference")
 app.add_typer(declarations_app, name="declarations")
+app.add_typer(risk_app, name="risk")
 console = Console()
 
 

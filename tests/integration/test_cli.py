@@ -28,7 +28,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def test_every_command_has_help() -> None:
     for args in (["--help"], ["db", "--help"], ["user", "create", "--help"], ["reference", "--help"],
-                 ["serve", "--help"], ["demo", "--help"], ["reference", "import", "--help"]):  # fmt: skip
+                 ["serve", "--help"], ["demo", "--help"], ["reference", "import", "--help"],
+                 ["risk", "--help"], ["risk", "train", "--help"], ["risk", "models", "--help"]):  # fmt: skip
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
         assert "Usage" in result.output

@@ -303,7 +303,7 @@ def _item_facts(item: Item, customs_value: Money | None) -> ItemFacts:
         number=item.number, line_code=item.line_code, origin_country=item.origin_country,
         description=item.description, net_mass_kg=item.net_mass_kg, gross_mass_kg=item.gross_mass_kg,
         customs_value_dzd=customs_value, preference=item.preference,
-        supplementary_quantity=item.supplementary_quantity,
+        supplementary_quantity=item.supplementary_quantity, invoice_amount=item.invoice_amount,
     )  # fmt: skip
 
 

@@ -32,6 +32,7 @@ class ItemFacts:
     customs_value_dzd: Money | None
     preference: str | None = None
     supplementary_quantity: Decimal | None = None
+    invoice_amount: Decimal | None = None  # in the invoice currency
 
 
 @dataclass(frozen=True)

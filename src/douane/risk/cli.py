@@ -13,10 +13,17 @@ from douane.kernel.errors import DouaneError
 from douane.risk.learning import workflow
 from douane.risk.learning.mapping import Mapping, load_mapping
 from douane.risk.learning.training import Candidate
+from douane.risk.models.cli import models_app
+from douane.risk.selection.cli import export_history, monthly_figures
 
 risk_app = typer.Typer(
-    help="Risk model: train on inspection history, score declarations.", no_args_is_help=True
+    help="Risk model: train on inspection history, score declarations; the model registry; labelled"
+    " history and monthly monitoring.",
+    no_args_is_help=True,
 )
+risk_app.add_typer(models_app, name="models")
+risk_app.command("export-history")(export_history)
+risk_app.command("monitoring")(monthly_figures)
 console = Console()
 
 MappingOption = Annotated[

@@ -85,8 +85,8 @@ class ActiveModelScore:
         scorer = _scorer(active.location)
         if scorer is None or not request.items:
             return None
-        scored = [_as_score(scorer.score_one(model_fields(request, item))) for item in request.items]
-        score, features = max(scored, key=lambda pair: pair[0])
+        _, riskiest = scorer.score_riskiest([model_fields(request, item) for item in request.items])
+        score, features = _as_score(riskiest)
         return ModelScore(active.version, score, features)
 
 
@@ -136,6 +136,9 @@ def model_fields(request: SelectivityRequest, item: ItemFacts) -> dict[str, Any]
         "net_mass": float(item.net_mass_kg),
         "price": _dinars(item),
         "quantity": None if item.supplementary_quantity is None else float(item.supplementary_quantity),
+        # the extras of the labelled-history export (douane.risk.selection.feedback), under their column names
+        "invoice_currency": request.invoice_currency,
+        "invoice_amount": None if item.invoice_amount is None else float(item.invoice_amount),
     }
 
 

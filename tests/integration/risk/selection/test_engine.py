@@ -171,8 +171,10 @@ class _Scored:
 
 
 class _ScorerByOrigin:
-    def score_one(self, fields: dict[str, object]) -> _Scored:
-        return _Scored(0.9 if fields["origin"] == "CN" else 0.1)
+    def score_riskiest(self, items: list[dict[str, object]]) -> tuple[int, _Scored]:
+        scores = [0.9 if fields["origin"] == "CN" else 0.1 for fields in items]
+        riskiest = scores.index(max(scores))
+        return riskiest, _Scored(scores[riskiest])
 
 
 def test_the_active_model_scores_each_item_and_the_riskiest_counts(ctx: Context, tmp_path: Path) -> None:

@@ -161,3 +161,15 @@ def test_precision_recall_and_auc_on_a_known_ranking() -> None:
     best_four = top_share(labels, scores, 0.4)
     assert (best_four.precision, best_four.recall) == (0.75, 1.0)
     assert auc(labels, scores) == pytest.approx(20 / 21)
+
+
+def test_a_declaration_is_scored_by_its_riskiest_item_in_one_pass(trained: tuple[Path, Path, Path]) -> None:
+    model_dir, later_csv, mapping_path = trained
+    scorer = Scorer.load(model_dir)
+    items = _items(later_csv, mapping_path)[:12]
+    one_by_one = [scorer.score_one(item) for item in items]
+    index, riskiest = scorer.score_riskiest(items)
+    assert riskiest.score == pytest.approx(max(s.score for s in one_by_one), abs=1e-9)
+    assert one_by_one[index].score == pytest.approx(riskiest.score, abs=1e-9)
+    assert riskiest.top_features == one_by_one[index].top_features
+    assert scorer.score_riskiest(items[:1])[1].score == pytest.approx(one_by_one[0].score, abs=1e-9)
