@@ -36,6 +36,7 @@ from douane.risk.rules.parser import (
     Not,
     NumberLiteral,
     TextLiteral,
+    reads_values,
 )
 from douane.risk.rules.ruleset import DEFAULT_INDEX_FIELDS, guards_of
 from douane.risk.rules.types import RuleSchema, Type, type_of
@@ -290,7 +291,7 @@ class _Compiler:
         return self.value(node).fill_null(False)
 
     def value(self, node: Expression) -> pl.Expr:
-        if not _reads_anything(node):
+        if not reads_values(node):
             return self._constant(node)
         match node:
             case FieldRef():
@@ -361,7 +362,7 @@ class _Compiler:
 
     def _division(self, node: Binary) -> pl.Expr:
         numerator = self.value(node.left)
-        if not _reads_anything(node.right):
+        if not reads_values(node.right):
             divisor = compile_tree(node.right, self.schema)(Context({}, {}))
             if divisor is None or divisor == 0:
                 return pl.lit(None, dtype=NUMBER)
@@ -394,11 +395,11 @@ class _Compiler:
         element = self.value(node.left)
         collection = node.right
         defined = element.is_not_null()
-        if isinstance(collection, ListLiteral) and _reads_anything(collection):
+        if isinstance(collection, ListLiteral) and reads_values(collection):
             found = pl.any_horizontal(
                 [(element == self.value(item)).fill_null(False) for item in collection.items]
             )
-        elif not _reads_anything(collection):
+        elif not reads_values(collection):
             members = [
                 value for value in compile_tree(collection, self.schema)(Context({}, {})) if value is not None
             ]
@@ -410,19 +411,6 @@ class _Compiler:
             found = values.list.contains(element)
         found = found.fill_null(False)
         return defined & (found if node.operator == "in" else ~found)
-
-
-def _reads_anything(node: Expression) -> bool:
-    match node:
-        case FieldRef() | Call():
-            return True
-        case ListLiteral():
-            return any(_reads_anything(item) for item in node.items)
-        case Negate() | Not():
-            return _reads_anything(node.operand)
-        case Binary():
-            return _reads_anything(node.left) or _reads_anything(node.right)
-    return False
 
 
 def _canonical(node: Expression) -> str:

@@ -26,6 +26,7 @@ from douane.risk.rules.parser import (
     NumberLiteral,
     TextLiteral,
     parse,
+    reads_values,
 )
 from douane.risk.rules.types import RuleSchema, Type, check_rule
 
@@ -100,7 +101,7 @@ def _names(node: Expression) -> set[tuple[str, str]]:
 
 
 def _compile(node: Expression, schema: RuleSchema) -> Evaluator:
-    if not _reads_values(node):
+    if not reads_values(node):
         return _constant(_compile_node(node, schema)(Context({}, {})))  # folded once, at compile time
     return _compile_node(node, schema)
 
@@ -121,20 +122,6 @@ def _compile_node(node: Expression, schema: RuleSchema) -> Evaluator:
             return _compile_not(_compile(node.operand, schema))
         case Binary():
             return _compile_binary(node, schema)
-
-
-def _reads_values(node: Expression) -> bool:
-    """Whether a part of a rule reads a field or calls a function (else it is a constant)."""
-    match node:
-        case FieldRef() | Call():
-            return True
-        case ListLiteral():
-            return any(_reads_values(item) for item in node.items)
-        case Negate() | Not():
-            return _reads_values(node.operand)
-        case Binary():
-            return _reads_values(node.left) or _reads_values(node.right)
-    return False
 
 
 def _constant(value: Any) -> Evaluator:
@@ -209,7 +196,7 @@ def _compile_binary(node: Binary, schema: RuleSchema) -> Evaluator:
         return _arithmetic(ARITHMETIC[node.operator], left, right)
     if node.operator in ("in", "not in"):
         return _membership(node.operator == "in", left, right, _constant_members(node.right, right))
-    return _comparison(COMPARISONS[node.operator], left, right, not _reads_values(node.right))
+    return _comparison(COMPARISONS[node.operator], left, right, not reads_values(node.right))
 
 
 def _arithmetic(apply: Callable[[Decimal, Decimal], Decimal], left: Evaluator, right: Evaluator) -> Evaluator:
@@ -226,7 +213,7 @@ def _arithmetic(apply: Callable[[Decimal, Decimal], Decimal], left: Evaluator, r
 
 
 def _constant_members(node: Expression, evaluator: Evaluator) -> frozenset[Any] | None:
-    if _reads_values(node):
+    if reads_values(node):
         return None
     return frozenset(item for item in evaluator(Context({}, {})) if item is not None)
 

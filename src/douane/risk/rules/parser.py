@@ -81,6 +81,20 @@ def start_of(node: Expression) -> tuple[int, int]:
     return node.line, node.column
 
 
+def reads_values(node: Expression) -> bool:
+    """Whether a part of a rule reads a field or calls a function (else it is a constant)."""
+    match node:
+        case FieldRef() | Call():
+            return True
+        case ListLiteral():
+            return any(reads_values(item) for item in node.items)
+        case Negate() | Not():
+            return reads_values(node.operand)
+        case Binary():
+            return reads_values(node.left) or reads_values(node.right)
+    return False
+
+
 def parse(source: str) -> Expression:
     return _Parser(tokenize(source)).parse_rule()
 
