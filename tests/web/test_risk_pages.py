@@ -86,7 +86,7 @@ def test_an_analyst_issues_a_notice_then_closes_it(risk_browser: Callable[..., P
     assert issued.status_code == 303
     page = analyst.get(issued.headers["location"])
     assert (
-        "AC-2026-000001" in page.text
+        "AC-2026-000003" in page.text  # after the demo's two notices
         and "avis a été émis" in page.text
         and "En attente d&#39;une déclaration" in page.text
     )
@@ -101,7 +101,7 @@ def test_an_analyst_issues_a_notice_then_closes_it(risk_browser: Callable[..., P
     assert closed.status_code == 303
     assert "Non fondé" in analyst.get(closed.headers["location"]).text
     listed = risk_browser("inspector", "ar").get("/risk/notices")
-    assert "AC-2026-000001" in listed.text and 'id="issue-notice"' not in listed.text
+    assert "AC-2026-000003" in listed.text and 'id="issue-notice"' not in listed.text
 
 
 def test_models_are_registered_and_activated_from_the_page(
@@ -126,8 +126,11 @@ def test_models_are_registered_and_activated_from_the_page(
 
 def test_selectivity_settings_and_monitoring_pages(risk_browser: Callable[..., Pages]) -> None:
     analyst = risk_browser("analyst", "fr")
+    unlimited = analyst.get("/risk/selectivity?office=16021")  # the demo sets Alger Port's capacity only
+    assert "Capacité rouge par jour" in unlimited.text and "Aucune limite" in unlimited.text
+    assert 'name="red_per_day" type="number" min="0" required value=""' in unlimited.text  # never 0 for none
     page = analyst.get("/risk/selectivity?office=16011")
-    assert "Capacité rouge par jour" in page.text and "Aucune limite" in page.text
+    assert "15 (affectées aujourd&#39;hui : 0)" in page.text
     answer = analyst.post(
         "/risk/selectivity/16011/capacity",
         {"yellow_per_day": "30", "red_per_day": "12", "exploration_percent": "6", "score_threshold": "70"},

@@ -20,6 +20,7 @@ from douane.bootstrap import Context
 from douane.config import Settings
 from douane.demo import offices as demo_offices
 from douane.demo import parties, tariff
+from douane.demo import risk as demo_risk
 from douane.demo.declarations import load_declarations
 from douane.identity import service as identity
 from douane.identity.model import Role
@@ -47,13 +48,15 @@ def demo_password(settings: Settings) -> str:
 
 def load_demo_if_empty(ctx: Context, *, declarations: bool = True) -> bool:
     """Load the demo data set unless the registry already has offices; True if it loaded. With
-    `declarations`, a handful of declarations in the states users meet first (see demo.declarations)."""
+    `declarations`, a handful of declarations in the states users meet first (see demo.declarations), and
+    a backtest of the draft targeting rule over them (see demo.risk)."""
     with ctx.db.transaction() as session:
         if session.scalar(select(CustomsOfficeRow.id).limit(1)) is not None:
             return False
         load_demo(session, ctx)
         if declarations:
             load_declarations(session, ctx)
+            demo_risk.backtest_draft(session, ctx, DEMO_SINCE)
     return True
 
 
@@ -61,6 +64,7 @@ def load_demo(session: Session, ctx: Context) -> None:
     _load_reference(session, ctx)
     broker_ids, officer_ids = _load_registry(session, ctx)
     _load_users(session, ctx, broker_ids, officer_ids)
+    demo_risk.load_risk(session, ctx, DEMO_SINCE)
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> io.StringIO:

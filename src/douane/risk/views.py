@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -28,7 +29,7 @@ from douane.risk.selection import capacity, monitoring
 from douane.web.deps import get_context
 from douane.web.pages import PAGE_SIZE, attempt, optional_date, page_url
 from douane.web.session import Viewer, csrf_protected, domain_message, page_requires
-from douane.web.templating import render
+from douane.web.templating import DATE_LOCALES, render
 
 router = APIRouter(include_in_schema=False)
 P = Permission
@@ -476,6 +477,7 @@ def monitoring_page(
         report=report,
         figures=report.as_dict(),
         month=start.isoformat()[:7],
+        month_label=format_date(start, "MMMM y", locale=DATE_LOCALES.get(_language(request), "en_GB")),
         office=chosen_office or "",
         channels=CHANNELS,
         sources=SOURCES,

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from douane.i18n import translate
 from douane.identity.model import Permission
 from douane.kernel.clock import local_date
 from douane.kernel.errors import DouaneError, InvalidInput
@@ -49,6 +50,19 @@ TRANSITION_LABELS = {
     "suspend": "Suspend",
     "retire": "Retire",
 }
+FIELD_LABELS = {
+    "status": "Status",
+    "name": "Name",
+    "description": "Purpose of the rule",
+    "expression": "Condition",
+    "action": "Action",
+    "score_increase": "Points added",
+    "priority": "Priority",
+    "scope_offices": "Offices",
+    "scope_regimes": "Regimes",
+    "valid_from": "Valid from",
+    "valid_to": "Valid to",
+}
 NOTICES = {
     "rule_created": "The rule was created as a draft",
     "rule_saved": "A new version of the rule was saved",
@@ -59,6 +73,27 @@ NOTICES = {
     "indicator_set": "The value indicator was set",
     "indicators_accepted": "The chosen indicators were set",
 }
+
+
+# The English words the rule language's errors put in their messages (types, what the parser expected).
+RULE_WORDS = frozenset(
+    {
+        "number", "text", "bool", "date", "list of text", "list of number", "empty list",
+        "the end of the rule", "an operator or the end of the rule", "a value, a field name or '('",
+        "',' or ')'", "',' or ']'",
+    }
+)  # fmt: skip
+
+
+def _message(error: DouaneError, language: str) -> str:
+    """The error in the page's language, the rule language's words in it translated too."""
+    if not isinstance(error, RuleError):
+        return domain_message(error, language)
+    params = {
+        key: translate(value, language) if isinstance(value, str) and value in RULE_WORDS else value
+        for key, value in error.params.items()
+    }
+    return translate(error.message, language, **params)
 
 
 def _done(url: str, key: str) -> Response:
@@ -181,7 +216,7 @@ def _editor(
         request, "risk/rules_new.html", status_code=status_code, values={**_form_values(), **values},
         action_labels=ACTION_LABELS,
         check=_check_view(values.get("expression", ""), language) if values.get("expression") else None,
-        error=domain_message(error, language) if error else None,
+        error=_message(error, language) if error else None,
     )  # fmt: skip
 
 
@@ -215,7 +250,7 @@ def _check_view(expression: str, language: str) -> dict[str, Any]:
         lines = expression.splitlines() or [""]
         line = lines[fault.line - 1] if 0 < fault.line <= len(lines) else ""
         pointer = " " * (fault.column - 1) + "^"
-        return {"ok": False, "message": domain_message(fault, language), "line": fault.line,
+        return {"ok": False, "message": _message(fault, language), "line": fault.line,
                 "column": fault.column, "source_line": line, "pointer": pointer}  # fmt: skip
     return {"ok": True, "fields": sorted(compiled.fields_used | compiled.functions_used)}
 
@@ -267,10 +302,50 @@ def _detail(
             transitions=[t.value for t in Transition if (status, t) in TRANSITIONS],
             editable=status is not RuleStatus.RETIRED, can_manage=viewer.can(P.RULES_MANAGE),
             values={**_form_values(view.current), **(values or {})},
-            error=domain_message(error, language) if error else None,
+            error=_message(error, language) if error else None,
             notice=_notice(request), default_start=today.replace(day=1, year=today.year - 1).isoformat(),
             default_end=today.isoformat(),
         )  # fmt: skip
+
+
+@router.get(RULES + "/{rule_id}/diff")
+def rules_diff(
+    request: Request,
+    rule_id: int,
+    before: int = Query(..., ge=1, le=1_000_000),
+    after: int = Query(..., ge=1, le=1_000_000),
+    _viewer: Viewer = Depends(READ),
+) -> Response:
+    """What changed between two versions: the fields, and the condition line by line."""
+    with get_context(request).db.transaction() as session:
+        view = rules.get_rule(session, rule_id)
+        compared = rules.compare_versions(session, rule_id, before, after)
+        old, new = rules.version_of(session, rule_id, before), rules.version_of(session, rule_id, after)
+        changes = [
+            {"field": c.field, "before": _shown(c.field, c.before), "after": _shown(c.field, c.after)}
+            for c in compared.changes
+            if c.field != "expression"
+        ]
+        return render(
+            request, "risk/rules_diff.html", rule=view.rule, current=view.current, old=old, new=new,
+            changes=changes, field_labels=FIELD_LABELS, expression_lines=compared.expression_lines,
+            expression_changed=old.expression != new.expression,
+        )  # fmt: skip
+
+
+def _shown(field: str, value: Any) -> dict[str, Any]:
+    """A field's value as the diff page shows it: a label to translate, a date, or text."""
+    if value is None or value == [] or value == "":
+        return {"empty": True}
+    if field == "status":
+        return {"label": STATUS_LABELS.get(str(value), str(value))}
+    if field == "action":
+        return {"label": ACTION_LABELS.get(str(value), str(value))}
+    if isinstance(value, date):
+        return {"date": value}
+    if isinstance(value, list):
+        return {"text": ", ".join(str(v) for v in value), "ltr": True}
+    return {"text": str(value), "ltr": field in ("score_increase", "priority")}
 
 
 @router.post(RULES + "/{rule_id}/edit", dependencies=[Depends(csrf_protected)])
@@ -382,7 +457,7 @@ def _indicators_page(
     return render(
         request, "risk/indicators_list.html", status_code=status_code, rows=rows, total=total, page=page,
         page_size=PAGE_SIZE, page_url=page_url(request), filters=filters, notice=_notice(request),
-        error=domain_message(error, str(request.state.page_language)) if error else None,
+        error=_message(error, str(request.state.page_language)) if error else None,
         can_manage=viewer.can(P.RULES_MANAGE), proposals=proposals,
         derivation=derivation or {"start": today.replace(year=today.year - 1).isoformat(),
                                   "end": today.isoformat(), "quantile": "0.5", "min_observations": "5"},
