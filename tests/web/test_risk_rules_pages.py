@@ -96,5 +96,5 @@ def test_an_inspector_reads_rules_without_the_forms_and_a_broker_is_refused(
 @pytest.mark.parametrize("language", ["fr", "ar"])
 def test_every_label_the_rule_pages_pass_is_translated(language: str) -> None:
     labels = {*views.STATUS_LABELS.values(), *views.ACTION_LABELS.values(), *views.TRANSITION_LABELS.values(),
-              *views.NOTICES.values()}  # fmt: skip
+              *views.NOTICES.values(), *views.FIELD_LABELS.values(), *views.RULE_WORDS}  # fmt: skip
     assert sorted(label for label in labels if label not in _catalog(language)) == []
