@@ -34,7 +34,9 @@ RATIO_PLACES = Decimal("0.000001")
 DISCREPANCY = "discrepancy"
 
 # Indicators are shared between units of work until one is written.
-watch_writes(ValueIndicatorRow)
+# Indicators, and the parties' control histories read at lodging, are shared between units of work until an
+# indicator or a control result is written.
+watch_writes(ValueIndicatorRow, ControlResultRow)
 
 
 # --- what the declaration does not say --------------------------------------------------------------
@@ -149,9 +151,15 @@ def _broker_licence(session: Session, broker_id: int) -> str:
 
 
 def _history(session: Session, column: Any, party_id: int | None, before: datetime) -> ControlHistory:
-    """Distinct declarations of the party with a control result recorded before `before`."""
+    """Distinct declarations of the party with a control result recorded before `before` (now, at lodging: a
+    history read earlier is reused until a control result is written, so it is the history at this moment)."""
     if party_id is None:
         return ControlHistory()
+    key = ("risk.control_history", column.key, party_id)
+    return cached(session, key, lambda: _history_query(session, column, party_id, before), shared=True)
+
+
+def _history_query(session: Session, column: Any, party_id: int, before: datetime) -> ControlHistory:
     discrepant = case((ControlResultRow.outcome == DISCREPANCY, ControlResultRow.declaration_id))
     query = (
         select(func.count(distinct(ControlResultRow.declaration_id)), func.count(distinct(discrepant)))
