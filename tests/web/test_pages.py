@@ -252,3 +252,15 @@ def test_pages_forbid_framing_and_every_answer_says_its_language(page_ctx: Conte
     assert api.status_code == 401 and api.headers["Content-Language"] == "fr"
     assert "X-Frame-Options" not in api.headers
     assert "set-cookie" not in api.headers
+
+
+def test_the_inspector_reads_why_selectivity_chose_the_channel_in_the_page_language(browser: Browser) -> None:
+    declaration = lodged(browser("broker"))
+    french = browser("inspector", "fr").get(declaration).text
+    assert "tirage aléatoire" in french and "random draw" not in french
+    chief = browser("chief")
+    chief.get("/")
+    chief.post("/language", {"language": "ar", "next": "/"})
+    arabic = chief.get(declaration).text
+    assert "سحب عشوائي" in arabic and "random draw" not in arabic
+    assert "tirage aléatoire" not in browser("broker", "fr").get(declaration).text

@@ -35,6 +35,7 @@ from douane.i18n import translate
 from douane.identity.model import Permission
 from douane.printing.http import pdf_response, verification_link
 from douane.registry import service as registry
+from douane.risk.selection import reasons
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pages import PAGE_SIZE, attempt, notice, optional_date, page_url, see_other
 from douane.web.session import Viewer, csrf_protected, domain_message, office_name, page_requires
@@ -634,6 +635,7 @@ def _detail_page(
         row=row,
         d=shown,
         officer=officer,
+        selectivity_reasons=[reasons.in_language(r, viewer.language) for r in shown.channel_reasons or ()],
         control_results=results,
         error=error,
         notice=notice(request),

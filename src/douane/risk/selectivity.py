@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from douane.declarations.ports import ChannelDecision, SelectivityRequest
 from douane.kernel.clock import Clock, local_date
 from douane.risk import service
-from douane.risk.model import DRAW_SCALE, RandomSource, draw_channel
+from douane.risk.model import RandomSource, draw_channel
+from douane.risk.selection.policy import draw_reason, shares_reason
 from douane.risk.tables import SelectivityDecisionRow
 
 SOURCE = "default-shares"
@@ -31,10 +32,7 @@ class DefaultSelectivity:
         on = local_date(request.registered_at)
         in_force = service.shares_in_force(session, request.office_code, on)
         drawn = draw_channel(in_force.shares, self._random)
-        reasons = (
-            f"shares of {_scope_label(in_force.scope)}: {in_force.shares.describe()}",
-            f"random draw {drawn.value} of {DRAW_SCALE}",
-        )
+        reasons = (shares_reason(in_force.scope, in_force.shares.describe()), draw_reason(drawn.value))
         decision = SelectivityDecisionRow(
             declaration_id=request.declaration_id, office_code=request.office_code,
             channel=drawn.channel.value, reasons=list(reasons), source=SOURCE,
@@ -43,12 +41,6 @@ class DefaultSelectivity:
         )  # fmt: skip
         session.add(decision)
         return ChannelDecision(channel=drawn.channel.value, reasons=reasons, source=SOURCE)
-
-
-def _scope_label(scope: str) -> str:
-    if scope in (service.NATIONAL, service.BUILT_IN):
-        return f"the {scope} default"
-    return f"office {scope}"
 
 
 if TYPE_CHECKING:  # mypy checks that DefaultSelectivity fits the declarations' port

@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 
 from douane.kernel.errors import Conflict, InvalidInput
+from douane.risk.selection.policy import NOTICE_MATCH
 
 
 class SubjectKind(StrEnum):
@@ -149,7 +150,9 @@ class LiveNotice:
         return in_office and in_time
 
     def describe(self) -> str:
-        return f"notice {self.number} on {self.subject_kind} {self.subject}: {self.channel}"
+        return NOTICE_MATCH.format(
+            number=self.number, kind=self.subject_kind, subject=self.subject, channel=self.channel
+        )
 
 
 NoticeIndex = Mapping[tuple[str, str], tuple[LiveNotice, ...]]

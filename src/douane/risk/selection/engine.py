@@ -33,6 +33,7 @@ from douane.risk.selection.policy import (
     Verdict,
     decide,
     rule_channels,
+    shares_reason,
 )
 from douane.risk.tables import RiskEvaluationRow, SelectivityDecisionRow
 
@@ -83,7 +84,7 @@ class RiskSelectivity:
         model = self._model.score(session, request)
         signals = Signals(
             drawn=drawn,
-            shares_text=f"shares of {_scope(in_force.scope)}: {in_force.shares.describe()}",
+            shares_text=shares_reason(in_force.scope, in_force.shares.describe()),
             exploring=exploring,
             settings=settings,
             forced=_forced(matched, hits),
@@ -143,12 +144,6 @@ def _evaluation(
         channel=verdict.channel,
         evaluated_at=clock.now(),
     )
-
-
-def _scope(scope: str) -> str:
-    if scope in (shares_service.NATIONAL, shares_service.BUILT_IN):
-        return f"the {scope} default"
-    return f"office {scope}"
 
 
 def _default_rules() -> RuleSource:

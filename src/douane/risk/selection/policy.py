@@ -30,6 +30,29 @@ CHANNEL_ACTIONS = {"yellow": "yellow", "red": "red", "blue": "blue", "scan": "re
 NOTICE, RULE, SCORE, EXPLORATION, SHARES = "notice", "rule", "score", "exploration", "shares"
 SOURCES = (NOTICE, RULE, SCORE, EXPLORATION, SHARES)
 
+# The reasons of a decision, in English (the stored record); each is a catalog msgid that
+# douane.risk.selection.reasons translates for the officer reading it.
+RULE_HIT = "rule {code} v{version} ({name}): {what}"
+RULE_POINTS = "+{points} points"
+RULE_SCAN = "red, scan the goods"
+MODEL = "model {version}: {points} points"
+MODEL_WITH_FEATURES = "model {version}: {points} points ({features})"
+NOTICE_MATCH = "notice {number} on {kind} {subject}: {channel}"
+SHARES_OF = "shares of {scope}: {shares}"
+SHARE = "{channel} {percent} %"
+SCOPE_OFFICE = "office {office}"
+DRAW = "random draw {value} of {scale}"
+EXPLORATION_DRAW = "exploration: drawn into the random {percent} % share"
+SCORE_BELOW = "risk score {points} below the threshold {threshold}"
+SCORE_ABOVE = "risk score {points} at or above the threshold {threshold}"
+CAPACITY_REACHED = "{channel} capacity of office {office} reached ({limit} a day)"
+CAPACITY_USED_UP = "the day's capacity is used up: the shares draw decides"
+
+REASON_TEMPLATES = (
+    RULE_HIT, MODEL_WITH_FEATURES, MODEL, NOTICE_MATCH, SHARES_OF, DRAW, EXPLORATION_DRAW, SCORE_BELOW,
+    SCORE_ABOVE, CAPACITY_REACHED, CAPACITY_USED_UP,
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class OfficeSettings:
@@ -64,10 +87,10 @@ class RuleHit:
     points: int = 0  # for action "score"
 
     def describe(self) -> str:
-        what = f"+{self.points} points" if self.action == "score" else self.action
+        what = RULE_POINTS.format(points=self.points) if self.action == "score" else self.action
         if self.action == "scan":
-            what = "red, scan the goods"
-        return f"rule {self.code} v{self.version} ({self.name}): {what}"
+            what = RULE_SCAN
+        return RULE_HIT.format(code=self.code, version=self.version, name=self.name, what=what)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -93,7 +116,10 @@ class ModelScore:
 
     def describe(self) -> str:
         top = ", ".join(f"{name} {value:+.2f}" for name, value in self.top_features[:3])
-        return f"model {self.version}: {self.points:g} points" + (f" ({top})" if top else "")
+        points = f"{self.points:g}"
+        if not top:
+            return MODEL.format(version=self.version, points=points)
+        return MODEL_WITH_FEATURES.format(version=self.version, points=points, features=top)
 
 
 @dataclass(frozen=True)
@@ -124,6 +150,17 @@ class Verdict:
 
 
 HasRoom = Callable[[str], bool]
+
+
+def shares_reason(scope: str, shares_text: str) -> str:
+    """The shares drawn against: an office's, or the national or built-in default (scope "national" or
+    "built-in", as douane.risk.service names them)."""
+    label = f"the {scope} default" if scope in ("national", "built-in") else SCOPE_OFFICE.format(office=scope)
+    return SHARES_OF.format(scope=label, shares=shares_text)
+
+
+def draw_reason(value: int) -> str:
+    return DRAW.format(value=value, scale=DRAW_SCALE)
 
 
 def rule_channels(hits: Sequence[RuleHit]) -> list[ForcedChannel]:
@@ -158,22 +195,22 @@ def decide(signals: Signals, has_room: HasRoom) -> Verdict:
     reasons += [hit.describe() for hit in signals.rules if hit.action == "score"]
     if signals.model is not None:
         reasons.append(signals.model.describe())
-    draw_reasons = [signals.shares_text, f"random draw {signals.drawn.value} of {DRAW_SCALE}"]
+    draw_reasons = [signals.shares_text, draw_reason(signals.drawn.value)]
     if signals.exploring:
-        reasons.append(f"exploration: drawn into the random {signals.settings.exploration_percent} % share")
+        reasons.append(EXPLORATION_DRAW.format(percent=signals.settings.exploration_percent))
         return _with_forced(signals.drawn.channel.value, EXPLORATION, forced, reasons + draw_reasons, points)
     threshold = signals.settings.score_threshold
     if points is None or points < threshold:
         if points is not None:
-            reasons.append(f"risk score {points:g} below the threshold {threshold:g}")
+            reasons.append(SCORE_BELOW.format(points=f"{points:g}", threshold=f"{threshold:g}"))
         return _unscored(signals, forced, reasons, draw_reasons, points)
-    reasons.append(f"risk score {points:g} at or above the threshold {threshold:g}")
+    reasons.append(SCORE_ABOVE.format(points=f"{points:g}", threshold=f"{threshold:g}"))
     room = _channel_with_room(forced, has_room, reasons, signals.settings)
     if room is not None:
         return _with_forced(room, SCORE, forced, reasons, points)
     if forced is not None:
         return Verdict(forced.channel, forced.source, tuple(reasons), score_points=points)
-    reasons.append("the day's capacity is used up: the shares draw decides")
+    reasons.append(CAPACITY_USED_UP)
     return Verdict(signals.drawn.channel.value, SHARES, tuple(reasons + draw_reasons), True, points)
 
 
@@ -198,9 +235,8 @@ def _channel_with_room(
             return None
         if has_room(channel):
             return channel
-        reasons.append(
-            f"{channel} capacity of office {settings.office_code} reached ({settings.per_day(channel)} a day)"
-        )
+        limit = settings.per_day(channel)
+        reasons.append(CAPACITY_REACHED.format(channel=channel, office=settings.office_code, limit=limit))
     return None
 
 
