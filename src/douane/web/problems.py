@@ -36,6 +36,22 @@ def problem(request: Request, status: int, code: str, title: str, detail: str, *
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+# Parameters holding a name the user typed (a rule's field or function): shown as typed even when the name
+# happens to be a catalog word too (the rule field `operator`).
+VERBATIM_PARAMS = frozenset({"name"})
+
+
+def domain_text(exc: DouaneError, language: str) -> str:
+    """A domain error's message in `language`. A parameter that is itself a catalog word (a type such as
+    "number", what a parser expected such as "the end of the rule") is translated too; identifiers, codes and
+    numbers are not msgids, so they stay as they are."""
+    params = {
+        key: translate(value, language) if isinstance(value, str) and key not in VERBATIM_PARAMS else value
+        for key, value in exc.params.items()
+    }
+    return translate(exc.message, language, **params)
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     path = ""
     for part in loc:
@@ -55,9 +71,8 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.params:
         extra["params"] = {k: v for k, v in exc.params.items() if isinstance(v, str | int | float | bool)}
     response = problem(
-        request, exc.status, exc.code, translate(exc.message, "en", **exc.params),
-        translate(exc.message, language, **exc.params), **extra,
-    )  # fmt: skip
+        request, exc.status, exc.code, domain_text(exc, "en"), domain_text(exc, language), **extra
+    )
     response.headers.update(headers)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"

@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from douane.i18n import LANGUAGES, negotiate, translate
+from douane.i18n import LANGUAGES, negotiate
 from douane.identity import service as identity
 from douane.identity.model import Actor, Permission, Role
 from douane.kernel.clock import local_date
@@ -27,6 +27,7 @@ from douane.kernel.errors import DouaneError, Unauthorized
 from douane.printing import tokens
 from douane.registry import service as registry
 from douane.web.deps import client_ip, get_context
+from douane.web.problems import domain_text
 
 SESSION_COOKIE = "douane_session"
 VISITOR_COOKIE = "douane_visitor"  # keys the CSRF token of forms shown before login
@@ -233,4 +234,4 @@ def ensure_visitor_seed(request: Request) -> str | None:
 
 
 def domain_message(exc: DouaneError, language: str) -> str:
-    return translate(exc.message, language, **exc.params)
+    return domain_text(exc, language)

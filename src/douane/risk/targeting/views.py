@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from douane.i18n import translate
 from douane.identity.model import Permission
 from douane.kernel.clock import local_date
 from douane.kernel.errors import DouaneError, InvalidInput
@@ -73,27 +72,6 @@ NOTICES = {
     "indicator_set": "The value indicator was set",
     "indicators_accepted": "The chosen indicators were set",
 }
-
-
-# The English words the rule language's errors put in their messages (types, what the parser expected).
-RULE_WORDS = frozenset(
-    {
-        "number", "text", "bool", "date", "list of text", "list of number", "empty list",
-        "the end of the rule", "an operator or the end of the rule", "a value, a field name or '('",
-        "',' or ')'", "',' or ']'",
-    }
-)  # fmt: skip
-
-
-def _message(error: DouaneError, language: str) -> str:
-    """The error in the page's language, the rule language's words in it translated too."""
-    if not isinstance(error, RuleError):
-        return domain_message(error, language)
-    params = {
-        key: translate(value, language) if isinstance(value, str) and value in RULE_WORDS else value
-        for key, value in error.params.items()
-    }
-    return translate(error.message, language, **params)
 
 
 def _done(url: str, key: str) -> Response:
@@ -216,7 +194,7 @@ def _editor(
         request, "risk/rules_new.html", status_code=status_code, values={**_form_values(), **values},
         action_labels=ACTION_LABELS,
         check=_check_view(values.get("expression", ""), language) if values.get("expression") else None,
-        error=_message(error, language) if error else None,
+        error=domain_message(error, language) if error else None,
     )  # fmt: skip
 
 
@@ -250,7 +228,7 @@ def _check_view(expression: str, language: str) -> dict[str, Any]:
         lines = expression.splitlines() or [""]
         line = lines[fault.line - 1] if 0 < fault.line <= len(lines) else ""
         pointer = " " * (fault.column - 1) + "^"
-        return {"ok": False, "message": _message(fault, language), "line": fault.line,
+        return {"ok": False, "message": domain_message(fault, language), "line": fault.line,
                 "column": fault.column, "source_line": line, "pointer": pointer}  # fmt: skip
     return {"ok": True, "fields": sorted(compiled.fields_used | compiled.functions_used)}
 
@@ -302,7 +280,7 @@ def _detail(
             transitions=[t.value for t in Transition if (status, t) in TRANSITIONS],
             editable=status is not RuleStatus.RETIRED, can_manage=viewer.can(P.RULES_MANAGE),
             values={**_form_values(view.current), **(values or {})},
-            error=_message(error, language) if error else None,
+            error=domain_message(error, language) if error else None,
             notice=_notice(request), default_start=today.replace(day=1, year=today.year - 1).isoformat(),
             default_end=today.isoformat(),
         )  # fmt: skip
@@ -457,7 +435,7 @@ def _indicators_page(
     return render(
         request, "risk/indicators_list.html", status_code=status_code, rows=rows, total=total, page=page,
         page_size=PAGE_SIZE, page_url=page_url(request), filters=filters, notice=_notice(request),
-        error=_message(error, str(request.state.page_language)) if error else None,
+        error=domain_message(error, str(request.state.page_language)) if error else None,
         can_manage=viewer.can(P.RULES_MANAGE), proposals=proposals,
         derivation=derivation or {"start": today.replace(year=today.year - 1).isoformat(),
                                   "end": today.isoformat(), "quantile": "0.5", "min_observations": "5"},
