@@ -263,4 +263,6 @@ def test_the_inspector_reads_why_selectivity_chose_the_channel_in_the_page_langu
     chief.post("/language", {"language": "ar", "next": "/"})
     arabic = chief.get(declaration).text
     assert "سحب عشوائي" in arabic and "random draw" not in arabic
-    assert "tirage aléatoire" not in browser("broker", "fr").get(declaration).text
+    assert "inspecteur n°" in french and "inspector:" not in french  # the draw, named in the history
+    declarant_view = browser("broker", "fr").get(declaration).text
+    assert "tirage aléatoire" not in declarant_view and "inspecteur n°" not in declarant_view

@@ -146,10 +146,16 @@ def _item_fields(item: object) -> dict[str, object]:
 
 def _event_out(event: AuditEvent, row: DeclarationRow, officer: bool) -> EventOut:
     shown = officer or event.actor_id == row.declarant_user_id or event.actor_id is None
+    to_state = event.to_state
+    if not officer and to_state and to_state.startswith(INSPECTOR_STATE):
+        to_state = None  # which inspector was drawn is the officers' business
     return EventOut(
-        at=event.at, action=event.action, from_state=event.from_state, to_state=event.to_state,
+        at=event.at, action=event.action, from_state=event.from_state, to_state=to_state,
         reason=event.reason, actor_name=event.actor_name if shown else "customs",
     )  # fmt: skip
+
+
+INSPECTOR_STATE = "inspector:"  # the draw's audit event: "inspector:<officer id>"
 
 
 def _expected_version(if_match: str | None, body_version: int | None) -> int | None:
