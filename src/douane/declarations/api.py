@@ -43,7 +43,7 @@ from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pagination import Page, PageRequest, page_request
-from douane.web.problems import problem, request_language
+from douane.web.problems import domain_text, problem, request_language
 
 router = APIRouter(prefix="/api/v1", tags=["declarations"])
 P = Permission
@@ -172,8 +172,7 @@ def _expected_version(if_match: str | None, body_version: int | None) -> int | N
 def _blocking_problem(request: Request, exc: service.BlockingFindings) -> JSONResponse:
     language = request_language(request)
     return problem(
-        request, exc.status, exc.code, translate(exc.message, "en", **exc.params),
-        translate(exc.message, language, **exc.params),
+        request, exc.status, exc.code, domain_text(exc, "en"), domain_text(exc, language),
         findings=[_finding_out(f, language).model_dump(mode="json") for f in exc.findings],
     )  # fmt: skip
 
@@ -413,6 +412,6 @@ def _bulk_outcome(outcome: lodging.LodgingOutcome, language: str) -> BulkOutcome
         channel=model.Channel(row.channel) if row and row.channel else None,
         total_due=_amount(row.total_due) if row else None,
         findings=[_finding_out(f, language) for f in outcome.findings],
-        error=BulkError(code=error.code, message=translate(error.message, language, **error.params))
+        error=BulkError(code=error.code, message=domain_text(error, language))
         if error else None,
     )  # fmt: skip
