@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, ge=1, le=64, description="Web worker processes for `douane serve` (one per core is usual)"
     )
+    lodgings_at_once: int = Field(
+        default=1, ge=1, le=64,
+        description="Lodgings each worker process runs at once (one keeps the numbering lock holder alone)",
+    )  # fmt: skip
     secret_key: SecretStr | None = Field(
         default=None,
         description="Signs verification links (QR codes); default: a random key kept in data_dir/secret-key",

@@ -41,7 +41,7 @@ from douane.identity.guards import requires
 from douane.identity.model import Actor, Permission
 from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput
-from douane.web.deps import UnitOfWork, get_context
+from douane.web.deps import LodgingUnitOfWork, UnitOfWork, get_context
 from douane.web.pagination import Page, PageRequest, page_request
 from douane.web.problems import domain_text, problem, request_language
 
@@ -221,7 +221,7 @@ def validate(
 
 @router.post(BASE + "/{declaration_id}/lodge", response_model=DeclarationOut)
 def lodge(
-    session: UnitOfWork,
+    session: LodgingUnitOfWork,
     request: Request,
     declaration_id: Id,
     body: VersionIn | None = None,
@@ -389,7 +389,7 @@ def download_document(
 
 @router.post(BASE + "/bulk", response_model=BulkOut)
 def bulk_lodge(
-    session: UnitOfWork,
+    session: LodgingUnitOfWork,
     request: Request,
     body: BulkIn,
     actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
