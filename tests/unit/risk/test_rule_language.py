@@ -299,3 +299,18 @@ def test_errors_describe_themselves_with_their_position() -> None:
 def test_every_rule_error_reads_in_french_and_arabic(source: str, language: str) -> None:
     error = error_of(source)
     assert translate(error.message, language) != error.message, error.message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "(" * 200 + 'hs6 == "1"' + ")" * 200,
+        " or ".join(['hs6 == "870323"'] * 1500),
+        "-" * 5000 + "1 > 0",
+        "not " * 300 + 'hs6 == "1"',
+    ],
+)
+def test_a_rule_nested_or_chained_beyond_reason_is_refused_not_crashed(source: str) -> None:
+    error = error_of(source)
+    assert error.code == "rules.too_deep"
+    assert "64" in translate(error.message, "fr", **error.params)

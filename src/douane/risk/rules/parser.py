@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from douane.risk.rules.lexer import Kind, Token, syntax_error, tokenize
+from douane.risk.rules.lexer import Kind, RuleError, Token, syntax_error, tokenize
 
 COMPARISON_OPERATORS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 
@@ -95,14 +95,62 @@ def reads_values(node: Expression) -> bool:
     return False
 
 
+MAX_DEPTH = 64
+"""Levels a rule may nest: brackets, not, minus signs, calls and lists, and operators chained in a row. Far
+beyond what an analyst writes; it keeps every later step (type check, both compilers) within Python's
+recursion limit, so an absurd rule is refused with a message instead of failing the request."""
+
+
 def parse(source: str) -> Expression:
-    return _Parser(tokenize(source)).parse_rule()
+    tree = _Parser(tokenize(source)).parse_rule()
+    if _depth(tree) > MAX_DEPTH:
+        line, column = start_of(tree)
+        raise _too_deep(line, column)
+    return tree
+
+
+def _too_deep(line: int, column: int) -> RuleError:
+    return RuleError(
+        "rules.too_deep",
+        "The rule nests or chains more than {limit} levels: split it, or list the values with in",
+        line,
+        column,
+        limit=MAX_DEPTH,
+    )
+
+
+def _depth(tree: Expression) -> int:
+    """The tree's height, without recursion (a chain of a thousand `or` is a thousand levels high)."""
+    deepest, pending = 0, [(tree, 1)]
+    while pending:
+        node, level = pending.pop()
+        deepest = max(deepest, level)
+        pending.extend((child, level + 1) for child in _children(node))
+    return deepest
+
+
+def _children(node: Expression) -> tuple[Expression, ...]:
+    match node:
+        case Binary():
+            return (node.left, node.right)
+        case Negate() | Not():
+            return (node.operand,)
+        case Call() | ListLiteral():
+            return node.arguments if isinstance(node, Call) else node.items
+    return ()
 
 
 class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.position = 0
+        self.nesting = 0
+
+    def _nested(self) -> None:
+        """One more level of brackets, not, minus or call; refused past MAX_DEPTH before recursing further."""
+        self.nesting += 1
+        if self.nesting > MAX_DEPTH:
+            raise _too_deep(self.current.line, self.current.column)
 
     @property
     def current(self) -> Token:
@@ -154,7 +202,10 @@ class _Parser:
     def _not(self) -> Expression:
         if self._at("not"):
             keyword = self._advance()
-            return Not(keyword.line, keyword.column, self._not())
+            self._nested()
+            operand = self._not()
+            self.nesting -= 1
+            return Not(keyword.line, keyword.column, operand)
         return self._comparison()
 
     def _comparison(self) -> Expression:
@@ -202,7 +253,10 @@ class _Parser:
     def _unary(self) -> Expression:
         if self._at("-"):
             operator = self._advance()
-            return Negate(operator.line, operator.column, self._unary())
+            self._nested()
+            operand = self._unary()
+            self.nesting -= 1
+            return Negate(operator.line, operator.column, operand)
         return self._primary()
 
     def _primary(self) -> Expression:
@@ -225,13 +279,21 @@ class _Parser:
             return ListLiteral(token.line, token.column, self._sequence("[", "]"))
         if self._at("("):
             self._advance()
+            self._nested()
             inner = self._or()
+            self.nesting -= 1
             self._expect(")")
             return inner
         raise self._unexpected("a value, a field name or '('")
 
     def _sequence(self, opening: str, closing: str) -> tuple[Expression, ...]:
         self._expect(opening)
+        self._nested()
+        items = self._items(closing)
+        self.nesting -= 1
+        return items
+
+    def _items(self, closing: str) -> tuple[Expression, ...]:
         items: list[Expression] = []
         if self._at(closing):
             self._advance()
