@@ -6,11 +6,12 @@ Imports only the standard library and the kernel. The random source is a paramet
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from douane.kernel.errors import InvalidInput
+from douane.kernel.errors import InvalidInput, NotFound
 
 DRAW_SCALE = 10_000
 """A draw is an integer in [0, DRAW_SCALE): each percentage point of a share covers 100 values."""
@@ -93,3 +94,29 @@ def channel_for_value(shares: ChannelShares, value: int) -> Channel:
 def draw_channel(shares: ChannelShares, source: RandomSource) -> ChannelDraw:
     value = source.randrange(DRAW_SCALE)
     return ChannelDraw(channel_for_value(shares, value), value)
+
+
+# --- user text ------------------------------------------------------------------------------------
+
+OFFICE_CODE = re.compile(r"\d{5}")
+MAX_ID = 2**63 - 1  # the largest BIGINT key
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def plain_text(text: str | None) -> str:
+    """Text as stored: control characters (NUL included, which PostgreSQL refuses) dropped, ends trimmed."""
+    return _CONTROL.sub("", text or "").strip()
+
+
+def office_code_format(code: str | None) -> str:
+    """A 5-digit office code, before it is looked up; the registry's NotFound for anything else."""
+    wanted = (code or "").strip()
+    if not OFFICE_CODE.fullmatch(wanted):
+        shown = plain_text(wanted)[:10]
+        raise NotFound("registry.office_not_found", "No customs office has the code {office}", office=shown)
+    return wanted
+
+
+def storable_id(value: int) -> bool:
+    """Whether `value` can be a row's key; anything else (0, 2**64) is simply not found."""
+    return 0 < value <= MAX_ID

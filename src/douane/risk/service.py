@@ -21,7 +21,7 @@ from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import InvalidInput
 from douane.read_cache import cached, watch_writes
 from douane.registry import service as registry
-from douane.risk.model import BUILT_IN_SHARES, ChannelShares
+from douane.risk.model import BUILT_IN_SHARES, ChannelShares, office_code_format
 from douane.risk.tables import InspectorDrawRow, SelectivityDecisionRow, SelectivitySettingRow
 
 watch_writes(SelectivitySettingRow)  # shares in force are shared between units of work
@@ -129,7 +129,7 @@ def set_shares(
             date=start.isoformat(),
         )  # fmt: skip
     if office_code is not None:
-        office_code = registry.get_office(session, office_code).code
+        office_code = registry.get_office(session, office_code_format(office_code)).code
     before = scope_shares_in_force(session, office_code, start)
     who = actor_ref(by)
     row = SelectivitySettingRow(
@@ -188,4 +188,4 @@ def list_draws(
 
 def office_code(session: Session, code: str) -> str:
     """The office's code as stored; NotFound `registry.office_not_found` for an unknown office."""
-    return registry.get_office(session, code).code
+    return registry.get_office(session, office_code_format(code)).code

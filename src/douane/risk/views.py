@@ -489,7 +489,8 @@ def monitoring_page(
 
 
 def _month(text: str) -> date | None:
+    """The month asked for; None (this month is shown) when it is malformed or out of range."""
     try:
-        return date.fromisoformat(f"{text}-01") if text else None
-    except ValueError:
+        return monitoring.month_from(text) if text else None
+    except InvalidInput:
         return None

@@ -10,6 +10,7 @@ unit of work.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,11 +25,13 @@ from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock
 from douane.kernel.errors import Conflict, InvalidInput, NotFound
 from douane.read_cache import cached, watch_writes
+from douane.risk.model import storable_id
 from douane.risk.tables import ModelVersionRow
 
 watch_writes(ModelVersionRow)
 
 METADATA = "metadata.json"
+DIRECTORY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 ENTITY = "risk_model"
 CANDIDATE, ACTIVE, RETIRED = "candidate", "active", "retired"
 
@@ -68,8 +71,13 @@ def read_metadata(model_dir: Path) -> dict[str, Any]:
 
 def directory_in(root: Path, name: str) -> Path:
     """The model directory `name` directly inside `root`; InvalidInput for anything that leads elsewhere."""
+    wanted = name.strip()
+    if not DIRECTORY_NAME.fullmatch(wanted):
+        raise InvalidInput(
+            "risk.model_bad_name", "A model directory's name holds letters, digits, dots, dashes, underscores"
+        )
     base = root.resolve()
-    folder = (base / name.strip()).resolve()
+    folder = (base / wanted).resolve()
     if folder.parent != base:
         raise InvalidInput("risk.model_outside_folder", "A model directory sits in the models folder")
     return folder
@@ -114,7 +122,7 @@ def list_versions(session: Session) -> list[ModelVersionRow]:
 
 
 def get(session: Session, model_id: int) -> ModelVersionRow:
-    row = session.get(ModelVersionRow, model_id)
+    row = session.get(ModelVersionRow, model_id) if storable_id(model_id) else None
     if row is None:
         raise NotFound("risk.model_not_found", "No such model version", model_id=model_id)
     return row

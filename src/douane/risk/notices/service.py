@@ -31,6 +31,7 @@ from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import Conflict, InvalidInput, NotFound
 from douane.read_cache import cached, watch_writes
 from douane.registry import service as registry
+from douane.risk.model import office_code_format, plain_text, storable_id
 from douane.risk.notices.model import (
     NOTICE_CHANNELS,
     DeclarationSubjects,
@@ -153,7 +154,7 @@ def _channel(value: str) -> str:
 
 
 def _offices(session: Session, codes: Sequence[str]) -> list[str]:
-    return sorted({registry.get_office(session, code).code for code in codes})
+    return sorted({registry.get_office(session, office_code_format(code)).code for code in codes})
 
 
 def _reason(text: str | None) -> str:
@@ -167,7 +168,7 @@ def _reason(text: str | None) -> str:
 
 
 def get(session: Session, notice_id: int) -> TargetingNoticeRow:
-    row = session.get(TargetingNoticeRow, notice_id)
+    row = session.get(TargetingNoticeRow, notice_id) if storable_id(notice_id) else None
     if row is None:
         raise NotFound("risk.notice_not_found", "No such notice", notice_id=notice_id)
     return row
@@ -187,8 +188,8 @@ def list_notices(
         query = query.where(TargetingNoticeRow.status == status)
     if subject_kind:
         query = query.where(TargetingNoticeRow.subject_kind == subject_kind)
-    if subject:
-        query = query.where(TargetingNoticeRow.subject.contains(subject.strip().upper()[:64]))
+    if subject and plain_text(subject):
+        query = query.where(TargetingNoticeRow.subject.contains(plain_text(subject).upper()[:64]))
     return fetch_page(session, query, TargetingNoticeRow.id.desc(), offset, limit)
 
 

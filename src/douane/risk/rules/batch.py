@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from douane.risk.rules.compiler import CompiledRule, Context, compile_tree
-from douane.risk.rules.lexer import RuleError
+from douane.risk.rules.lexer import INTEGER_DIGITS, RuleError
 from douane.risk.rules.parser import (
     Binary,
     BoolLiteral,
@@ -42,7 +42,8 @@ from douane.risk.rules.ruleset import DEFAULT_INDEX_FIELDS, guards_of
 from douane.risk.rules.types import RuleSchema, Type, type_of
 
 NUMBER_SCALE = 12
-NUMBER = pl.Decimal(38, NUMBER_SCALE)
+NUMBER = pl.Decimal(INTEGER_DIGITS + NUMBER_SCALE, NUMBER_SCALE)
+NUMBER_LIMIT = Decimal(10) ** INTEGER_DIGITS  # a number column holds magnitudes below this
 DTYPES: dict[Type, pl.DataType] = {
     Type.NUMBER: NUMBER,
     Type.TEXT: pl.String(),

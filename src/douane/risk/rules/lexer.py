@@ -13,6 +13,7 @@ KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false"})
 TWO_CHAR_OPERATORS = frozenset({"==", "!=", "<=", ">="})
 ONE_CHAR_OPERATORS = frozenset({"<", ">", "+", "-", "*", "/", "(", ")", "[", "]", ","})
 STRING_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+INTEGER_DIGITS = 26  # digits before the point a number may have: the batch back-end holds Decimal(38, 12)
 
 
 class RuleError(InvalidInput):
@@ -116,6 +117,11 @@ def _number(scanner: _Scanner) -> Token:
     text = scanner.source[start : scanner.index]
     if scanner.peek().isalnum() or scanner.peek() in {"_", "."}:
         raise syntax_error("Malformed number", line, column)
+    if len(text.split(".")[0].lstrip("0")) > INTEGER_DIGITS:
+        raise RuleError(
+            "rules.number_too_large", "A number has at most {digits} digits before the decimal point",
+            line, column, digits=INTEGER_DIGITS,
+        )  # fmt: skip
     return Token(Kind.NUMBER, text, line, column, Decimal(text))
 
 
@@ -127,6 +133,8 @@ def _string(scanner: _Scanner) -> Token:
         char = scanner.peek()
         if not char or char == "\n":
             raise syntax_error("Unterminated text: a closing double quote is missing", line, column)
+        if char.isascii() and not char.isprintable() and char != "\t":
+            raise syntax_error("Text holds no control characters", scanner.line, scanner.column)
         scanner.advance()
         if char == '"':
             break

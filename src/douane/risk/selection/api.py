@@ -122,7 +122,7 @@ def read_monitoring(
     office: str | None = Query(None, pattern=r"^\d{5}$"),
     _actor: Actor = Depends(READ),
 ) -> dict[str, Any]:
-    start = date.fromisoformat(f"{month}-01") if month else local_date(get_context(request).clock.now())
+    start = monitoring.month_from(month) if month else local_date(get_context(request).clock.now())
     return monitoring.monthly(session, start, office).as_dict()
 
 

@@ -19,6 +19,7 @@ from douane.kernel.clock import Clock, end_of_local_day, local_date, start_of_lo
 from douane.kernel.errors import InvalidInput
 from douane.read_cache import cached, watch_writes
 from douane.registry import service as registry
+from douane.risk.model import office_code_format
 from douane.risk.selection.policy import DEFAULT_EXPLORATION_PERCENT, DEFAULT_SCORE_THRESHOLD, OfficeSettings
 from douane.risk.tables import InspectionCapacityRow, SelectivityDecisionRow
 
@@ -89,7 +90,7 @@ def set_settings(
             date=start.isoformat(),
         )
     _check(yellow_per_day, red_per_day, exploration_percent, score_threshold)
-    code = registry.get_office(session, office_code).code
+    code = registry.get_office(session, office_code_format(office_code)).code
     before = settings_in_force(session, code, start)
     row = InspectionCapacityRow(
         office_code=code,

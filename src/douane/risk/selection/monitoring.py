@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from douane.declarations.tables import ControlResultRow
 from douane.kernel.clock import start_of_local_day
+from douane.kernel.errors import InvalidInput
 from douane.risk.models import service as models
 from douane.risk.selection.figures import SCORE_BINS, Figures, Selection, drift_verdict, histogram, psi, tally
 from douane.risk.tables import RiskEvaluationRow, SelectivityDecisionRow
@@ -58,8 +59,30 @@ class MonthlyReport:
         }  # fmt: skip
 
 
+FIRST_MONTH = date(1900, 1, 1)
+LAST_MONTH = date(9998, 12, 1)  # its next month must still be a date
+
+
 def first_of_month(day: date) -> date:
     return day.replace(day=1)
+
+
+def month_from(text: str) -> date:
+    """The first day of the month written YYYY-MM; InvalidInput when malformed or out of range."""
+    try:
+        month = date.fromisoformat(f"{text.strip()}-01")
+    except ValueError:
+        month = None
+    return check_month(month)
+
+
+def check_month(month: date | None) -> date:
+    if month is None or not FIRST_MONTH <= first_of_month(month) <= LAST_MONTH:
+        raise InvalidInput(
+            "risk.bad_month", "A month is written YYYY-MM, from {first} to {last}",
+            first=FIRST_MONTH.isoformat()[:7], last=LAST_MONTH.isoformat()[:7],
+        )  # fmt: skip
+    return first_of_month(month)
 
 
 def next_month(month: date) -> date:
@@ -71,7 +94,7 @@ def previous_month(month: date) -> date:
 
 
 def monthly(session: Session, month: date, office_code: str | None = None) -> MonthlyReport:
-    start = first_of_month(month)
+    start = check_month(month)
     chosen = selections(session, start, next_month(start), office_code)
     return MonthlyReport(start, office_code, tally(chosen), _drift(session, start, office_code, chosen))
 

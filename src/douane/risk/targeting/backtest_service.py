@@ -34,7 +34,9 @@ from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, end_of_local_day, local_date, start_of_local_day
 from douane.kernel.errors import ImportRejected, InvalidInput, RowError
 from douane.registry.tables import CustomsBrokerRow, EconomicOperatorRow
+from douane.risk.model import office_code_format, storable_id
 from douane.risk.rules import Type
+from douane.risk.rules.batch import NUMBER_LIMIT
 from douane.risk.tables import RuleBacktestRow
 from douane.risk.targeting import rules
 from douane.risk.targeting.backtest import Candidate, HistoryDeclaration, Scope, evaluate, figures
@@ -45,6 +47,7 @@ from douane.risk.targeting.facts import (
     indicators_between,
     item_fields_of_stored,
 )
+from douane.risk.targeting.model import check_period
 from douane.risk.targeting.schema import DECLARATION_SCHEMA
 
 STORED = "stored"
@@ -108,7 +111,7 @@ def list_backtests(
 
 
 def get_backtest(session: Session, rule_id: int, backtest_id: int) -> RuleBacktestRow:
-    row = session.get(RuleBacktestRow, backtest_id)
+    row = session.get(RuleBacktestRow, backtest_id) if storable_id(backtest_id) else None
     if row is None or row.rule_id != rule_id:
         raise InvalidInput("backtests.not_found", "No such backtest of this rule")
     return row
@@ -119,6 +122,7 @@ def get_backtest(session: Session, rule_id: int, backtest_id: int) -> RuleBackte
 
 def stored_history(session: Session, start: date, end: date, offices: Sequence[str] = ()) -> History:
     """Registered declarations between start and end (inclusive, Algerian dates) at these offices (or all)."""
+    check_period(start, end)
     if end < start:
         raise InvalidInput("backtests.period_reversed", "The period ends before it starts")
     if (end - start).days > MAX_DAYS:
@@ -135,7 +139,7 @@ def stored_history(session: Session, start: date, end: date, offices: Sequence[s
         .order_by(DeclarationRow.registered_at, DeclarationRow.id)
     )
     if offices:
-        query = query.where(DeclarationRow.office_code.in_(list(offices)))
+        query = query.where(DeclarationRow.office_code.in_([office_code_format(code) for code in offices]))
     rows = list(session.scalars(query))
     outcomes = _last_outcomes(session, [row.id for row in rows])
     parties = _PartyHistories.load(session, rows)
@@ -271,24 +275,28 @@ def history_from_csv(session: Session, name: str, text: str) -> History:
     grouped: dict[str, list[dict[str, Any]]] = {}
     outcomes: dict[str, tuple[bool, bool, str | None]] = {}
     errors: list[RowError] = []
-    for line, record in enumerate(reader, start=2):
-        if line - 1 > MAX_FILE_ROWS:
-            raise InvalidInput(
-                "backtests.csv_too_long", "A history file holds at most {rows} rows", rows=MAX_FILE_ROWS
-            )
-        try:
-            item = _parsed_item(record)
-            outcome = (
-                _flag(record.get("controlled")),
-                _flag(record.get("discrepancy")),
-                record.get("channel") or None,
-            )
-        except ValueError as exc:
-            errors.append(RowError(line, str(exc)[:200]))
-            continue
-        key = (record.get("declaration") or "").strip() or f"row {line}"
-        grouped.setdefault(key, []).append(item)
-        outcomes.setdefault(key, outcome)
+    line = 1
+    try:
+        for line, record in enumerate(reader, start=2):
+            if line - 1 > MAX_FILE_ROWS:
+                raise InvalidInput(
+                    "backtests.csv_too_long", "A history file holds at most {rows} rows", rows=MAX_FILE_ROWS
+                )
+            try:
+                item = _parsed_item(record)
+                outcome = (
+                    _flag(record.get("controlled")),
+                    _flag(record.get("discrepancy")),
+                    record.get("channel") or None,
+                )
+            except ValueError as exc:
+                errors.append(RowError(line, str(exc)[:200]))
+                continue
+            key = (record.get("declaration") or "").strip() or f"row {line}"
+            grouped.setdefault(key, []).append(item)
+            outcomes.setdefault(key, outcome)
+    except csv.Error as exc:  # an over-long field or a broken quote: the rest of the file cannot be read
+        errors.append(RowError(reader.line_num, f"malformed CSV: {exc}"[:200]))
     if errors:
         raise ImportRejected(errors, line - 1 if grouped or errors else 0)
     declarations = [_imported_declaration(key, items, outcomes[key]) for key, items in grouped.items()]
@@ -330,7 +338,7 @@ def _value(name: str, raw: str, field_type: Type) -> Any:
     try:
         if field_type is Type.NUMBER:
             value = Decimal(raw)
-            if not value.is_finite():
+            if not value.is_finite() or abs(value) >= NUMBER_LIMIT:
                 raise ValueError
             return value
         if field_type is Type.DATE:

@@ -34,7 +34,9 @@ from douane.identity.model import Actor
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, end_of_local_day, local_date, start_of_local_day
 from douane.kernel.errors import Conflict, ImportRejected, InvalidInput, RowError
+from douane.risk.model import plain_text
 from douane.risk.tables import ValueIndicatorRow
+from douane.risk.targeting.model import check_period
 
 HS6 = re.compile(r"^\d{6}$")
 ORIGIN = re.compile(r"^[A-Z]{2}$")
@@ -125,8 +127,8 @@ def list_indicators(
     query = select(ValueIndicatorRow)
     if hs6 and hs6.strip().isdigit():
         query = query.where(ValueIndicatorRow.hs6.like(f"{hs6.strip()[:6]}%"))
-    if origin and origin.strip():
-        query = query.where(ValueIndicatorRow.origin == origin.strip().upper()[:2])
+    if origin and plain_text(origin):
+        query = query.where(ValueIndicatorRow.origin == plain_text(origin).upper()[:2])
     if on is not None:
         query = query.where(
             ValueIndicatorRow.valid_from <= on,
@@ -157,9 +159,10 @@ class Derivation:
     min_observations: int = 5
 
     def check(self) -> None:
+        check_period(self.start, self.end)
         if self.end < self.start:
             raise InvalidInput("indicators.period_reversed", "The period ends before it starts")
-        if not Decimal(0) < self.quantile < Decimal(1):
+        if not self.quantile.is_finite() or not Decimal(0) < self.quantile < Decimal(1):
             raise InvalidInput("indicators.bad_quantile", "The quantile lies strictly between 0 and 1")
         if not 1 <= self.min_observations <= 100_000:
             raise InvalidInput("indicators.bad_minimum", "The minimum number of observations is 1 or more")
@@ -316,18 +319,21 @@ def import_csv(session: Session, clock: Clock, text: str, *, by: Actor | None) -
         )
     parsed: list[tuple[str, str | None, Decimal, date]] = []
     errors: list[RowError] = []
-    for line, record in enumerate(reader, start=2):
-        try:
-            value = Decimal((record.get("dinars_per_kg") or "").strip())
-            start = date.fromisoformat((record.get("valid_from") or "").strip())
-            hs6, origin, _ = _checked(record.get("hs6") or "", record.get("origin"), value)
-        except (InvalidOperation, ValueError) as exc:
-            errors.append(RowError(line, str(exc)[:200]))
-            continue
-        except InvalidInput as exc:
-            errors.append(RowError(line, exc.message.format(**exc.params), exc.code))
-            continue
-        parsed.append((hs6, origin, value, start))
+    try:
+        for line, record in enumerate(reader, start=2):
+            try:
+                value = Decimal((record.get("dinars_per_kg") or "").strip())
+                start = date.fromisoformat((record.get("valid_from") or "").strip())
+                hs6, origin, _ = _checked(record.get("hs6") or "", record.get("origin"), value)
+            except (InvalidOperation, ValueError) as exc:
+                errors.append(RowError(line, str(exc)[:200]))
+                continue
+            except InvalidInput as exc:
+                errors.append(RowError(line, exc.message.format(**exc.params), exc.code))
+                continue
+            parsed.append((hs6, origin, value, start))
+    except csv.Error as exc:  # an over-long field or a broken quote: the rest of the file cannot be read
+        errors.append(RowError(reader.line_num, f"malformed CSV: {exc}"[:200]))
     if errors:
         raise ImportRejected(errors, len(parsed) + len(errors))
     for hs6, origin, value, start in sorted(parsed, key=lambda row: row[3]):

@@ -55,6 +55,16 @@ EDITABLE = frozenset({S.DRAFT, S.ACTIVE, S.SUSPENDED})
 PRIORITY_RANGE = (1, 999)
 SCORE_RANGE = (1, 1000)
 MAX_SCOPE = 200
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)  # history periods; local days stay instants
+
+
+def check_period(start: date, end: date) -> None:
+    """A history period (backtest, derivation) within the dates the system represents."""
+    if not (FIRST_DAY <= start <= LAST_DAY and FIRST_DAY <= end <= LAST_DAY):
+        raise InvalidInput(
+            "risk.date_out_of_range", "Dates run from {first} to {last}",
+            first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat(),
+        )  # fmt: skip
 
 
 def next_status(current: RuleStatus, transition: Transition) -> RuleStatus:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,7 @@ from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import Conflict, InvalidInput, NotFound
 from douane.read_cache import cached, watch_writes
 from douane.registry import service as registry
+from douane.risk.model import office_code_format, plain_text, storable_id
 from douane.risk.rules import CompiledRule, RuleError, compile_rule
 from douane.risk.tables import TargetingRuleRow, TargetingRuleVersionRow
 from douane.risk.targeting.model import (
@@ -67,9 +68,12 @@ def check_expression(expression: str) -> CompiledRule:
 
 
 def _checked(session: Session, content: RuleContent) -> RuleContent:
+    content = replace(content, name=plain_text(content.name), description=plain_text(content.description))
     content.check()
     check_expression(content.expression)
-    offices = tuple(dict.fromkeys(registry.get_office(session, code).code for code in content.offices))
+    offices = tuple(
+        dict.fromkeys(registry.get_office(session, office_code_format(code)).code for code in content.offices)
+    )
     regimes = tuple(dict.fromkeys(code.strip().upper() for code in content.regimes))
     for regime in regimes:
         if not REGIME_CODE.match(regime):
@@ -78,7 +82,7 @@ def _checked(session: Session, content: RuleContent) -> RuleContent:
 
 
 def _reason(reason: str | None, status: RuleStatus) -> str:
-    text = (reason or "").strip()
+    text = plain_text(reason)
     if not text and reason_required(status):
         raise InvalidInput("rules.reason_required", "Say why the rule changes")
     if len(text) > 2000:
@@ -121,7 +125,7 @@ def create_rule(
     session.add(rule)
     _flush(session)
     version = _add_version(
-        session, clock, rule, content, RuleStatus.DRAFT, (reason or "").strip() or "created", by
+        session, clock, rule, content, RuleStatus.DRAFT, plain_text(reason) or "created", by
     )
     _audit(session, clock, rule, "targeting_rule.created", None, RuleStatus.DRAFT, version.reason, by)
     return RuleView(rule, version)
@@ -230,7 +234,7 @@ def _audit(
 
 
 def _rule(session: Session, rule_id: int) -> TargetingRuleRow:
-    rule = session.get(TargetingRuleRow, rule_id)
+    rule = session.get(TargetingRuleRow, rule_id) if storable_id(rule_id) else None
     if rule is None:
         raise NotFound("rules.not_found", "No targeting rule has the id {rule_id}", rule_id=rule_id)
     return rule
@@ -357,7 +361,7 @@ def list_rules(
 
 
 def _like_safe(text: str) -> str:
-    return re.sub(r"[%_\\\"]", "", text)[:100]
+    return re.sub(r"[%_\\\"]", "", plain_text(text))[:100]
 
 
 # --- for selectivity and backtests ------------------------------------------------------------------

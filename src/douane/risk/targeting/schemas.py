@@ -113,7 +113,9 @@ class StoredBacktestIn(BaseModel):
     start: date
     end: date
     offices: list[str] = Field(default_factory=list, max_length=200)
-    version: int | None = Field(default=None, ge=1, description="The rule's current version when omitted")
+    version: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="The rule's current version when omitted"
+    )
 
 
 class BacktestOut(BaseModel):
