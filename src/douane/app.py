@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
+import anyio
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
@@ -47,7 +46,7 @@ def create_app(ctx: Context | None = None) -> FastAPI:
         redoc_url="/redoc",
     )
     app.state.ctx = ctx
-    app.state.lodging_slots = threading.BoundedSemaphore(ctx.settings.lodgings_at_once)
+    app.state.lodging_slots = anyio.Semaphore(ctx.settings.lodgings_at_once)
     problems.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(LanguageMiddleware)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -36,8 +36,9 @@ UnitOfWork = Annotated[Session, Depends(transaction, scope="function")]
 """Declare a handler parameter `session: UnitOfWork` to get the request's transaction."""
 
 
-def lodging_transaction(request: Request) -> Iterator[Session]:
-    """The unit of work of a lodging, one at a time per process, commit included.
+async def lodging_slot(request: Request) -> AsyncIterator[None]:
+    """Wait for one of the process's lodging slots (`DOUANE_LODGINGS_AT_ONCE`, default 1) on the event loop,
+    so that waiting lodgings hold no worker thread, and keep it until the unit of work has committed.
 
     A lodging holds its office's numbering row from the moment it takes its numbers to its commit. Two
     lodgings in one process would share the interpreter lock, and the holder would wait for the other's
@@ -45,14 +46,16 @@ def lodging_transaction(request: Request) -> Iterator[Session]:
     per process, the holder runs alone; the workers (processes) lodge in parallel. Measured with
     bench/lodge.py (2 workers, 8 clients): 120 declarations/s against 71-100 without the limit.
     """
-    with lodging_slots(request):
-        yield from transaction(request)
+    slots: anyio.Semaphore = request.app.state.lodging_slots
+    async with slots:
+        yield
 
 
-def lodging_slots(request: Request) -> threading.BoundedSemaphore:
-    """The process's lodging slots (`DOUANE_LODGINGS_AT_ONCE`, default 1), made with the app."""
-    slots: threading.BoundedSemaphore = request.app.state.lodging_slots
-    return slots
+def lodging_transaction(
+    request: Request, _slot: None = Depends(lodging_slot, scope="function")
+) -> Iterator[Session]:
+    """The unit of work of a lodging, inside a lodging slot (released after the commit)."""
+    yield from transaction(request)
 
 
 LodgingUnitOfWork = Annotated[Session, Depends(lodging_transaction, scope="function")]
