@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
@@ -169,8 +169,16 @@ def day_use(session: Session, office_code: str, day: date) -> dict[str, int]:
     known: dict[tuple[str, date], dict[str, int]] = session.info.setdefault(_DAY_USE, {})
     key = (office_code, day)
     if key not in known:
+        session.flush()  # the decisions this unit of work took so far (a bulk lodging) count too
         known[key] = used_today(session, office_code, day)
     return known[key]
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_day_use(session: Session) -> None:
+    """A count belongs to one transaction: a rolled-back decision used nothing."""
+    session.info.pop(_DAY_USE, None)
 
 
 def count_decision(session: Session, office_code: str, day: date, channel: str) -> None:

@@ -73,6 +73,21 @@ def test_model_selections_beyond_the_day_capacity_fall_back_to_the_shares_draw(c
         assert "the day's capacity is used up: the shares draw decides" in fourth.reasons
 
 
+class _RedRuleForFirstTwo:
+    """A red rule hits declarations 1 and 2 only."""
+
+    def hits(self, session: object, request: object) -> tuple[object, ...]:
+        return (hit("R-1", "red"),) if getattr(request, "declaration_id", 0) <= 2 else ()
+
+
+def test_in_one_bulk_unit_of_work_forced_reds_use_the_capacity_a_score_would_take(ctx: Context) -> None:
+    _setup(ctx, red=2, yellow=0)
+    engine = RiskSelectivity(random.Random(1), rules=_RedRuleForFirstTwo(), model=FixedModel(0.9))  # type: ignore[arg-type]
+    with ctx.db.transaction() as session:  # a bulk lodging decides all three in one transaction
+        chosen = [engine.choose_channel(session, ctx.clock, facts(n, OFFICE, NOON)) for n in (1, 2, 3)]
+    assert [(c.channel, c.source) for c in chosen] == [("red", "rule"), ("red", "rule"), ("green", "shares")]
+
+
 def test_notices_and_rule_channels_are_forced_even_beyond_capacity(ctx: Context) -> None:
     _setup(ctx, red=1, yellow=0)
     with ctx.db.transaction() as session:
