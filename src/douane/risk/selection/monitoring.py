@@ -138,12 +138,14 @@ def _drift(session: Session, month: date, office_code: str | None, chosen: list[
     if active is None:
         return Drift(None, "none", None, 0)
     scores = _model_scores(session, month, next_month(month), office_code, active.version)
+    if not scores:  # nothing scored yet this month: no drift to measure (not "shifted")
+        return Drift(None, "none", active.version, 0)
     reference = _training_distribution(active.score_distribution)
     if reference is not None:
         edges, expected = reference
         return Drift(psi(histogram(scores, edges), expected), "training", active.version, len(scores))
     before = _model_scores(session, previous_month(month), month, office_code, active.version)
-    if not scores or not before:
+    if not before:
         return Drift(None, "none", active.version, len(scores))
     value = psi(histogram(scores, SCORE_BINS), histogram(before, SCORE_BINS))
     return Drift(value, "previous_month", active.version, len(scores))

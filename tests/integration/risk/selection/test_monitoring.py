@@ -142,6 +142,15 @@ def test_drift_against_the_training_distribution(ctx: Context, history: list[int
     assert (drift.reference, drift.scores, drift.value, drift.verdict) == ("training", 10, 0.4159, "shifted")
 
 
+def test_a_month_with_no_scores_shows_no_drift_rather_than_a_shift(
+    ctx: Context, history: list[int], tmp_path: Path
+) -> None:
+    _model(ctx, tmp_path, {"edges": [0, 0.5, 1], "shares": [0.5, 0.5]})
+    with ctx.db.transaction() as session:
+        drift = monitoring.monthly(session, date(2026, 4, 1), "16011").drift
+    assert (drift.value, drift.scores) == (None, 0) and drift.verdict != "shifted"
+
+
 def test_drift_against_the_previous_month_without_training_distribution(
     ctx: Context, history: list[int], tmp_path: Path
 ) -> None:
