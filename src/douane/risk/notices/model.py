@@ -45,10 +45,11 @@ NOTICE_CHANNELS = ("yellow", "red")
 LIVE_STATUSES = frozenset({NoticeStatus.OPEN, NoticeStatus.MATCHED})
 
 _TRANSITIONS: Mapping[str, frozenset[NoticeStatus]] = {
+    "match": frozenset({NoticeStatus.OPEN}),  # its first match; later matches leave it matched
     "close": LIVE_STATUSES,
     "cancel": LIVE_STATUSES,
 }
-_TARGET = {"close": NoticeStatus.CLOSED, "cancel": NoticeStatus.CANCELLED}
+_TARGET = {"match": NoticeStatus.MATCHED, "close": NoticeStatus.CLOSED, "cancel": NoticeStatus.CANCELLED}
 
 
 def next_status(status: str, action: str) -> NoticeStatus:
@@ -143,6 +144,7 @@ class LiveNotice:
     office_codes: frozenset[str]
     valid_from: date
     valid_to: date | None
+    status: str = "open"
 
     def applies(self, office_code: str, on: date) -> bool:
         in_office = not self.office_codes or office_code in self.office_codes

@@ -314,6 +314,7 @@ def _load_index(session: Session) -> NoticeIndex:
             office_codes=frozenset(row.office_codes or ()),
             valid_from=row.valid_from,
             valid_to=row.valid_to,
+            status=row.status,
         )
         for row in rows
     )
@@ -347,16 +348,19 @@ def record_matches(
     session.add_all(
         NoticeMatchRow(notice_id=n.id, declaration_id=declaration_id, matched_at=now) for n in notices
     )
-    session.execute(
-        update(TargetingNoticeRow)
-        .where(
-            TargetingNoticeRow.id.in_([n.id for n in notices]),
-            TargetingNoticeRow.status == NoticeStatus.OPEN.value,
+    first_matches = [n for n in notices if n.status == NoticeStatus.OPEN.value]
+    if first_matches:  # open -> matched, once: a notice already matched is not written again
+        session.execute(
+            update(TargetingNoticeRow)
+            .where(
+                TargetingNoticeRow.id.in_([n.id for n in first_matches]),
+                TargetingNoticeRow.status == NoticeStatus.OPEN.value,
+            )
+            .values(status=NoticeStatus.MATCHED.value, row_version=TargetingNoticeRow.row_version + 1)
+            .execution_options(synchronize_session="fetch")
         )
-        .values(status=NoticeStatus.MATCHED.value, row_version=TargetingNoticeRow.row_version + 1)
-        .execution_options(synchronize_session="fetch")
-    )
     for notice in notices:
+        first = notice in first_matches
         audit.record(
             session,
             clock,
@@ -365,6 +369,7 @@ def record_matches(
             actor=audit.SYSTEM,
             entity_type=ENTITY,
             entity_id=notice.id,
-            to_state=NoticeStatus.MATCHED.value,
+            from_state=NoticeStatus.OPEN.value if first else None,
+            to_state=NoticeStatus.MATCHED.value if first else None,
             detail={"number": notice.number, "declaration_id": declaration_id},
         )

@@ -143,3 +143,22 @@ def test_a_cancelled_notice_no_longer_matches(ctx: Context) -> None:
         assert decision.source != "notice"
         event = session.scalars(select(AuditEventRow).where(AuditEventRow.action == "notice.cancelled")).one()
         assert (event.from_state, event.to_state, event.reason) == ("open", "cancelled", "issued by mistake")
+
+
+def test_a_notice_turns_matched_once_and_every_match_is_audited(ctx: Context) -> None:
+    with ctx.db.transaction() as session:
+        offices(session, ctx.clock, "16011")
+    notice_id = _issue(ctx, "operator", NIF)
+    engine = RiskSelectivity(random.Random(1), rules=FixedRules(), model=NoModel())
+    for declaration_id in (7, 8, 9):
+        with ctx.db.transaction() as session:
+            engine.choose_channel(session, ctx.clock, facts(declaration_id, "16011", NOON))
+    with ctx.db.transaction() as session:
+        assert notices.get(session, notice_id).row_version == 2  # issued, then matched once
+        events = session.scalars(
+            select(AuditEventRow)
+            .where(AuditEventRow.action == "notice.matched", AuditEventRow.entity_id == str(notice_id))
+            .order_by(AuditEventRow.id)
+        ).all()
+    assert [(e.from_state, e.to_state) for e in events] == [("open", "matched"), (None, None), (None, None)]
+    assert [e.detail["declaration_id"] for e in events] == [7, 8, 9]
