@@ -133,8 +133,11 @@ def create_rule(
 
 def _next_code(session: Session, year: int) -> str:
     prefix = f"R-{year}-"
-    last = session.scalar(
-        select(func.max(TargetingRuleRow.code)).where(TargetingRuleRow.code.like(f"{prefix}%"))
+    last = session.scalar(  # R-2026-10000 comes after R-2026-9999: longer codes first, then by text
+        select(TargetingRuleRow.code)
+        .where(TargetingRuleRow.code.like(f"{prefix}%"))
+        .order_by(func.length(TargetingRuleRow.code).desc(), TargetingRuleRow.code.desc())
+        .limit(1)
     )
     number = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"

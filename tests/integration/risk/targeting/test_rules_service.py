@@ -128,3 +128,12 @@ def test_active_rules_are_compiled_once_and_redrawn_when_a_rule_changes(ctx: Con
     with ctx.db.transaction() as session, reads_cached(session):
         assert rules.active_rules(session, date(2026, 3, 15)) == []
     assert RuleStatus.SUSPENDED.value == "suspended"
+
+
+def test_the_code_after_r_9999_is_r_10000(ctx: Context) -> None:
+    with ctx.db.transaction() as session:
+        first = rules.create_rule(session, ctx.clock, _content(), by=ANALYST).rule
+        first.code = "R-2026-9999"
+        session.flush()
+        assert rules.create_rule(session, ctx.clock, _content(), by=ANALYST).rule.code == "R-2026-10000"
+        assert rules.create_rule(session, ctx.clock, _content(), by=ANALYST).rule.code == "R-2026-10001"
