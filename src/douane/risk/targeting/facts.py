@@ -155,7 +155,7 @@ def _history(session: Session, column: Any, party_id: int | None, before: dateti
     history read earlier is reused until a control result is written, so it is the history at this moment)."""
     if party_id is None:
         return ControlHistory()
-    key = ("risk.control_history", column.key, party_id)
+    key = ("risk.control_history", column.key, party_id, local_date(before))
     return cached(session, key, lambda: _history_query(session, column, party_id, before), shared=True)
 
 
@@ -232,10 +232,20 @@ def item_fields_of_stored(declaration: DeclarationRow, context: RiskContext) -> 
         operator=declaration.operator_nif, dispatch_country=declaration.dispatch_country,
         destination_country=declaration.destination_country, transport_mode=declaration.transport_mode,
         incoterm=declaration.incoterm, currency=declaration.invoice_currency,
-        invoice_total_dzd=declaration.invoice_total if declaration.invoice_currency == "DZD" else None,
+        invoice_total_dzd=_stored_invoice_total_dzd(declaration),
         registered_at=declaration.registered_at,
     )  # fmt: skip
     return _fields(header, [_stored_item(item) for item in declaration.items], context)
+
+
+def _stored_invoice_total_dzd(declaration: DeclarationRow) -> Decimal | None:
+    """The invoice total in dinars at the rate of the stored assessment, as lodging computed it."""
+    if declaration.invoice_currency == "DZD":
+        return declaration.invoice_total
+    rate = (declaration.assessment or {}).get("exchange_rate_used")
+    if rate is None:
+        return None
+    return (declaration.invoice_total * Decimal(str(rate))).quantize(Decimal("0.01"))
 
 
 def _stored_item(item: DeclarationItemRow) -> ItemFacts:

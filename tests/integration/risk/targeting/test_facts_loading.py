@@ -6,11 +6,20 @@ from datetime import date
 from decimal import Decimal
 
 from douane.bootstrap import Context
-from douane.declarations.ports import ItemFacts, SelectivityRequest
+from douane.declarations import lodging
+from douane.declarations.ports import ChannelDecision, ItemFacts, SelectivityRequest
+from douane.declarations.tables import DeclarationRow
 from douane.kernel.money import Money
 from douane.read_cache import reads_cached
 from douane.risk.tables import ValueIndicatorRow
-from douane.risk.targeting.facts import ControlHistory, load_context
+from douane.risk.targeting.facts import (
+    ControlHistory,
+    RiskContext,
+    item_fields,
+    item_fields_of_stored,
+    load_context,
+)
+from tests.integration.declarations import fixtures
 from tests.integration.risk.targeting.history import at, declaration, parties
 
 
@@ -48,3 +57,30 @@ def test_history_counts_only_results_recorded_before_registration(ctx: Context) 
     with ctx.db.transaction() as session:
         later = load_context(session, _request(who.operator_ids[0], who.broker_id, registered_day=11))
     assert later.operator_history == ControlHistory(controls=3, discrepancies=2)
+
+
+class _Recording:
+    """A selectivity that remembers what lodging told it, then sends the declaration green."""
+
+    def __init__(self) -> None:
+        self.requests: list[SelectivityRequest] = []
+
+    def choose_channel(self, session: object, clock: object, request: SelectivityRequest) -> ChannelDecision:
+        self.requests.append(request)
+        return ChannelDecision("green")
+
+
+def test_a_backtest_reads_the_invoice_total_in_dinars_as_lodging_did(ctx: Context) -> None:
+    demo = fixtures.load(ctx)
+    recording = _Recording()
+    with ctx.db.transaction() as session:
+        content = fixtures.import_declaration(demo.operator_nif)  # invoiced in EUR
+        declaration_id = lodging.lodge_new(session, ctx.clock, demo.broker, content, selectivity=recording).id
+    live = item_fields(recording.requests[0], RiskContext(on=date(2026, 3, 15)))
+    with ctx.db.transaction() as session:
+        stored = item_fields_of_stored(
+            session.get(DeclarationRow, declaration_id), RiskContext(on=date(2026, 3, 15))
+        )
+    assert content.invoice_currency != "DZD"
+    assert live[0]["invoice_total_dzd"] is not None
+    assert stored[0]["invoice_total_dzd"] == live[0]["invoice_total_dzd"]
