@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi import Path as PathParam
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from douane.identity.guards import requires_any
 from douane.identity.model import Actor, Permission
@@ -15,6 +16,7 @@ from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput
 from douane.risk.tables import ValueIndicatorRow
 from douane.risk.targeting import backtest_service, indicators, rules
+from douane.risk.targeting.backtest_service import MAX_UPLOAD_BYTES
 from douane.risk.targeting.indicators import Derivation
 from douane.risk.targeting.model import RuleAction, RuleContent, Transition
 from douane.risk.targeting.rules import RuleView
@@ -47,7 +49,6 @@ P = Permission
 READ = requires_any(P.RISK_READ, P.RULES_MANAGE)
 MANAGE = requires_any(P.RULES_MANAGE)
 RuleId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 def _clock(request: Request) -> Clock:
@@ -203,9 +204,13 @@ async def backtest_file(
     actor: Actor = Depends(MANAGE),
 ) -> BacktestOut:
     text = _text(await file.read(MAX_UPLOAD_BYTES + 1))
-    history = backtest_service.history_from_csv(session, file.filename or "history.csv", text)
-    row = backtest_service.run_backtest(session, _clock(request), rule_id, version, history, by=actor)
-    return BacktestOut.model_validate(row)
+
+    def run() -> BacktestOut:  # long: off the event loop
+        history = backtest_service.history_from_csv(session, file.filename or "history.csv", text)
+        row = backtest_service.run_backtest(session, _clock(request), rule_id, version, history, by=actor)
+        return BacktestOut.model_validate(row)
+
+    return await run_in_threadpool(run)
 
 
 @router.get("/rules/{rule_id}/backtests", response_model=Page[BacktestOut])
@@ -303,4 +308,5 @@ async def import_indicators(
     session: UnitOfWork, request: Request, file: UploadFile = File(...), actor: Actor = Depends(MANAGE)
 ) -> ImportOut:
     text = _text(await file.read(MAX_UPLOAD_BYTES + 1))
-    return ImportOut(imported=indicators.import_csv(session, _clock(request), text, by=actor))
+    imported = await run_in_threadpool(indicators.import_csv, session, _clock(request), text, by=actor)
+    return ImportOut(imported=imported)

@@ -56,6 +56,9 @@ MAX_FILE_ROWS = 2_000_000
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "oui", "t"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "non", "f", ""})
 
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+"""The largest history file a backtest reads (pages and API)."""
+
 
 @dataclass(frozen=True)
 class History:

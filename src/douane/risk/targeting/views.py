@@ -11,12 +11,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from douane.identity.model import Permission
 from douane.kernel.clock import local_date
 from douane.kernel.errors import DouaneError, InvalidInput
 from douane.risk.rules import RuleError
 from douane.risk.targeting import backtest_service, indicators, rules
+from douane.risk.targeting.backtest_service import MAX_UPLOAD_BYTES
 from douane.risk.targeting.indicators import Derivation
 from douane.risk.targeting.model import TRANSITIONS, RuleAction, RuleContent, RuleStatus, Transition
 from douane.web.deps import get_context
@@ -369,11 +371,14 @@ async def rules_backtest(request: Request, rule_id: int, viewer: Viewer = Depend
     form = await request.form()
     values = {key: value for key, value in form.items() if isinstance(value, str)}
     upload = form.get("history_file")
-    data = await upload.read(200 * 1024 * 1024) if upload is not None and not isinstance(upload, str) else b""
+    has_file = upload is not None and not isinstance(upload, str)
+    data = await upload.read(MAX_UPLOAD_BYTES + 1) if has_file else b""  # type: ignore[union-attr]
     filename = getattr(upload, "filename", None) or "history.csv"
     clock = get_context(request).clock
 
     def run(session: Session) -> int:
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise InvalidInput("uploads.too_large", "The file is larger than {megabytes} MB", megabytes=200)
         if data:
             history = backtest_service.history_from_csv(session, filename, _utf8(data))
         else:
@@ -384,7 +389,7 @@ async def rules_backtest(request: Request, rule_id: int, viewer: Viewer = Depend
             history = backtest_service.stored_history(session, start, end, offices)
         return backtest_service.run_backtest(session, clock, rule_id, None, history, by=viewer.actor).id
 
-    outcome = attempt(request, run)
+    outcome = await run_in_threadpool(attempt, request, run)  # a backtest is long: off the event loop
     if not outcome.ok:
         return _detail(request, viewer, rule_id, error=outcome.error, status_code=422)
     return _done(f"{RULES}/{rule_id}?backtest={outcome.value}", "backtested")
@@ -484,7 +489,9 @@ def _derivation(values: dict[str, str]) -> Derivation:
 @router.post(INDICATORS + "/derive", dependencies=[Depends(csrf_protected)])
 async def indicators_derive(request: Request, viewer: Viewer = Depends(MANAGE)) -> Response:
     values = await _posted(request)
-    outcome = attempt(request, lambda session: indicators.derive(session, _derivation(values)))
+    outcome = await run_in_threadpool(
+        attempt, request, lambda session: indicators.derive(session, _derivation(values))
+    )
     if not outcome.ok:
         return _indicators_page(request, viewer, {}, error=outcome.error, derivation=values, status_code=422)
     return _indicators_page(request, viewer, {}, proposals=outcome.value, derivation=values)
@@ -506,7 +513,7 @@ async def indicators_accept(request: Request, viewer: Viewer = Depends(MANAGE)) 
         pairs = [(hs6, origin) for hs6, origin in chosen]
         indicators.accept(session, clock, _derivation(values), pairs, valid_from=start, by=viewer.actor)
 
-    outcome = attempt(request, accept)
+    outcome = await run_in_threadpool(attempt, request, accept)
     if not outcome.ok:
         return _indicators_page(request, viewer, {}, error=outcome.error, derivation=values, status_code=422)
     return _done(INDICATORS, "indicators_accepted")
