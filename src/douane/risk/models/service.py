@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -43,7 +45,7 @@ class ActiveModel:
     id: int
     version: str
     location: str
-    score_distribution: dict[str, Any] | None
+    score_distribution: Mapping[str, Any] | None  # read-only: the value is shared between units of work
 
 
 def read_metadata(model_dir: Path) -> dict[str, Any]:
@@ -168,7 +170,10 @@ def _load_active(session: Session) -> ActiveModel | None:
         return None
     distribution = (row.metrics or {}).get("score_distribution")
     return ActiveModel(
-        row.id, row.version, row.location, distribution if isinstance(distribution, dict) else None
+        row.id,
+        row.version,
+        row.location,
+        MappingProxyType(distribution) if isinstance(distribution, dict) else None,
     )
 
 

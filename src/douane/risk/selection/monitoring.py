@@ -8,6 +8,7 @@ active model with its training distribution (`score_distribution` in the model's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -168,7 +169,7 @@ def _model_scores(
     return [float(score) for score in session.scalars(query) if score is not None]
 
 
-def _training_distribution(data: dict[str, Any] | None) -> tuple[list[float], list[float]] | None:
+def _training_distribution(data: Mapping[str, Any] | None) -> tuple[list[float], list[float]] | None:
     """(edges, shares) from the model's metadata, when they are well formed."""
     if not data:
         return None

@@ -7,6 +7,7 @@ the engine then decides without a model score, as if no model were active.
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from collections.abc import Sequence
 from decimal import Decimal
@@ -25,6 +26,7 @@ from douane.risk.targeting import rules as targeting
 from douane.risk.targeting.model import ActiveRule
 from douane.risk.targeting.schema import HEADER_FIELDS
 
+log = logging.getLogger(__name__)
 _scorers: dict[str, Any] = {}
 _scorers_lock = threading.Lock()
 
@@ -95,10 +97,14 @@ def active_model() -> ActiveModelScore:
 
 
 def _scorer(location: str) -> Any:
-    """The loaded scorer of a model directory, once per process; None when it cannot be loaded."""
+    """The loaded scorer of a model directory, kept per process once loaded; None when it cannot be loaded
+    (tried again at a later lodging, so a repaired directory is picked up without a restart)."""
     with _scorers_lock:
         if location not in _scorers:
-            _scorers[location] = _load_scorer(Path(location))
+            scorer = _load_scorer(Path(location))
+            if scorer is None:
+                return None
+            _scorers[location] = scorer
         return _scorers[location]
 
 
@@ -107,6 +113,7 @@ def _load_scorer(model_dir: Path) -> Any:
         learning = importlib.import_module("douane.risk.learning")
         return learning.Scorer.load(model_dir)
     except Exception:  # a broken model must not stop lodging; the engine then decides without a score
+        log.exception("The active risk model in %s cannot be loaded: lodging goes without a score", model_dir)
         return None
 
 
