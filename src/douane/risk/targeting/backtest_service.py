@@ -23,7 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from douane.audit import service as audit
@@ -56,6 +56,8 @@ MAX_FILE_ROWS = 2_000_000
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "oui", "t"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "non", "f", ""})
 
+MAX_STORED = 300_000
+"""The most stored declarations one backtest reads (they are held in memory with their items)."""
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 """The largest history file a backtest reads (pages and API)."""
 
@@ -143,12 +145,25 @@ def stored_history(session: Session, start: date, end: date, offices: Sequence[s
     )
     if offices:
         query = query.where(DeclarationRow.office_code.in_([office_code_format(code) for code in offices]))
+    _check_size(session, query)
     rows = list(session.scalars(query))
     outcomes = _last_outcomes(session, [row.id for row in rows])
     parties = _PartyHistories.load(session, rows)
     indicators = indicators_between(session, start, end)
     declarations = [_history_declaration(row, outcomes.get(row.id), parties, indicators) for row in rows]
     return History(STORED, start, end, declarations, indicators)
+
+
+def _check_size(session: Session, query: Select[Any]) -> None:
+    """A stored history is read into memory: refuse a period that holds more than MAX_STORED declarations."""
+    count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    if count > MAX_STORED:
+        raise InvalidInput(
+            "backtests.history_too_large",
+            "The period holds {count} declarations, a backtest reads at most {limit}: shorten it",
+            count=count,
+            limit=MAX_STORED,
+        )
 
 
 def _last_outcomes(session: Session, declaration_ids: Sequence[int]) -> dict[int, str]:
@@ -268,6 +283,7 @@ def history_from_csv(session: Session, name: str, text: str) -> History:
     """A history read from a CSV file (see the module's docstring); indicators are the stored ones."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [column.strip() for column in reader.fieldnames or []]
+    reader.fieldnames = header  # rows are read by the names as checked, spaces around them dropped
     missing = {"lodged_on", "controlled", "discrepancy"} - set(header)
     if missing:
         raise InvalidInput(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from douane.bootstrap import Context
 from douane.identity.model import Actor, Role
+from douane.kernel.errors import InvalidInput
 from douane.risk.targeting import backtest_service, rules
 from douane.risk.targeting.model import RuleAction, RuleContent, Transition
 from tests.integration.risk.targeting.history import Line, at, declaration, parties
@@ -62,3 +65,18 @@ def test_a_backtest_over_an_imported_file(ctx: Context) -> None:
         run = backtest_service.run_backtest(session, ctx.clock, rule_id, 1, history, by=ANALYST)
     assert run.figures["evaluated"] == 3 and run.figures["hits"] == 2 and run.figures["precision"] == 1.0
     assert run.figures["added_inspections"] == 1 and run.history == "old-system.csv"
+
+
+def test_a_stored_history_too_large_to_hold_is_refused(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backtest_service, "MAX_STORED", 2)
+    with ctx.db.transaction() as session:
+        who = parties(session, ctx.clock)
+        for day in (1, 2, 3):
+            declaration(session, who, at(day))
+        with pytest.raises(InvalidInput) as refused:
+            backtest_service.stored_history(session, date(2026, 3, 1), date(2026, 3, 31))
+        assert refused.value.code == "backtests.history_too_large" and refused.value.params["count"] == 3
+        assert (
+            len(backtest_service.stored_history(session, date(2026, 3, 1), date(2026, 3, 2)).declarations)
+            == 2
+        )
