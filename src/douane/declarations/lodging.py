@@ -286,7 +286,8 @@ def _selectivity_request(outcome: LodgingOutcome) -> SelectivityRequest:
         dispatch_country=content.dispatch_country, destination_country=content.destination_country,
         transport_mode=content.transport_mode.value if content.transport_mode else None,
         transport_means=content.transport_means, bill_of_lading=content.bill_of_lading,
-        manifest_reference=content.manifest_reference, incoterm=content.incoterm.value,
+        manifest_reference=content.manifest_reference, containers=content.containers,
+        incoterm=content.incoterm.value,
         invoice_currency=content.invoice_currency, invoice_total_dzd=_invoice_total_dzd(outcome),
         items=tuple(_item_facts(item, assessed.get(item.number, (None, None))[0]) for item in content.items),
     )  # fmt: skip

@@ -350,6 +350,7 @@ class Declaration:
     transport_means: str | None = None
     manifest_reference: str | None = None
     bill_of_lading: str | None = None
+    containers: tuple[str, ...] = ()  # ISO 6346 numbers of the containers carrying the goods
     freight: Decimal | None = None
     insurance: Decimal | None = None
     other_costs: Decimal | None = None
@@ -394,6 +395,7 @@ def declaration_to_dict(declaration: Declaration) -> dict[str, Any]:
         "transport_means": d.transport_means,
         "manifest_reference": d.manifest_reference,
         "bill_of_lading": d.bill_of_lading,
+        "containers": list(d.containers),
         "invoice_currency": d.invoice_currency,
         "invoice_total": _dec(d.invoice_total),
         "incoterm": d.incoterm.value,

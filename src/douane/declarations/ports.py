@@ -56,6 +56,7 @@ class SelectivityRequest:
     transport_means: str | None = None  # vehicle registration, vessel or flight
     bill_of_lading: str | None = None
     manifest_reference: str | None = None
+    containers: tuple[str, ...] = ()  # ISO 6346 numbers
     incoterm: str | None = None
     invoice_currency: str | None = None
     invoice_total_dzd: Money | None = None  # at the exchange rate of the registration date

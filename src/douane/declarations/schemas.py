@@ -6,7 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from stdnum import iso6346
+from stdnum.exceptions import ValidationError
 
 from douane.declarations import model
 from douane.declarations.model import (
@@ -23,6 +25,21 @@ COUNTRY = r"^[A-Z]{2}$"
 CURRENCY = r"^[A-Z]{3}$"
 Amount = Annotated[Decimal, Field(max_digits=17, decimal_places=3, ge=-(10**14), le=10**14)]
 Short = Annotated[str, Field(max_length=80)]
+
+
+def container_number(value: Any) -> str:
+    """An ISO 6346 container number, written compactly ("CSQU 305438 3" -> "CSQU3054383")."""
+    if not isinstance(value, str) or len(value) > 20:
+        raise ValueError("a container number is text such as CSQU3054383")
+    try:
+        return str(iso6346.validate(value))
+    except ValidationError as exc:
+        raise ValueError(
+            f"{value!r} is not an ISO 6346 container number (owner code, serial, check digit)"
+        ) from exc
+
+
+ContainerNumber = Annotated[str, BeforeValidator(container_number)]
 
 
 def without_control_characters(value: str) -> str:
@@ -98,6 +115,7 @@ class DeclarationIn(FormModel):
     transport_means: Short | None = None
     manifest_reference: str | None = Field(None, max_length=40)
     bill_of_lading: str | None = Field(None, max_length=40)
+    containers: list[ContainerNumber] = Field(default_factory=list, max_length=999)
     invoice_currency: str = Field(pattern=CURRENCY)
     invoice_total: Amount
     incoterm: Incoterm
@@ -113,7 +131,7 @@ class DeclarationIn(FormModel):
         fields = {
             name: getattr(self, name)
             for name in type(self).model_fields
-            if name not in ("consignor", "consignee", "items", "documents")
+            if name not in ("consignor", "consignee", "items", "documents", "containers")
         }
         return model.Declaration(
             **fields,
@@ -121,6 +139,7 @@ class DeclarationIn(FormModel):
             consignee=self.consignee.to_model() if self.consignee else None,
             items=tuple(i.to_model() for i in self.items),
             documents=tuple(d.to_model() for d in self.documents),
+            containers=tuple(self.containers),
         )
 
 
@@ -235,6 +254,7 @@ class DeclarationOut(DeclarationSummary):
     transport_means: str | None
     manifest_reference: str | None
     bill_of_lading: str | None
+    containers: list[str]
     invoice_currency: str
     invoice_total: Decimal
     incoterm: Incoterm

@@ -165,7 +165,8 @@ def content_of(row: DeclarationRow) -> Declaration:
         destination_country=row.destination_country,
         transport_mode=model.TransportMode(row.transport_mode) if row.transport_mode else None,
         transport_means=row.transport_means, manifest_reference=row.manifest_reference,
-        bill_of_lading=row.bill_of_lading, freight=row.freight, insurance=row.insurance,
+        bill_of_lading=row.bill_of_lading, containers=tuple(row.containers or ()),
+        freight=row.freight, insurance=row.insurance,
         other_costs=row.other_costs, costs_currency=row.costs_currency,
         domiciliation_reference=row.domiciliation_reference,
         items=tuple(_item_of(i) for i in row.items),
@@ -228,6 +229,7 @@ def _apply_content(
     row.transport_mode = c.transport_mode.value if c.transport_mode else None
     row.transport_means, row.manifest_reference = c.transport_means, c.manifest_reference
     row.bill_of_lading, row.invoice_currency = c.bill_of_lading, c.invoice_currency
+    row.containers = list(c.containers)
     row.invoice_total, row.incoterm = c.invoice_total, c.incoterm.value
     row.freight, row.insurance, row.other_costs = c.freight, c.insurance, c.other_costs
     row.costs_currency, row.domiciliation_reference = c.costs_currency, c.domiciliation_reference

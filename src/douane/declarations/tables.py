@@ -63,6 +63,7 @@ class DeclarationRow(Base):
     transport_means: Mapped[str | None] = mapped_column(String(80))
     manifest_reference: Mapped[str | None] = mapped_column(String(40))
     bill_of_lading: Mapped[str | None] = mapped_column(String(40))
+    containers: Mapped[list[str] | None] = mapped_column(JSON)  # ISO 6346 numbers
     invoice_currency: Mapped[str] = mapped_column(String(3))
     invoice_total: Mapped[Decimal] = mapped_column(AMOUNT)
     incoterm: Mapped[str] = mapped_column(String(3))

@@ -69,6 +69,7 @@ HEADER_FIELDS = (
     "transport_means",
     "manifest_reference",
     "bill_of_lading",
+    "containers",
     "dispatch_country",
     "domiciliation_reference",
     "consignor_name",
@@ -211,6 +212,7 @@ def blank_form(viewer: Viewer, session: Session) -> DeclarationForm:
 
 def form_of(content: model.Declaration) -> DeclarationForm:
     header = {name: _text(getattr(content, name, None)) for name in HEADER_FIELDS if hasattr(content, name)}
+    header["containers"] = " ".join(content.containers)
     if content.consignor is not None:
         header["consignor_name"] = content.consignor.name
         header["consignor_country"] = content.consignor.country or ""
@@ -237,6 +239,7 @@ def _payload(form: DeclarationForm) -> dict[str, Any]:
         for name in HEADER_FIELDS
         if name not in ("consignor_name", "consignor_country")
     }
+    payload["containers"] = (form.header.get("containers") or "").replace(",", " ").split()
     if form.value("consignor_name"):
         payload["consignor"] = {
             "name": form.value("consignor_name"),

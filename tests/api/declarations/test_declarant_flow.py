@@ -192,3 +192,14 @@ def test_hostile_input_answers_4xx_never_500(
         f"{URL}/{created.json()['id']}/invalidation-request", json={"reason": "\x00"}, headers=broker
     )
     assert reason.status_code == 422  # an empty reason once the NUL is dropped
+
+
+def test_containers_are_checked_and_kept_compact(
+    client: TestClient, demo: Demo, user_headers: UserFactory
+) -> None:
+    broker = user_headers(Role.BROKER, broker_id=demo.broker_id)
+    wrong = client.post(URL, json=_body(demo.operator_nif, containers=["CSQU3054384"]), headers=broker)
+    assert wrong.status_code == 422 and "containers" in wrong.text
+    created = client.post(URL, json=_body(demo.operator_nif, containers=["csqu 305438 3"]), headers=broker)
+    assert created.status_code == 201, created.text
+    assert created.json()["containers"] == ["CSQU3054383"]

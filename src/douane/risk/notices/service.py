@@ -321,11 +321,10 @@ def _load_index(session: Session) -> NoticeIndex:
 
 
 def subjects_of(request: SelectivityRequest) -> DeclarationSubjects:
-    containers: tuple[str, ...] = tuple(getattr(request, "containers", ()) or ())
     return DeclarationSubjects(
         operator_nif=request.operator_nif,
         consignments=tuple(v for v in (request.bill_of_lading, request.manifest_reference) if v),
-        containers=containers,
+        containers=request.containers,
         vehicles=(request.transport_means,) if request.transport_means else (),
     )
 

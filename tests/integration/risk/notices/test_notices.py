@@ -79,6 +79,7 @@ def test_an_unknown_office_is_refused(ctx: Context) -> None:
         ("consignment", "mscu bl 1", {}),
         ("consignment", "2026-16011-0042", {"bill_of_lading": None}),
         ("vehicle", "MSC-ALGER", {}),
+        ("container", "CSQU 305438 3", {"containers": ("MSKU1234565", "CSQU3054383")}),
     ],
 )
 def test_each_subject_kind_matches_incoming_declarations(
@@ -87,7 +88,8 @@ def test_each_subject_kind_matches_incoming_declarations(
     with ctx.db.transaction() as session:
         offices(session, ctx.clock, "16011")
     notice_id = _issue(ctx, kind, subject)
-    _issue(ctx, kind, "ZZ99", channel="yellow") if kind != "operator" else None
+    decoy = {"operator": None, "container": "TGHU1234567"}.get(kind, "ZZ99")  # a notice on something else
+    _issue(ctx, kind, decoy, channel="yellow") if decoy else None
     engine = RiskSelectivity(random.Random(1), rules=FixedRules(), model=NoModel())
     with ctx.db.transaction() as session:
         decision = engine.choose_channel(session, ctx.clock, facts(7, "16011", NOON, **changes))
@@ -162,3 +164,17 @@ def test_a_notice_turns_matched_once_and_every_match_is_audited(ctx: Context) ->
         ).all()
     assert [(e.from_state, e.to_state) for e in events] == [("open", "matched"), (None, None), (None, None)]
     assert [e.detail["declaration_id"] for e in events] == [7, 8, 9]
+
+
+def test_a_container_notice_forces_the_channel_of_a_declaration_lodged_with_it(ctx: Context) -> None:
+    demo = fixtures.load(ctx)
+    _issue(ctx, "container", "CSQU3054383")
+    engine = RiskSelectivity(random.Random(1), rules=FixedRules(), model=NoModel())
+    with ctx.db.transaction() as session:
+        from dataclasses import replace
+
+        from douane.declarations import lodging
+
+        content = replace(fixtures.import_declaration(demo.operator_nif), containers=("CSQU3054383",))
+        row = lodging.lodge_new(session, ctx.clock, demo.broker, content, selectivity=engine)
+        assert (row.channel, row.channel_source, row.containers) == ("red", "notice", ["CSQU3054383"])
