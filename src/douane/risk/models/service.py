@@ -132,6 +132,8 @@ def get(session: Session, model_id: int) -> ModelVersionRow:
 
 def activate(session: Session, clock: Clock, model_id: int, *, by: Actor | None = None) -> ModelVersionRow:
     """Make this version the one that scores declarations; the previous active one returns to candidate."""
+    # Activations wait for each other (the registry holds a few rows): never two active versions at once.
+    session.execute(select(ModelVersionRow.id).with_for_update())
     row = get(session, model_id)
     if row.status != CANDIDATE:
         raise Conflict(
