@@ -175,7 +175,8 @@ def test_a_forged_or_altered_token_answers_404(flow: Flow) -> None:
     _declaration, payment = _paid(flow)
     _, codes = _pdf(flow.client.get(_receipt_path(payment), headers=flow.broker))
     genuine = _verification_path(codes)
-    altered = genuine[:-1] + ("A" if genuine[-1] != "A" else "B")
+    middle = len(genuine) - 10  # not the last character: its low bits may be base64 padding, ignored
+    altered = genuine[:middle] + ("A" if genuine[middle] != "A" else "B") + genuine[middle + 1 :]
     for path in (altered, "/verify/" + "A" * 39, "/verify/x", "/verify/" + "A" * 500, "/verify/%00%C3%A9"):
         refused = flow.client.get(path, headers=JSON)
         assert refused.status_code == 404 and refused.json()["code"] == "printing.unknown_document", path
