@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from douane.i18n import translate
 from tests.browser.conftest import Served
+from tests.browser.walk import Walk
 from tests.web.scenario import OFFICE, operator_nif
 
 # The smallest valid PNG: a 1x1 transparent pixel.
@@ -21,45 +21,6 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
     "0000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
 )
-
-
-class Walk:
-    """One language's walk: a browser context per role, screenshots numbered in order."""
-
-    def __init__(self, chromium: Any, served: Served, language: str, artifacts: Path) -> None:
-        self.chromium, self.served, self.language, self.artifacts = chromium, served, language, artifacts
-        self.shots = 0
-        self.contexts: list[Any] = []
-
-    def _(self, msgid: str, **params: Any) -> str:
-        return translate(msgid, self.language, **params)
-
-    def sign_in(self, username: str) -> Any:
-        context = self.chromium.new_context(
-            base_url=self.served.url, locale=self.language, viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(10_000)
-        self.contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.fill("#username", username)
-        page.fill("#password", self.served.password)
-        page.click("form[action='/login'] button[type=submit]")
-        page.wait_for_selector("nav.main-nav")
-        if page.get_attribute("html", "lang") != self.language:
-            page.click(f"form.langs button[value={self.language}]")
-            page.wait_for_selector(f"html[lang={self.language}]")
-        return page
-
-    def shot(self, page: Any, name: str) -> None:
-        self.shots += 1
-        page.screenshot(
-            path=str(self.artifacts / f"{self.language}-{self.shots:02d}-{name}.png"), full_page=True
-        )
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
 
 
 def _status(walk: Walk, page: Any, msgid: str) -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from douane.i18n import translate
 from tests.browser.conftest import Served
+from tests.browser.walk import Walk
 from tests.web.scenario import OFFICE, declaration_form, operator_nif
 
 # Per language a rule on a different car line, so the two walks' rules never hit each other's declaration.
@@ -23,42 +23,6 @@ CASES = {
     "fr": {"hs6": "870332", "line": "8703321010", "origin": "DE", "plate": "01234-116-16"},
     "ar": {"hs6": "870340", "line": "8703401010", "origin": "JP", "plate": "04321-117-31"},
 }
-
-
-class Walk:
-    def __init__(self, chromium: Any, served: Served, language: str, artifacts: Path) -> None:
-        self.chromium, self.served, self.language, self.artifacts = chromium, served, language, artifacts
-        self.shots = 0
-        self.contexts: list[Any] = []
-
-    def _(self, msgid: str, **params: Any) -> str:
-        return translate(msgid, self.language, **params)
-
-    def sign_in(self, username: str) -> Any:
-        context = self.chromium.new_context(
-            base_url=self.served.url, locale=self.language, viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(10_000)
-        self.contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.fill("#username", username)
-        page.fill("#password", self.served.password)
-        page.click("form[action='/login'] button[type=submit]")
-        page.wait_for_selector("nav.main-nav")
-        if page.get_attribute("html", "lang") != self.language:
-            page.click(f"form.langs button[value={self.language}]")
-            page.wait_for_selector(f"html[lang={self.language}]")
-        return page
-
-    def shot(self, page: Any, name: str) -> None:
-        self.shots += 1
-        path = self.artifacts / f"risk-{self.language}-{self.shots:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
 
 
 def _expression(case: dict[str, str], share: str = "0.5") -> str:
@@ -257,7 +221,7 @@ def analyst_suspends_and_retires(walk: Walk, page: Any, rule: str) -> None:
 def test_an_analyst_targets_a_car_and_only_officers_see_why(
     chromium: Any, served: Served, artifacts: Path, language: str
 ) -> None:
-    walk = Walk(chromium, served, language, artifacts)
+    walk = Walk(chromium, served, language, artifacts, prefix="risk-")
     case = CASES[language]
     try:
         analyst = walk.sign_in("analyst")
