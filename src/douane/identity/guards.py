@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
+from douane.bootstrap import Context
 from douane.identity import service
 from douane.identity.model import Actor, Permission
 from douane.kernel.errors import Forbidden, Unauthorized
@@ -29,22 +30,31 @@ def authenticate(
 ) -> Actor:
     ctx = get_context(request)
     ip = client_ip(request)
+    bearer_only = bool(token) and not api_key
+    actor = _actor_of_token(ctx, str(token), ip) if bearer_only else _actor_of_key(ctx, api_key, ip)
+    request.state.actor = actor
+    request.state.token = token
+    return actor
+
+
+def _actor_of_token(ctx: Context, token: str, ip: str | None) -> Actor:
+    """One read, outside any transaction: a token check writes nothing."""
+    with ctx.db.read_sessions() as session:
+        return service.actor_for_token(session, ctx.clock, token, ip)
+
+
+def _actor_of_key(ctx: Context, api_key: str | None, ip: str | None) -> Actor:
+    if not api_key:
+        raise Unauthorized("auth.required", "Authentication required")
     session = ctx.db.sessions()
     try:
-        if api_key:
-            actor = service.actor_for_api_key(session, ctx.clock, api_key, ip)
-        elif token:
-            actor = service.actor_for_token(session, ctx.clock, token, ip)
-        else:
-            raise Unauthorized("auth.required", "Authentication required")
+        actor = service.actor_for_api_key(session, ctx.clock, api_key, ip)
         session.commit()
     except Unauthorized:
         session.commit()  # keep the security event of a refused key
         raise
     finally:
         session.close()
-    request.state.actor = actor
-    request.state.token = token
     return actor
 
 
