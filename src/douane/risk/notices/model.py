@@ -1,4 +1,4 @@
-"""Notices, pure: subject kinds and how their identifiers are written, the ISO 6346 check digit, the
+"""Notices, pure: subject kinds and how their identifiers are written, the ISO 6346 check (python-stdnum), the
 notice lifecycle and the match of a declaration's facts against open notices.
 
 Imports only the standard library and the kernel.
@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+
+from stdnum import iso6346
 
 from douane.kernel.errors import Conflict, InvalidInput
 from douane.risk.selection.policy import NOTICE_MATCH
@@ -77,19 +79,6 @@ def compact(value: str | None) -> str:
     return _SEPARATORS.sub("", value or "").upper()
 
 
-def container_check_digit(owner_serial: str) -> int:
-    """The ISO 6346 check digit of the first ten characters (owner code, category, serial number)."""
-    total = sum(_container_value(char) * 2**position for position, char in enumerate(owner_serial))
-    return total % 11 % 10
-
-
-def _container_value(char: str) -> int:
-    if char.isdigit():
-        return int(char)
-    value = 10 + ord(char) - ord("A")
-    return value + (value - 1) // 10  # multiples of 11 are skipped: A=10, B=12 .. K=21, L=23 ..
-
-
 def clean_subject(kind: str, value: str) -> str:
     """The subject as stored and matched; InvalidInput when it cannot be one of its kind."""
     subject_kind = _kind(kind)
@@ -121,11 +110,12 @@ def _check_container(text: str) -> None:
             "risk.notice_invalid_container",
             "A container number is 4 letters (the fourth U, J, Z or R) and 7 digits",
         )
-    if container_check_digit(text[:10]) != int(text[10]):
+    expected = iso6346.calc_check_digit(text[:10])
+    if text[10] != expected:
         raise InvalidInput(
             "risk.notice_container_check_digit",
             "The container number's check digit should be {digit}",
-            digit=container_check_digit(text[:10]),
+            digit=int(expected),
         )
 
 

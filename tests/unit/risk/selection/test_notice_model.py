@@ -9,16 +9,10 @@ from douane.risk.notices.model import (
     DeclarationSubjects,
     LiveNotice,
     clean_subject,
-    container_check_digit,
     index_notices,
     matching,
     next_status,
 )
-
-
-@pytest.mark.parametrize(("owner_serial", "digit"), [("CSQU305438", 3), ("TGHU976543", 0), ("MAEU000000", 8)])
-def test_iso_6346_check_digits(owner_serial: str, digit: int) -> None:
-    assert container_check_digit(owner_serial) == digit
 
 
 def test_a_container_number_is_cleaned_and_its_check_digit_verified() -> None:
