@@ -1,7 +1,7 @@
-"""Notices, pure: subject kinds and how their identifiers are written, the ISO 6346 check (python-stdnum), the
-notice lifecycle and the match of a declaration's facts against open notices.
+"""Notices, pure: subject kinds and how their identifiers are written (ISO 6346 containers through
+python-stdnum), the notice lifecycle and the match of a declaration's facts against open notices.
 
-Imports only the standard library and the kernel.
+No database, no web: the standard library, python-stdnum, the kernel and the decision reasons' templates.
 """
 
 from __future__ import annotations
