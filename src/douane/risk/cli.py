@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from douane.kernel.errors import DouaneError
-from douane.risk.learning import workflow
-from douane.risk.learning.mapping import Mapping, load_mapping
-from douane.risk.learning.training import Candidate
 from douane.risk.models.cli import models_app
 from douane.risk.selection.cli import export_history, monthly_figures
+
+if TYPE_CHECKING:
+    from douane.risk.learning.mapping import Mapping
+    from douane.risk.learning.training import Candidate
 
 risk_app = typer.Typer(
     help="Risk model: train on inspection history, score declarations; the model registry; labelled"
@@ -40,7 +42,17 @@ def _fail(error: DouaneError) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _workflow() -> ModuleType:
+    """The learning workflow, imported when a command runs: every other `douane` command starts without
+    loading LightGBM, NumPy and Polars."""
+    from douane.risk.learning import workflow
+
+    return workflow
+
+
 def _mapping(path: Path) -> Mapping:
+    from douane.risk.learning.mapping import load_mapping
+
     try:
         return load_mapping(path)
     except DouaneError as error:
@@ -68,6 +80,7 @@ def train(
         )
 
     try:
+        workflow = _workflow()
         metadata = workflow.train(history, _mapping(mapping), out, trainer or workflow.default_trainer(),
                                   search=search, progress=show)  # fmt: skip
     except DouaneError as error:
@@ -101,7 +114,7 @@ def score(
 ) -> None:
     """Score every row of a file (no label needed); higher scores are riskier."""
     try:
-        run = workflow.score(model, input_path, _mapping(mapping), out)
+        run = _workflow().score(model, input_path, _mapping(mapping), out)
     except DouaneError as error:
         raise _fail(error) from error
     console.print(f"[green]{run.rows} rows scored[/] into {out}")
@@ -121,7 +134,7 @@ def _warn_within_training(rows: int, last_day: str) -> None:
 def evaluate(model: ModelOption, input_path: InputOption, mapping: MappingOption) -> None:
     """Precision and recall among the top 1, 2, 5 and 10 % scored rows of a labelled file, and AUC."""
     try:
-        result = workflow.evaluate(model, input_path, _mapping(mapping))
+        result = _workflow().evaluate(model, input_path, _mapping(mapping))
     except DouaneError as error:
         raise _fail(error) from error
     table = Table(title=f"{result.rows} rows, {result.offences} offences")
