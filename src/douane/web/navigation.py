@@ -29,6 +29,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...], tuple[Role, ...]], ...
     ("/risk/models", "Risk models", (P.MODELS_MANAGE,), ()),
     ("/risk/selectivity", "Selectivity settings", (P.SELECTIVITY_MANAGE,), ()),
     ("/risk/monitoring", "Monitoring", (P.MODELS_MANAGE,), ()),
+    ("/admin/staff", "Officers", (P.STAFF_MANAGE,), ()),
     ("/admin", "Administration", (P.USERS_MANAGE,), ()),
 )
 
