@@ -22,8 +22,8 @@ from douane.payments.schemas import (
     GuaranteeOut,
     PaymentIn,
     PaymentOut,
-    ReasonIn,
     ReceiptOut,
+    ReleaseIn,
 )
 from douane.payments.tables import AmountDueRow
 from douane.web.deps import UnitOfWork, get_context
@@ -164,10 +164,14 @@ def release_guarantee(
     session: UnitOfWork,
     request: Request,
     guarantee_id: Id,
-    body: ReasonIn,
+    body: ReleaseIn,
     actor: Actor = Depends(requires(P.GUARANTEES_MANAGE)),
 ) -> GuaranteeOut:
-    row = service.release_guarantee(session, _clock(request), guarantee_id, reason=body.reason, by=actor)
+    """Discharge a guarantee once every declaration it covers is paid or invalidated; a replay answers the
+    released guarantee again. Refused with payments.guarantee_in_use while duties it covers are owed."""
+    row = service.release_guarantee(
+        session, _clock(request), guarantee_id, reason=body.reason, by=actor, expected_version=body.version
+    )
     return GuaranteeOut.of(row)
 
 

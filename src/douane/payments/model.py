@@ -88,7 +88,15 @@ class GuaranteeKind(StrEnum):
 
 class GuaranteeStatus(StrEnum):
     ACTIVE = "active"
-    RELEASED = "released"
+    RELEASED = "released"  # given back to the operator (discharged): it covers nothing any more
+
+
+GUARANTEE_TRANSITIONS: dict[GuaranteeStatus, frozenset[GuaranteeStatus]] = {
+    GuaranteeStatus.ACTIVE: frozenset({GuaranteeStatus.RELEASED}),
+    GuaranteeStatus.RELEASED: frozenset(),
+}
+STILL_OWED = frozenset({_S.OPEN, _S.PARTIALLY_PAID, _S.GUARANTEED})
+"""Amount-due statuses in which the duties are still owed, so a guarantee covering them must stay."""
 
 
 # --- amounts -----------------------------------------------------------------------------------
@@ -252,6 +260,30 @@ def check_guarantee_usable(
             "The guarantee has {available} available, {needed} is needed",
             available=str(available), needed=str(needed),
         )  # fmt: skip
+
+
+def check_guarantee_transition(current: GuaranteeStatus, target: GuaranteeStatus) -> None:
+    """The one guard of the guarantee state machine."""
+    if target not in GUARANTEE_TRANSITIONS[current]:
+        raise Conflict(
+            "payments.guarantee_transition_refused",
+            "A guarantee cannot go from {from_status} to {to_status}",
+            from_status=current.value,
+            to_status=target.value,
+        )
+
+
+def check_guarantee_releasable(covered: Iterable[tuple[str, AmountDueStatus]]) -> None:
+    """A guarantee is given back only once nothing it covers is still owed: every declaration it covers
+    was paid, or its amount due cancelled (the declaration was invalidated). `covered` pairs each amount
+    due the guarantee still covers with its status, by the declaration's reference."""
+    waiting = sorted({reference for reference, status in covered if status in STILL_OWED})
+    if waiting:
+        raise Conflict(
+            "payments.guarantee_in_use",
+            "The guarantee still covers unpaid duties (declaration {references}); it cannot be released",
+            references=", ".join(waiting),
+        )
 
 
 # --- what other contexts read ------------------------------------------------------------------

@@ -63,6 +63,13 @@ class ReasonIn(_In):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class ReleaseIn(ReasonIn):
+    version: int | None = Field(
+        default=None, ge=1, le=2**31 - 1,
+        description="The version last read; refused with payments.concurrent_change if it has moved",
+    )  # fmt: skip
+
+
 class TaxLineOut(BaseModel):
     tax_code: str
     amount: Decimal
@@ -182,6 +189,7 @@ class GuaranteeOut(BaseModel):
     valid_to: date | None
     status: GuaranteeStatus
     registered_at: datetime
+    version: int
 
     @classmethod
     def of(cls, row: GuaranteeRow) -> GuaranteeOut:
@@ -189,5 +197,5 @@ class GuaranteeOut(BaseModel):
             id=row.id, operator_id=row.operator_id, kind=GuaranteeKind(row.kind), reference=row.reference,
             issuer=row.issuer, amount=_amt(row.amount), allocated=_amt(row.allocated),
             available=_amt(row.available), valid_from=row.valid_from, valid_to=row.valid_to,
-            status=GuaranteeStatus(row.status), registered_at=row.registered_at,
+            status=GuaranteeStatus(row.status), registered_at=row.registered_at, version=row.version,
         )  # fmt: skip

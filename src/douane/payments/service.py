@@ -519,25 +519,84 @@ def list_guarantees(
 
 
 def release_guarantee(
-    session: Session, clock: Clock, guarantee_id: int, *, reason: str, by: Actor | None
+    session: Session,
+    clock: Clock,
+    guarantee_id: int,
+    *,
+    reason: str,
+    by: Actor | None,
+    expected_version: int | None = None,
 ) -> GuaranteeRow:
-    """Give a guarantee back to its operator; refused while it still covers an amount due."""
+    """Give a guarantee back to its operator (discharge) once nothing it covers is still owed.
+
+    Idempotent: releasing a released guarantee gives it back unchanged. `expected_version` is the version
+    the caller saw: a guarantee changed since (covered, released) is refused. Locks the amounts due it
+    covers, then the guarantee, in the order `cover_with_guarantee` takes them.
+    """
+    why = _text(reason, "reason", 500)
+    for due_id in sorted({a.amount_due_id for a in _active_allocations(session, guarantee_id)}):
+        _locked_amount_due(session, due_id)
     guarantee = _locked_guarantee(session, guarantee_id)
-    if guarantee.status != GuaranteeStatus.ACTIVE.value:
-        raise Conflict("payments.guarantee_released", "This guarantee has been released")
-    if guarantee.allocated.amount > 0:
+    before = GuaranteeStatus(guarantee.status)
+    if before is GuaranteeStatus.RELEASED:
+        return guarantee
+    if expected_version is not None and expected_version != guarantee.version:
         raise Conflict(
-            "payments.guarantee_in_use", "The guarantee still covers {allocated}; it cannot be released",
-            allocated=str(guarantee.allocated),
-        )  # fmt: skip
+            "payments.concurrent_change", "Someone else changed this record at the same time; reload it"
+        )
+    model.check_guarantee_transition(before, GuaranteeStatus.RELEASED)
+    covered = [
+        (a, session.get_one(AmountDueRow, a.amount_due_id))
+        for a in _active_allocations(session, guarantee_id)
+    ]
+    model.check_guarantee_releasable(
+        (due.subject_reference, AmountDueStatus(due.status)) for _a, due in covered
+    )
+    now = clock.now()
+    for allocation, due in covered:  # cover left on amounts no longer owed (paid or cancelled)
+        part = allocation.active_amount
+        allocation.released, allocation.released_at = allocation.amount, now
+        due.guaranteed = due.guaranteed - part
+        guarantee.allocated = guarantee.allocated - part
     guarantee.status = GuaranteeStatus.RELEASED.value
     _flush(session)
     audit.record(
         session, clock, category=audit.STATE, action="guarantee.released", actor=actor_ref(by),
-        entity_type="guarantee", entity_id=guarantee.id, from_state=GuaranteeStatus.ACTIVE.value,
-        to_state=guarantee.status, reason=_text(reason, "reason", 500),
+        entity_type="guarantee", entity_id=guarantee.id, from_state=before.value, to_state=guarantee.status,
+        reason=why, detail={"discharged_amounts_due": [due.id for _a, due in covered]},
     )  # fmt: skip
     return guarantee
+
+
+def _active_allocations(session: Session, guarantee_id: int) -> list[GuaranteeAllocationRow]:
+    query = select(GuaranteeAllocationRow).where(
+        GuaranteeAllocationRow.guarantee_id == guarantee_id, GuaranteeAllocationRow.released_at.is_(None)
+    )
+    return list(session.scalars(query.order_by(GuaranteeAllocationRow.id)))
+
+
+def cover_of_guarantee(
+    session: Session, guarantee_id: int
+) -> list[tuple[GuaranteeAllocationRow, AmountDueRow]]:
+    """Every amount due a guarantee covers or covered, oldest first (the caller checked who may see it)."""
+    query = (
+        select(GuaranteeAllocationRow, AmountDueRow)
+        .join(AmountDueRow, AmountDueRow.id == GuaranteeAllocationRow.amount_due_id)
+        .where(GuaranteeAllocationRow.guarantee_id == guarantee_id)
+        .order_by(GuaranteeAllocationRow.id)
+    )
+    return [(allocation, due) for allocation, due in session.execute(query).all()]
+
+
+def still_owed_under(session: Session, guarantee_id: int) -> list[str]:
+    """References of the declarations whose duties the guarantee still covers (why it cannot be released)."""
+    return sorted(
+        {
+            due.subject_reference
+            for allocation, due in cover_of_guarantee(session, guarantee_id)
+            if allocation.released_at is None and AmountDueStatus(due.status) in model.STILL_OWED
+        }
+    )
 
 
 def allocations_of(session: Session, amount_due_id: int) -> list[GuaranteeAllocationRow]:
