@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from douane.audit.tables import AuditEventRow
-from douane.db import fetch_page
+from douane.db import fetch_page, insert_rows
 from douane.kernel.clock import Clock
 
 SECURITY = "security"
@@ -86,9 +86,8 @@ def add_event(session: Session, event: dict[str, Any]) -> None:
 
 
 def record_all(session: Session, events: Sequence[dict[str, Any]]) -> None:
-    """Write many events (from `event_values`) in one statement, in the order given."""
-    if events:
-        session.execute(insert(AuditEventRow).execution_options(render_nulls=True), list(events))
+    """Write many events (from `event_values`) at once, in the order given."""
+    insert_rows(session, AuditEventRow, events)
 
 
 def list_events(

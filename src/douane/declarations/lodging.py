@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from douane.assessment.model import Assessment
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
+from douane.db import insert_rows
 from douane.declarations import model, numbering, service
 from douane.declarations.model import Action, Channel, Declaration, Finding, Item, Status
 from douane.declarations.ports import ChannelDecision, ItemFacts, SelectivityPort, SelectivityRequest
@@ -176,8 +176,7 @@ def _insert_items(session: Session, stored: list[LodgingOutcome]) -> None:
                 {"declaration_id": outcome.row.id, **service.item_values(item),
                  "assessed_customs_value": customs_value, "assessed_taxes": taxes}
             )  # fmt: skip
-    if values:
-        session.execute(insert(DeclarationItemRow).execution_options(render_nulls=True), values)
+    insert_rows(session, DeclarationItemRow, values)
     for outcome in stored:
         session.expire(outcome.row, ["items"])  # read back from the table if anyone asks
 
@@ -214,8 +213,7 @@ def _register_and_route(
         outcome.decision = selectivity.choose_channel(session, clock, request)
         if model.needs_inspector(Channel(outcome.decision.channel)):
             _inspector_on_duty(session, clock, outcome.row.office_code)  # read before the numbering lock
-    if versions:
-        session.execute(insert(DeclarationVersionRow).execution_options(render_nulls=True), versions)
+    insert_rows(session, DeclarationVersionRow, versions)
     service.flush_or_conflict(session)
     _register(session, clock, lodging)
     for outcome in lodging:

@@ -1,0 +1,77 @@
+"""insert_rows (COPY on PostgreSQL, executemany elsewhere) stores what an INSERT stores, in the given order."""
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy.orm import Session
+
+from douane.db import Database, DZDAmount, ExactDecimal, UTCDateTime, insert_rows
+from douane.kernel.money import Money
+
+probe_metadata = MetaData()
+probe = Table(
+    "insert_rows_probe",
+    probe_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("label", String(40)),
+    Column("note", Text),
+    Column("amount", DZDAmount),
+    Column("mass", ExactDecimal(scale=3)),
+    Column("at", UTCDateTime),
+    Column("flag", Boolean),
+    Column("detail", JSON),
+)
+
+AWKWARD_TEXT = 'tab\there, new\nline, back\\slash, quote " and \\N, عربية é'
+
+
+def _rows(label: str) -> list[dict[str, Any]]:
+    algiers = timezone(timedelta(hours=1))
+    return [
+        {"label": f"{label}-1", "note": AWKWARD_TEXT, "amount": Money.of("123456789012.34"),
+         "mass": Decimal("0.125"), "at": datetime(2026, 7, 14, 10, 45, 12, 123456, tzinfo=algiers),
+         "flag": True, "detail": {"text": AWKWARD_TEXT, "list": [1, "2", None], "n": 1.5}},
+        {"label": f"{label}-2", "note": None, "amount": None, "mass": None, "at": None, "flag": False,
+         "detail": None},
+        {"label": f"{label}-3", "note": "", "amount": Money.zero(), "mass": Decimal("1000000.000"),
+         "at": datetime(2026, 1, 1, tzinfo=UTC), "flag": None, "detail": []},
+    ]  # fmt: skip
+
+
+def _stored(session: Session, prefix: str) -> list[tuple[Any, ...]]:
+    columns = [c for c in probe.c if c.name != "id"]
+    query = select(probe.c.id, *columns).where(probe.c.label.startswith(prefix)).order_by(probe.c.id)
+    return [tuple(row)[1:] for row in session.execute(query)]
+
+
+@pytest.fixture
+def probe_table(db: Database) -> Any:
+    probe_metadata.create_all(db.engine)
+    yield db
+    probe_metadata.drop_all(db.engine)
+
+
+def test_rows_read_back_exactly_as_an_insert_writes_them(probe_table: Database) -> None:
+    db = probe_table
+    with db.transaction() as session:
+        session.execute(insert(probe), _rows("insert"))
+        insert_rows(session, probe, _rows("copied"))
+    with db.transaction() as session:
+        inserted, copied = _stored(session, "insert"), _stored(session, "copied")
+    assert [row[1:] for row in copied] == [row[1:] for row in inserted]
+    assert [row[0] for row in copied] == ["copied-1", "copied-2", "copied-3"]  # in the order given
+    assert copied[0][1] == AWKWARD_TEXT
+    assert copied[0][2] == Money.of("123456789012.34")
+    assert copied[0][4].utcoffset() == timedelta(0) and copied[0][4].hour == 9
+
+
+def test_rows_are_part_of_the_transaction(probe_table: Database) -> None:
+    db = probe_table
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        insert_rows(session, probe, _rows("rolled-back"))
+        raise RuntimeError("the unit of work fails")
+    with db.transaction() as session:
+        assert _stored(session, "rolled-back") == []
