@@ -31,6 +31,7 @@ from douane.payments.model import (
 )
 from douane.payments.tables import GuaranteeRow
 from douane.printing.http import pdf_response, verification_link
+from douane.registry import service as registry
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pages import PAGE_SIZE, attempt, notice, optional_date, page_url, see_other
 from douane.web.session import Viewer, csrf_protected, domain_message, page_requires
@@ -59,6 +60,7 @@ GUARANTEE_KIND_LABELS = {
     GuaranteeKind.CASH_DEPOSIT: "Cash deposit",
     GuaranteeKind.GLOBAL: "Global guarantee",
 }
+PAYABLE_ON_PAGE = frozenset({"open", "partially_paid", "guaranteed"})
 LABELS: dict[str, Any] = {
     "due_labels": STATUS_LABELS,
     "method_labels": METHOD_LABELS,
@@ -160,7 +162,8 @@ def _detail_page(
 ) -> Response:
     due = service.get_amount_due(session, amount_due_id, viewer=viewer.actor)
     suspended = due.kind == AmountDueKind.SUSPENDED.value
-    payable = viewer.can(P.PAYMENTS_COLLECT) and due.status in {"open", "partially_paid"} and not suspended
+    # A guaranteed amount is still paid at the cashier; the payment then frees the guarantee's cover.
+    payable = viewer.can(P.PAYMENTS_COLLECT) and due.status in PAYABLE_ON_PAGE and not suspended
     coverable = viewer.can(P.GUARANTEES_MANAGE) and due.status in {"open", "partially_paid"}
     values = form or {"amount": format(due.outstanding.amount, "f"), "method": "cash", "payer": ""}
     return render(
@@ -336,6 +339,74 @@ def _refused(
         return _detail_page(
             request, session, viewer, amount_due_id, error=message, guarantee_form=guarantee_form,
             status_code=status_code,
+        )  # fmt: skip
+
+
+GuaranteeId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+
+
+def _guarantee_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    guarantee_id: int,
+    *,
+    error: str | None = None,
+    reason: str = "",
+    status_code: int = 200,
+) -> Response:
+    guarantee = service.get_guarantee(session, guarantee_id, viewer=viewer.actor)
+    debtor = registry.get_operator(session, guarantee.operator_id)
+    return render(
+        request,
+        "payments/guarantee.html",
+        status_code=status_code,
+        guarantee=guarantee,
+        operator_name=(viewer.language == "ar" and debtor.legal_name_ar) or debtor.legal_name_fr,
+        cover=service.cover_of_guarantee(session, guarantee.id),
+        still_owed=service.still_owed_under(session, guarantee.id),
+        may_release=viewer.can(P.GUARANTEES_MANAGE),
+        released_now=request.query_params.get("done") == "guarantee_released",
+        reason=reason,
+        error=error,
+        **LABELS,
+    )
+
+
+@router.get("/guarantees/{guarantee_id}")
+def guarantee_page(
+    request: Request, session: UnitOfWork, guarantee_id: GuaranteeId, viewer: Viewer = Depends(READ)
+) -> Response:
+    """A guarantee, what it covers and, for a cashier or chief, the form that releases it."""
+    return _guarantee_page(request, session, viewer, guarantee_id)
+
+
+@router.post("/guarantees/{guarantee_id}/release", dependencies=[Depends(csrf_protected)])
+def release_guarantee(
+    request: Request,
+    guarantee_id: GuaranteeId,
+    reason: str = Form("", max_length=500),
+    version: str = Form("", max_length=10),
+    viewer: Viewer = Depends(GUARANTEE),
+) -> Response:
+    """Give the guarantee back (the same use case as the API), refused if the page shown was out of date."""
+    clock = get_context(request).clock
+    seen = int(version) if version.isdigit() else None
+    outcome = attempt(
+        request,
+        lambda s: (
+            service.release_guarantee(
+                s, clock, guarantee_id, reason=reason, by=viewer.actor, expected_version=seen
+            ).id
+        ),
+    )
+    if outcome.ok:
+        return see_other(f"/guarantees/{guarantee_id}", "guarantee_released")
+    assert outcome.error is not None
+    with get_context(request).db.transaction() as session:
+        return _guarantee_page(
+            request, session, viewer, guarantee_id, error=domain_message(outcome.error, viewer.language),
+            reason=reason, status_code=outcome.error.status,
         )  # fmt: skip
 
 
