@@ -1211,3 +1211,27 @@ def get_officer_by_service_number(session: Session, service_number: str) -> Offi
             "registry.officer_not_found", "No officer has the service number {number}", number=number[:20]
         )
     return row
+
+
+# --- bulk reads for other contexts (risk's targeting facts and backtests) ---------------------------
+
+IDS_PER_STATEMENT = 5000
+
+
+def operator_registration_dates(session: Session, operator_ids: Sequence[int]) -> dict[int, date]:
+    """Each known operator's registration date by id (one statement per IDS_PER_STATEMENT ids)."""
+    return _values_by_id(session, EconomicOperatorRow.id, EconomicOperatorRow.registered_on, operator_ids)
+
+
+def broker_licence_numbers(session: Session, broker_ids: Sequence[int]) -> dict[int, str]:
+    """Each known broker's licence number by id (one statement per IDS_PER_STATEMENT ids)."""
+    return _values_by_id(session, CustomsBrokerRow.id, CustomsBrokerRow.licence_number, broker_ids)
+
+
+def _values_by_id(session: Session, id_column: Any, value_column: Any, ids: Sequence[int]) -> dict[int, Any]:
+    values: dict[int, Any] = {}
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        chunk = list(ids[start : start + IDS_PER_STATEMENT])
+        query = select(id_column, value_column).where(id_column.in_(chunk))
+        values.update({key: value for key, value in session.execute(query)})
+    return values
