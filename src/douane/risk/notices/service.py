@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
 from douane.db import fetch_page
+from douane.declarations import history_service as declarations
 from douane.declarations.ports import SelectivityRequest
-from douane.declarations.tables import ControlResultRow
 from douane.identity.model import Actor
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, local_date
@@ -207,13 +207,7 @@ def matches_of(session: Session, notice_id: int) -> list[NoticeMatchRow]:
 def _fill_outcomes(session: Session, pending: list[NoticeMatchRow]) -> None:
     if not pending:
         return
-    ids = [match.declaration_id for match in pending]
-    query = (
-        select(ControlResultRow.declaration_id, ControlResultRow.outcome)
-        .where(ControlResultRow.declaration_id.in_(ids))
-        .order_by(ControlResultRow.id)
-    )
-    latest = {declaration_id: outcome for declaration_id, outcome in session.execute(query)}
+    latest = declarations.last_control_outcomes(session, [match.declaration_id for match in pending])
     for match in pending:
         match.control_outcome = latest.get(match.declaration_id)
 

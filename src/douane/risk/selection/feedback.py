@@ -17,18 +17,18 @@ then an analyst registers and activates the new version after reading its metric
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from douane.declarations.tables import ControlResultRow, DeclarationItemRow, DeclarationRow
-from douane.kernel.clock import local_date, start_of_local_day
+from douane.declarations import history_service as declarations
+from douane.declarations.history_service import LastControl, StoredDeclaration, StoredItem
+from douane.kernel.clock import local_date
 
 COLUMNS = (
     "declaration_id", "date", "office", "declarant", "importer", "hs6", "origin", "departure",
@@ -37,7 +37,7 @@ COLUMNS = (
 )  # fmt: skip
 ROLES = ("declaration_id", "date", "office", "declarant", "importer", "hs6", "origin", "departure",
          "transport_mode", "regime", "net_mass", "price", "quantity")  # fmt: skip
-DISCREPANCY = "discrepancy"
+DISCREPANCY = declarations.DISCREPANCY
 BATCH = 2_000
 
 
@@ -85,26 +85,13 @@ def mapping_toml() -> str:
 
 def labelled_items(session: Session, start: date | None, end: date | None) -> Iterator[dict[str, Any]]:
     """The export's rows in registration order, read in batches of declarations."""
-    latest = select(func.max(ControlResultRow.id)).group_by(ControlResultRow.declaration_id).scalar_subquery()
-    query = (
-        select(DeclarationRow, ControlResultRow)
-        .join(ControlResultRow, ControlResultRow.declaration_id == DeclarationRow.id)
-        .where(ControlResultRow.id.in_(latest), DeclarationRow.registered_at.is_not(None))
-        .order_by(DeclarationRow.registered_at, DeclarationRow.id)
-    )
-    if start is not None:
-        query = query.where(DeclarationRow.registered_at >= start_of_local_day(start))
-    if end is not None:
-        query = query.where(
-            DeclarationRow.registered_at < start_of_local_day(date.fromordinal(end.toordinal() + 1))
-        )
-    for declaration, result in session.execute(query.execution_options(yield_per=BATCH)):
-        declared = _declared_values(result.item_amendments or [])
+    for declaration, result in declarations.controlled_between(session, start, end, batch=BATCH):
+        declared = _declared_values(result.item_amendments)
         for item in sorted(declaration.items, key=lambda i: i.number):
             yield _row(declaration, result, item, declared.get(item.number, {}))
 
 
-def _declared_values(amendments: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+def _declared_values(amendments: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
     """Per item, the value each amended field had as declared (the first amendment's "from")."""
     declared: dict[int, dict[str, Any]] = {}
     for change in amendments:
@@ -113,12 +100,11 @@ def _declared_values(amendments: list[dict[str, Any]]) -> dict[int, dict[str, An
 
 
 def _row(
-    declaration: DeclarationRow, result: ControlResultRow, item: DeclarationItemRow, declared: dict[str, Any],
+    declaration: StoredDeclaration, result: LastControl, item: StoredItem, declared: dict[str, Any],
 ) -> dict[str, Any]:  # fmt: skip
     def value(field: str) -> Any:
         return declared[field] if field in declared else getattr(item, field)
 
-    assert declaration.registered_at is not None
     return {
         "declaration_id": declaration.number or str(declaration.id),
         "date": local_date(declaration.registered_at).isoformat(),
@@ -133,7 +119,7 @@ def _row(
     }  # fmt: skip
 
 
-def _customs_value(item: DeclarationItemRow, declared: dict[str, Any]) -> Any:
+def _customs_value(item: StoredItem, declared: dict[str, Any]) -> Any:
     """As assessed at lodging, as the engine reads it; the declared value when the control amended it."""
     if "customs_value_dzd" in declared:
         return declared["customs_value_dzd"]

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from douane.declarations.tables import ControlResultRow
+from douane.declarations import history_service as declarations
 from douane.kernel.clock import start_of_local_day
 from douane.kernel.errors import InvalidInput
 from douane.risk.models import service as models
@@ -102,21 +102,16 @@ def monthly(session: Session, month: date, office_code: str | None = None) -> Mo
 
 def selections(session: Session, start: date, end: date, office_code: str | None = None) -> list[Selection]:
     """Decisions taken from `start` (included) to `end` (excluded), Algerian days, with their outcomes."""
-    latest = (
-        select(ControlResultRow.declaration_id, func.max(ControlResultRow.id).label("result_id"))
-        .group_by(ControlResultRow.declaration_id)
-        .subquery()
-    )
+    last_control = declarations.last_control_outcome_subquery()
     decision = SelectivityDecisionRow
     query = (
         select(
-            decision.declaration_id, decision.channel, decision.source, ControlResultRow.outcome,
+            decision.declaration_id, decision.channel, decision.source, last_control.c.outcome,
             RiskEvaluationRow.rule_hits, RiskEvaluationRow.score, RiskEvaluationRow.model_version,
             RiskEvaluationRow.exploration,
         )
         .outerjoin(RiskEvaluationRow, RiskEvaluationRow.declaration_id == decision.declaration_id)
-        .outerjoin(latest, latest.c.declaration_id == decision.declaration_id)
-        .outerjoin(ControlResultRow, ControlResultRow.id == latest.c.result_id)
+        .outerjoin(last_control, last_control.c.declaration_id == decision.declaration_id)
         .where(decision.decided_at >= start_of_local_day(start))
         .where(decision.decided_at < start_of_local_day(end))
         .order_by(decision.id)

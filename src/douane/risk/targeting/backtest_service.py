@@ -17,23 +17,24 @@ import bisect
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
 from douane.db import fetch_page
-from douane.declarations.tables import ControlResultRow, DeclarationRow
+from douane.declarations import history_service as declarations
+from douane.declarations.history_service import StoredDeclaration
 from douane.identity.model import Actor
 from douane.identity.service import actor_ref
-from douane.kernel.clock import Clock, end_of_local_day, local_date, start_of_local_day
+from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import ImportRejected, InvalidInput, RowError
-from douane.registry.tables import CustomsBrokerRow, EconomicOperatorRow
+from douane.registry import service as registry
 from douane.risk.model import office_code_format, storable_id
 from douane.risk.rules import Type
 from douane.risk.rules.batch import NUMBER_LIMIT
@@ -134,29 +135,19 @@ def stored_history(session: Session, start: date, end: date, offices: Sequence[s
         raise InvalidInput(
             "backtests.period_too_long", "A backtest covers at most {days} days", days=MAX_DAYS
         )
-    query = (
-        select(DeclarationRow)
-        .where(
-            DeclarationRow.registered_at >= start_of_local_day(start),
-            DeclarationRow.registered_at <= end_of_local_day(end),
-        )
-        .options(selectinload(DeclarationRow.items))
-        .order_by(DeclarationRow.registered_at, DeclarationRow.id)
-    )
-    if offices:
-        query = query.where(DeclarationRow.office_code.in_([office_code_format(code) for code in offices]))
-    _check_size(session, query)
-    rows = list(session.scalars(query))
-    outcomes = _last_outcomes(session, [row.id for row in rows])
-    parties = _PartyHistories.load(session, rows)
+    office_codes = [office_code_format(code) for code in offices]
+    _check_size(session, start, end, office_codes)
+    stored = declarations.registered_between(session, start, end, office_codes)
+    outcomes = declarations.last_control_outcomes(session, [declaration.id for declaration in stored])
+    parties = _PartyHistories.load(session, stored)
     indicators = indicators_between(session, start, end)
-    declarations = [_history_declaration(row, outcomes.get(row.id), parties, indicators) for row in rows]
-    return History(STORED, start, end, declarations, indicators)
+    history = [_history_declaration(each, outcomes.get(each.id), parties, indicators) for each in stored]
+    return History(STORED, start, end, history, indicators)
 
 
-def _check_size(session: Session, query: Select[Any]) -> None:
+def _check_size(session: Session, start: date, end: date, office_codes: Sequence[str]) -> None:
     """A stored history is read into memory: refuse a period that holds more than MAX_STORED declarations."""
-    count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    count = declarations.count_registered_between(session, start, end, office_codes)
     if count > MAX_STORED:
         raise InvalidInput(
             "backtests.history_too_large",
@@ -166,28 +157,9 @@ def _check_size(session: Session, query: Select[Any]) -> None:
         )
 
 
-def _last_outcomes(session: Session, declaration_ids: Sequence[int]) -> dict[int, str]:
-    outcomes: dict[int, str] = {}
-    for chunk in _chunks(declaration_ids, 5000):
-        query = (
-            select(ControlResultRow.declaration_id, ControlResultRow.outcome)
-            .where(ControlResultRow.declaration_id.in_(chunk))
-            .order_by(ControlResultRow.recorded_at, ControlResultRow.id)
-        )
-        for declaration_id, outcome in session.execute(query):
-            outcomes[declaration_id] = outcome
-    return outcomes
-
-
-def _chunks(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:
-    for index in range(0, len(values), size):
-        yield values[index : index + size]
-
-
 def _history_declaration(
-    row: DeclarationRow, outcome: str | None, parties: _PartyHistories, indicators: IndicatorBook
+    row: StoredDeclaration, outcome: str | None, parties: _PartyHistories, indicators: IndicatorBook
 ) -> HistoryDeclaration:
-    assert row.registered_at is not None
     context = RiskContext(
         on=local_date(row.registered_at),
         operator_registered_on=parties.registered_on.get(row.operator_id) if row.operator_id else None,
@@ -213,13 +185,12 @@ class _PartyHistories:
     discrepancies: dict[tuple[str, int], list[datetime]]
 
     @classmethod
-    def load(cls, session: Session, rows: Sequence[DeclarationRow]) -> _PartyHistories:
+    def load(cls, session: Session, rows: Sequence[StoredDeclaration]) -> _PartyHistories:
         operators = sorted({row.operator_id for row in rows if row.operator_id is not None})
         brokers = sorted({row.broker_id for row in rows if row.broker_id is not None})
         histories = cls(
-            registered_on=_by_id(session, EconomicOperatorRow.id, EconomicOperatorRow.registered_on,
-                                 operators),
-            licences=_by_id(session, CustomsBrokerRow.id, CustomsBrokerRow.licence_number, brokers),
+            registered_on=registry.operator_registration_dates(session, operators),
+            licences=registry.broker_licence_numbers(session, brokers),
             controls=defaultdict(list), discrepancies=defaultdict(list),
         )  # fmt: skip
         histories._read_results(session, operators, brokers)
@@ -228,19 +199,12 @@ class _PartyHistories:
     def _read_results(self, session: Session, operators: Sequence[int], brokers: Sequence[int]) -> None:
         first_control: dict[int, tuple[datetime, int | None, int | None]] = {}
         first_discrepancy: dict[int, datetime] = {}
-        for chunk_operators, chunk_brokers in _party_chunks(operators, brokers):
-            query = (
-                select(ControlResultRow.declaration_id, ControlResultRow.recorded_at,
-                       ControlResultRow.outcome, DeclarationRow.operator_id, DeclarationRow.broker_id)
-                .join(DeclarationRow, DeclarationRow.id == ControlResultRow.declaration_id)
-                .where(or_(DeclarationRow.operator_id.in_(chunk_operators),
-                           DeclarationRow.broker_id.in_(chunk_brokers)))
-                .order_by(ControlResultRow.recorded_at)
-            )  # fmt: skip
-            for declaration_id, recorded_at, outcome, operator_id, broker_id in session.execute(query):
-                first_control.setdefault(declaration_id, (recorded_at, operator_id, broker_id))
-                if outcome == "discrepancy":
-                    first_discrepancy.setdefault(declaration_id, recorded_at)
+        for result in declarations.party_control_results(session, operators, brokers):
+            first_control.setdefault(
+                result.declaration_id, (result.recorded_at, result.operator_id, result.broker_id)
+            )
+            if result.outcome == declarations.DISCREPANCY:
+                first_discrepancy.setdefault(result.declaration_id, result.recorded_at)
         for declaration_id, (recorded_at, operator_id, broker_id) in first_control.items():
             found = first_discrepancy.get(declaration_id)
             for key in (("operator", operator_id), ("broker", broker_id)):
@@ -258,22 +222,6 @@ class _PartyHistories:
         controls = bisect.bisect_left(self.controls.get((kind, party_id), []), before)
         discrepancies = bisect.bisect_left(self.discrepancies.get((kind, party_id), []), before)
         return ControlHistory(controls, discrepancies)
-
-
-def _by_id(session: Session, id_column: Any, value_column: Any, ids: Sequence[int]) -> dict[int, Any]:
-    values: dict[int, Any] = {}
-    for chunk in _chunks(ids, 5000):
-        query = select(id_column, value_column).where(id_column.in_(chunk))
-        values.update({key: value for key, value in session.execute(query)})
-    return values
-
-
-def _party_chunks(
-    operators: Sequence[int], brokers: Sequence[int]
-) -> Iterable[tuple[Sequence[int], Sequence[int]]]:
-    size = 2000
-    for index in range(0, max(len(operators), len(brokers), 1), size):
-        yield operators[index : index + size], brokers[index : index + size]
 
 
 # --- imported history -------------------------------------------------------------------------------

@@ -19,24 +19,23 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import case, distinct, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from douane.declarations import history_service as declarations
+from douane.declarations.history_service import StoredDeclaration, StoredItem
 from douane.declarations.ports import ItemFacts, SelectivityRequest
-from douane.declarations.tables import ControlResultRow, DeclarationItemRow, DeclarationRow
 from douane.kernel.clock import ALGIERS, as_utc, local_date
 from douane.kernel.money import Money
 from douane.read_cache import cached, watch_writes
-from douane.registry.tables import CustomsBrokerRow, EconomicOperatorRow
+from douane.registry import service as registry
 from douane.risk.tables import ValueIndicatorRow
 
 RATIO_PLACES = Decimal("0.000001")
-DISCREPANCY = "discrepancy"
 
-# Indicators are shared between units of work until one is written.
 # Indicators, and the parties' control histories read at lodging, are shared between units of work until an
-# indicator or a control result is written.
-watch_writes(ValueIndicatorRow, ControlResultRow)
+# indicator or (watched by the declarations' history service) a control result is written.
+watch_writes(ValueIndicatorRow)
 
 
 # --- what the declaration does not say --------------------------------------------------------------
@@ -48,6 +47,10 @@ class ControlHistory:
 
     controls: int = 0
     discrepancies: int = 0
+
+    @classmethod
+    def of_counts(cls, counts: declarations.ControlCounts) -> ControlHistory:
+        return cls(counts.controls, counts.discrepancies)
 
     def discrepancy_rate(self) -> Decimal | None:
         if self.controls == 0:
@@ -129,9 +132,9 @@ def load_context(session: Session, request: SelectivityRequest) -> RiskContext:
     return RiskContext(
         on=on,
         operator_registered_on=_operator_registered_on(session, request.operator_id),
-        operator_history=_history(session, DeclarationRow.operator_id, request.operator_id, moment),
+        operator_history=_history(session, declarations.operator_control_counts, request.operator_id, moment),
         broker_licence=licence,
-        broker_history=_history(session, DeclarationRow.broker_id, request.broker_id, moment),
+        broker_history=_history(session, declarations.broker_control_counts, request.broker_id, moment),
         indicators=indicators_for_lines(session, {_hs6(item.line_code) for item in request.items}),
     )
 
@@ -139,35 +142,36 @@ def load_context(session: Session, request: SelectivityRequest) -> RiskContext:
 def _operator_registered_on(session: Session, operator_id: int | None) -> date | None:
     if operator_id is None:
         return None
-    query = select(EconomicOperatorRow.registered_on).where(EconomicOperatorRow.id == operator_id)
-    key = ("risk.operator_registered_on", operator_id)
-    return cached(session, key, lambda: session.scalar(query), shared=True)
+
+    def load() -> date | None:
+        return registry.operator_registration_dates(session, [operator_id]).get(operator_id)
+
+    return cached(session, ("risk.operator_registered_on", operator_id), load, shared=True)
 
 
 def _broker_licence(session: Session, broker_id: int) -> str:
-    query = select(CustomsBrokerRow.licence_number).where(CustomsBrokerRow.id == broker_id)
-    key = ("risk.broker_licence", broker_id)
-    return cached(session, key, lambda: session.scalar(query) or "", shared=True)
+    def load() -> str:
+        return registry.broker_licence_numbers(session, [broker_id]).get(broker_id, "")
+
+    return cached(session, ("risk.broker_licence", broker_id), load, shared=True)
 
 
-def _history(session: Session, column: Any, party_id: int | None, before: datetime) -> ControlHistory:
+def _history(
+    session: Session,
+    counts: Callable[[Session, int, datetime], declarations.ControlCounts],
+    party_id: int | None,
+    before: datetime,
+) -> ControlHistory:
     """Distinct declarations of the party with a control result recorded before `before` (now, at lodging: a
     history read earlier is reused until a control result is written, so it is the history at this moment)."""
     if party_id is None:
         return ControlHistory()
-    key = ("risk.control_history", column.key, party_id, local_date(before))
-    return cached(session, key, lambda: _history_query(session, column, party_id, before), shared=True)
 
+    def load() -> ControlHistory:
+        return ControlHistory.of_counts(counts(session, party_id, before))
 
-def _history_query(session: Session, column: Any, party_id: int, before: datetime) -> ControlHistory:
-    discrepant = case((ControlResultRow.outcome == DISCREPANCY, ControlResultRow.declaration_id))
-    query = (
-        select(func.count(distinct(ControlResultRow.declaration_id)), func.count(distinct(discrepant)))
-        .join(DeclarationRow, DeclarationRow.id == ControlResultRow.declaration_id)
-        .where(column == party_id, ControlResultRow.recorded_at < before)
-    )
-    controls, discrepancies = session.execute(query).one()
-    return ControlHistory(int(controls or 0), int(discrepancies or 0))
+    return cached(session, ("risk.control_history", counts.__name__, party_id, local_date(before)), load,
+                  shared=True)  # fmt: skip
 
 
 def indicators_for_lines(session: Session, hs6_lines: Iterable[str]) -> IndicatorBook:
@@ -224,9 +228,8 @@ def item_fields(request: SelectivityRequest, context: RiskContext) -> list[dict[
     return _fields(header, request.items, context)
 
 
-def item_fields_of_stored(declaration: DeclarationRow, context: RiskContext) -> list[dict[str, Any]]:
+def item_fields_of_stored(declaration: StoredDeclaration, context: RiskContext) -> list[dict[str, Any]]:
     """The same fields for a stored declaration (customs value as assessed, else as declared)."""
-    assert declaration.registered_at is not None, "only registered declarations are evaluated"
     header = _Header(
         declaration_type=declaration.type, regime=declaration.regime, office=declaration.office_code,
         operator=declaration.operator_nif, dispatch_country=declaration.dispatch_country,
@@ -238,7 +241,7 @@ def item_fields_of_stored(declaration: DeclarationRow, context: RiskContext) -> 
     return _fields(header, [_stored_item(item) for item in declaration.items], context)
 
 
-def _stored_invoice_total_dzd(declaration: DeclarationRow) -> Decimal | None:
+def _stored_invoice_total_dzd(declaration: StoredDeclaration) -> Decimal | None:
     """The invoice total in dinars at the rate of the stored assessment, as lodging computed it."""
     if declaration.invoice_currency == "DZD":
         return declaration.invoice_total
@@ -248,7 +251,7 @@ def _stored_invoice_total_dzd(declaration: DeclarationRow) -> Decimal | None:
     return (declaration.invoice_total * Decimal(str(rate))).quantize(Decimal("0.01"))
 
 
-def _stored_item(item: DeclarationItemRow) -> ItemFacts:
+def _stored_item(item: StoredItem) -> ItemFacts:
     value = item.assessed_customs_value
     if value is None and item.customs_value_dzd is not None:
         value = Money.of(item.customs_value_dzd)

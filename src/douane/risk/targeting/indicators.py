@@ -29,10 +29,11 @@ from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
 from douane.db import fetch_page
-from douane.declarations.tables import ControlResultRow, DeclarationItemRow, DeclarationRow
+from douane.declarations import history_service as declarations
+from douane.declarations.history_service import LastControl
 from douane.identity.model import Actor
 from douane.identity.service import actor_ref
-from douane.kernel.clock import Clock, end_of_local_day, local_date, start_of_local_day
+from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import Conflict, ImportRejected, InvalidInput, RowError
 from douane.risk.model import plain_text
 from douane.risk.tables import ValueIndicatorRow
@@ -210,40 +211,20 @@ def quantile(values: Sequence[Decimal], q: Decimal) -> Decimal:
 
 
 def _accepted_items(session: Session, start: date, end: date) -> Iterable[tuple[str, str, Decimal, Decimal]]:
-    released = (
-        select(DeclarationRow.id)
-        .where(
-            DeclarationRow.registered_at >= start_of_local_day(start),
-            DeclarationRow.registered_at <= end_of_local_day(end),
-            DeclarationRow.released_at.is_not(None),
-        )
-        .subquery()
-    )
-    refused = _refused_declarations(session, released)
-    query = select(
-        DeclarationItemRow.declaration_id, DeclarationItemRow.line_code, DeclarationItemRow.origin_country,
-        DeclarationItemRow.assessed_customs_value, DeclarationItemRow.net_mass_kg,
-    ).where(DeclarationItemRow.declaration_id.in_(select(released.c.id)))  # fmt: skip
-    for declaration_id, line_code, origin, value, mass in session.execute(query):
-        if declaration_id not in refused and value is not None:
-            yield line_code[:6], origin, value.amount, mass
+    refused = _refused_declarations(declarations.last_controls_of_released_between(session, start, end))
+    for item in declarations.released_items_between(session, start, end):
+        value = item.assessed_customs_value
+        if item.declaration_id not in refused and value is not None:
+            yield item.line_code[:6], item.origin_country, value.amount, item.net_mass_kg
 
 
-def _refused_declarations(session: Session, released: Any) -> set[int]:
+def _refused_declarations(last_controls: dict[int, LastControl]) -> set[int]:
     """Declarations whose last control found anything but a corrected value discrepancy."""
-    query = (
-        select(ControlResultRow)
-        .where(ControlResultRow.declaration_id.in_(select(released.c.id)))
-        .order_by(ControlResultRow.declaration_id, ControlResultRow.recorded_at, ControlResultRow.id)
-    )
-    last: dict[int, ControlResultRow] = {}
-    for result in session.scalars(query):
-        last[result.declaration_id] = result
-    return {declaration_id for declaration_id, result in last.items() if not _value_accepted(result)}
+    return {declaration_id for declaration_id, last in last_controls.items() if not _value_accepted(last)}
 
 
-def _value_accepted(result: ControlResultRow) -> bool:
-    if result.outcome != "discrepancy":
+def _value_accepted(result: LastControl) -> bool:
+    if result.outcome != declarations.DISCREPANCY:
         return True
     return result.discrepancy_type == "value" and bool(result.item_amendments)
 
