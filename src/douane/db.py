@@ -221,23 +221,54 @@ def insert_rows(session: Session, into: type[Base] | Table, rows: Sequence[Mappi
     batch of a thousand item rows costs more than the rows themselves. Values pass through each column's
     own bind conversion first (money to centimes, UTC datetimes, JSON), exactly as an INSERT would.
     Other engines get one executemany INSERT.
+
+    Pending ORM changes are not flushed first (flush before if these rows refer to them), and the read
+    cache's write watch does not see these rows: not for a table whose reads are shared (`watch_writes`).
     """
     if not rows:
         return
-    session.flush()  # rows this one refers to go first
-    table = into if isinstance(into, Table) else into.__table__
-    assert isinstance(table, Table)
+    table = _table_of(into)
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
-        session.execute(insert(table).execution_options(render_nulls=True), list(rows))
+        with session.no_autoflush:
+            session.execute(insert(table).execution_options(render_nulls=True), list(rows))
         return
     names = list(rows[0])
     converters = [_bind_converter(table.c[name].type, dialect) for name in names]
     columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     connection = session.connection().connection.driver_connection
+    assert connection is not None
     with connection.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([convert(row[name]) for name, convert in zip(names, converters, strict=True)])
+
+
+def insert_rows_with_ids(
+    session: Session, into: type[Base] | Table, rows: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """`insert_rows` for rows whose surrogate keys the caller needs: the new ids, in the rows' order.
+
+    On PostgreSQL the ids are drawn from the key's sequence in one statement and the rows copied with
+    them; other engines insert with RETURNING.
+    """
+    if not rows:
+        return []
+    table = _table_of(into)
+    with session.no_autoflush:
+        if session.get_bind().dialect.name != "postgresql":
+            statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            return list(session.scalars(statement.execution_options(render_nulls=True), list(rows)))
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        draws = select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
+        ids = sorted(session.scalars(draws))
+    insert_rows(session, table, [{"id": new_id, **row} for new_id, row in zip(ids, rows, strict=True)])
+    return ids
+
+
+def _table_of(into: type[Base] | Table) -> Table:
+    table = into if isinstance(into, Table) else into.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def _bind_converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
