@@ -16,7 +16,7 @@ from douane.reference import views as reference_views
 from douane.registry import views as registry_views
 from douane.web import pages
 
-TEMPLATES = Path(declaration_views.__file__).resolve().parents[1].glob("*/templates/*.html")
+TEMPLATES = sorted(Path(declaration_views.__file__).resolve().parents[1].glob("*/templates/*.html"))
 LITERAL = re.compile(r'_\(\s*"((?:[^"\\]|\\.)*)"')
 
 
