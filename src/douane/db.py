@@ -6,15 +6,19 @@ decimals as scaled integers on SQLite and NUMERIC on PostgreSQL, datetimes as aw
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from psycopg import sql
 from sqlalchemy import (
     BigInteger,
+    ColumnDefault,
     DateTime,
     Integer,
     MetaData,
@@ -217,30 +221,60 @@ def advance_counter(session: Session, row_class: type[Base], *, by: int = 1, **k
 def insert_rows(session: Session, into: type[Base] | Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert many rows in the order given, reading nothing back; every row names the same columns.
 
-    PostgreSQL receives them through one COPY stream: no statement text to build and parse, which for a
-    batch of a thousand item rows costs more than the rows themselves. Values pass through each column's
-    own bind conversion first (money to centimes, UTC datetimes, JSON), exactly as an INSERT would.
-    Other engines get one executemany INSERT.
+    PostgreSQL receives many rows through one COPY stream: no statement text to build and parse, which
+    for a batch of a thousand item rows costs more than the rows themselves; a few rows go as one
+    pipelined INSERT. Values pass through each column's own bind conversion first (money to centimes, UTC
+    datetimes, JSON), exactly as an INSERT would. Other engines get one executemany INSERT.
 
     Pending ORM changes are not flushed first (flush before if these rows refer to them), and the read
     cache's write watch does not see these rows: not for a table whose reads are shared (`watch_writes`).
     """
-    if not rows:
+    insert_tables(session, [(_table_of(into), rows)])
+
+
+def insert_tables(session: Session, batches: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]]) -> None:
+    """`insert_rows` for several tables, in the order given; on PostgreSQL the tables with few rows share
+    one round trip (a pipeline), the others are copied."""
+    batches = [(table, rows) for table, rows in batches if rows]
+    if not batches:
         return
-    table = _table_of(into)
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
         with session.no_autoflush:
-            session.execute(insert(table).execution_options(render_nulls=True), list(rows))
+            for table, rows in batches:
+                session.execute(insert(table).execution_options(render_nulls=True), list(rows))
         return
-    names = list(rows[0])
-    converters = [_bind_converter(table.c[name].type, dialect) for name in names]
-    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     connection = session.connection().connection.driver_connection
     assert connection is not None
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([convert(row[name]) for name, convert in zip(names, converters, strict=True)])
+    with connection.cursor() as cursor:
+        for few, group in groupby(batches, key=lambda batch: len(batch[1]) < COPY_FROM_ROWS):
+            if few:
+                with connection.pipeline():
+                    for table, rows in group:
+                        names, values = _converted(table, rows, dialect)
+                        cursor.executemany(_insert_statement(table.name, names), values)
+                continue
+            for table, rows in group:
+                names, values = _converted(table, rows, dialect)
+                with cursor.copy(_copy_statement(table.name, names)) as copy:
+                    for row_values in values:
+                        copy.write_row(row_values)
+
+
+def _converted(
+    table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect
+) -> tuple[tuple[str, ...], list[list[Any]]]:
+    """The column names and each row's values as the driver takes them (bind conversions applied)."""
+    names = tuple(rows[0])
+    converters = [_bind_converter(table.c[name].type, dialect) for name in names]
+    return names, [
+        [convert(row[name]) for name, convert in zip(names, converters, strict=True)] for row in rows
+    ]
+
+
+COPY_FROM_ROWS = 20
+"""Fewer rows go as one pipelined INSERT (one round trip, a prepared statement); COPY costs two round
+trips but much less per row."""
 
 
 def insert_rows_with_ids(
@@ -263,6 +297,68 @@ def insert_rows_with_ids(
         ids = sorted(session.scalars(draws))
     insert_rows(session, table, [{"id": new_id, **row} for new_id, row in zip(ids, rows, strict=True)])
     return ids
+
+
+_PENDING_ROWS = "douane.pending_rows"
+
+
+def insert_later(session: Session, into: type[Base] | Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Queue rows for `write_pending`, which sends every queued table at once (one round trip for the few
+    rows of one lodging). The queue is written at the latest when the transaction commits and dropped if
+    it rolls back; a reader in the same transaction that needs the rows calls `write_pending` first."""
+    queued: dict[Table, list[Mapping[str, Any]]] = session.info.setdefault(_PENDING_ROWS, {})
+    queued.setdefault(_table_of(into), []).extend(rows)
+
+
+def write_pending(session: Session) -> None:
+    """Write the rows `insert_later` queued, parent tables before the tables that refer to them."""
+    queued: dict[Table, list[Mapping[str, Any]]] | None = session.info.pop(_PENDING_ROWS, None)
+    if queued:
+        order = {table: position for position, table in enumerate(Base.metadata.sorted_tables)}
+        insert_tables(session, sorted(queued.items(), key=lambda batch: order.get(batch[0], len(order))))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_ROWS, None)
+
+
+def column_values(row: Base) -> dict[str, Any]:
+    """Every column of a row built in memory (never added to a session) but its surrogate key, with the
+    column's default where it was left unset, as a flush would write it: for `insert_rows`."""
+    table = _table_of(type(row))
+    values = {}
+    for column in table.columns:
+        if column.primary_key:
+            continue
+        value = getattr(row, column.key)
+        default = column.default
+        if value is None and isinstance(default, ColumnDefault) and default.is_scalar:
+            value = default.arg
+            setattr(row, column.key, value)
+        values[column.key] = value
+    return values
+
+
+@lru_cache(maxsize=256)
+def _insert_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:
+    return sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+    )
+
+
+@lru_cache(maxsize=256)
+def _copy_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:
+    return sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
 
 
 def _table_of(into: type[Base] | Table) -> Table:

@@ -1,4 +1,5 @@
-"""insert_rows (COPY on PostgreSQL, executemany elsewhere) stores what an INSERT stores, in the given order."""
+"""insert_rows (COPY or a pipelined INSERT on PostgreSQL, executemany elsewhere) stores what an INSERT
+stores, in the given order; insert_later queues rows until the unit of work writes or commits them."""
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -8,7 +9,16 @@ import pytest
 from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, insert, select
 from sqlalchemy.orm import Session
 
-from douane.db import Database, DZDAmount, ExactDecimal, UTCDateTime, insert_rows
+from douane.db import (
+    COPY_FROM_ROWS,
+    Database,
+    DZDAmount,
+    ExactDecimal,
+    UTCDateTime,
+    insert_later,
+    insert_rows,
+    write_pending,
+)
 from douane.kernel.money import Money
 
 probe_metadata = MetaData()
@@ -54,15 +64,17 @@ def probe_table(db: Database) -> Any:
     probe_metadata.drop_all(db.engine)
 
 
-def test_rows_read_back_exactly_as_an_insert_writes_them(probe_table: Database) -> None:
+@pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS], ids=["a few rows", "enough rows to copy"])
+def test_rows_read_back_exactly_as_an_insert_writes_them(probe_table: Database, copies: int) -> None:
     db = probe_table
     with db.transaction() as session:
-        session.execute(insert(probe), _rows("insert"))
-        insert_rows(session, probe, _rows("copied"))
+        session.execute(insert(probe), _rows("insert") * copies)
+        insert_rows(session, probe, _rows("copied") * copies)
     with db.transaction() as session:
         inserted, copied = _stored(session, "insert"), _stored(session, "copied")
+    assert len(copied) == 3 * copies
     assert [row[1:] for row in copied] == [row[1:] for row in inserted]
-    assert [row[0] for row in copied] == ["copied-1", "copied-2", "copied-3"]  # in the order given
+    assert [row[0] for row in copied[:3]] == ["copied-1", "copied-2", "copied-3"]  # in the order given
     assert copied[0][1] == AWKWARD_TEXT
     assert copied[0][2] == Money.of("123456789012.34")
     assert copied[0][4].utcoffset() == timedelta(0) and copied[0][4].hour == 9
@@ -75,3 +87,22 @@ def test_rows_are_part_of_the_transaction(probe_table: Database) -> None:
         raise RuntimeError("the unit of work fails")
     with db.transaction() as session:
         assert _stored(session, "rolled-back") == []
+
+
+def test_queued_rows_are_written_when_the_transaction_commits_and_dropped_when_it_rolls_back(
+    probe_table: Database,
+) -> None:
+    db = probe_table
+    with db.transaction() as session:
+        insert_later(session, probe, _rows("queued")[:1])
+        insert_later(session, probe, _rows("queued")[1:])
+        assert _stored(session, "queued") == []  # not yet: nothing has asked for them
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        insert_later(session, probe, _rows("dropped"))
+        raise RuntimeError("the unit of work fails")
+    with db.transaction() as session:
+        assert [row[0] for row in _stored(session, "queued")] == ["queued-1", "queued-2", "queued-3"]
+        assert _stored(session, "dropped") == []
+        insert_later(session, probe, _rows("asked-for"))
+        write_pending(session)
+        assert len(_stored(session, "asked-for")) == 3

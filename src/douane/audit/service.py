@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from douane.audit.tables import AuditEventRow
-from douane.db import fetch_page, insert_rows
+from douane.db import fetch_page, insert_later, insert_rows
 from douane.kernel.clock import Clock
 
 SECURITY = "security"
@@ -88,6 +88,12 @@ def add_event(session: Session, event: dict[str, Any]) -> None:
 def record_all(session: Session, events: Sequence[dict[str, Any]]) -> None:
     """Write many events (from `event_values`) at once, in the order given."""
     insert_rows(session, AuditEventRow, events)
+
+
+def record_later(session: Session, events: Sequence[dict[str, Any]]) -> None:
+    """Queue many events (from `event_values`) with the unit of work's other queued rows
+    (`douane.db.insert_later`), written in the order given at the latest when it commits."""
+    insert_later(session, AuditEventRow, events)
 
 
 def list_events(

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from douane.assessment.model import Assessment
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
-from douane.db import Base, insert_rows, insert_rows_with_ids
+from douane.db import column_values, insert_later, insert_rows_with_ids, write_pending
 from douane.declarations import model, numbering, service
 from douane.declarations.model import Action, Channel, Declaration, Finding, Item, Status
 from douane.declarations.ports import ChannelDecision, ItemFacts, SelectivityPort, SelectivityRequest
@@ -107,6 +107,7 @@ def lodge(
         service.flush_or_conflict(session)
         _register_and_route(session, clock, actor_ref(actor), [outcome], selectivity or default_selectivity())
         service.flush_or_conflict(session)
+        write_pending(session)
         return row
 
 
@@ -149,11 +150,12 @@ def lodge_many(
         ]
         stored = [o for o in outcomes if o.row is not None]
         _insert_declarations(session, stored)
-        audit.record_all(session, [e for o in stored if o.findings for e in _step_events(clock, o, by)])
+        audit.record_later(session, [e for o in stored if o.findings for e in _step_events(clock, o, by)])
         lodging = [o for o in outcomes if o.lodging]
         _register_and_route(session, clock, by, lodging, selectivity or default_selectivity())
         _write_registrations(session, lodging)
-        service.flush_or_conflict(session)  # what selectivity and the inspector draws added
+        write_pending(session)  # items, versions, decisions, draws and audit events in one go
+        service.flush_or_conflict(session)  # what else selectivity added (notices matched)
     return outcomes
 
 
@@ -177,17 +179,17 @@ def _prepared(
 
 
 def _insert_declarations(session: Session, stored: list[LodgingOutcome]) -> None:
-    """The new rows, then their documents and items (each item with its assessed value and taxes); the
-    rows get their ids."""
+    """The new rows, which get their ids; their documents and items (each item with its assessed value
+    and taxes) are queued for `write_pending`."""
     rows = [o.row for o in stored if o.row is not None]
-    ids = insert_rows_with_ids(session, DeclarationRow, [_column_values(row) for row in rows])
+    ids = insert_rows_with_ids(session, DeclarationRow, [column_values(row) for row in rows])
     for row, new_id in zip(rows, ids, strict=True):
         row.id = new_id
     documents = [
-        {**_column_values(document), "declaration_id": row.id} for row in rows for document in row.documents
+        {**column_values(document), "declaration_id": row.id} for row in rows for document in row.documents
     ]  # fmt: skip
-    insert_rows(session, DeclarationDocumentRow, documents)
-    insert_rows(session, DeclarationItemRow, [value for o in stored for value in _item_values(o)])
+    insert_later(session, DeclarationDocumentRow, documents)
+    insert_later(session, DeclarationItemRow, [value for o in stored for value in _item_values(o)])
 
 
 def _item_values(outcome: LodgingOutcome) -> list[dict[str, Any]]:
@@ -200,23 +202,6 @@ def _item_values(outcome: LodgingOutcome) -> list[dict[str, Any]]:
             {"declaration_id": outcome.row.id, **service.item_values(item),
              "assessed_customs_value": customs_value, "assessed_taxes": taxes}
         )  # fmt: skip
-    return values
-
-
-def _column_values(row: Base) -> dict[str, Any]:
-    """Every column of a row built in memory but its key, with the column's default where it was left
-    unset (as a flush would write it)."""
-    table = row.__table__
-    assert isinstance(table, Table)
-    values = {}
-    for column in table.columns:
-        if column.primary_key:
-            continue
-        value = getattr(row, column.key)
-        if value is None and column.default is not None and column.default.is_scalar:
-            value = column.default.arg
-            setattr(row, column.key, value)
-        values[column.key] = value
     return values
 
 
@@ -284,7 +269,7 @@ def _register_and_route(
         outcome.decision = selectivity.choose_channel(session, clock, request)
         if model.needs_inspector(Channel(outcome.decision.channel)):
             _inspector_on_duty(session, clock, outcome.row.office_code)  # read before the numbering lock
-    insert_rows(session, DeclarationVersionRow, versions)
+    insert_later(session, DeclarationVersionRow, versions)
     service.flush_or_conflict(session)
     _register(session, clock, lodging)
     for outcome in lodging:
@@ -292,7 +277,7 @@ def _register_and_route(
     events = [event for o in lodging for event in _step_events(clock, o, by)]
     for outcome in lodging:
         _draw_inspector_if_needed(session, clock, outcome.row, by, events)  # type: ignore[arg-type]
-    audit.record_all(session, events)
+    audit.record_later(session, events)
 
 
 def _register(session: Session, clock: Clock, lodging: list[LodgingOutcome]) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
+from douane.db import column_values, insert_later
 from douane.identity.model import Actor
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock
@@ -70,7 +71,7 @@ def draw_inspector(
         candidate_ids=candidates, drawn_at=clock.now(), drawn_by_id=who.id if who else None,
         drawn_by=who.name if who else "system",
     )  # fmt: skip
-    session.add(row)
+    insert_later(session, InspectorDrawRow, [column_values(row)])  # with the unit of work's other rows
     event = audit.event_values(
         clock, category=audit.STATE, action="inspector.drawn", actor=who, entity_type=subject_kind,
         entity_id=subject_id, to_state=f"inspector:{chosen.id}",

@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
+from douane.db import write_pending
 from douane.identity.model import Actor
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, end_of_local_day, local_date, start_of_local_day
@@ -170,6 +171,7 @@ def day_use(session: Session, office_code: str, day: date) -> dict[str, int]:
     key = (office_code, day)
     if key not in known:
         session.flush()  # the decisions this unit of work took so far (a bulk lodging) count too
+        write_pending(session)
         known[key] = used_today(session, office_code, day)
     return known[key]
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
+from douane.db import column_values, insert_later
 from douane.declarations.ports import ChannelDecision, SelectivityRequest
 from douane.kernel.clock import Clock, local_date
 from douane.risk import service as shares_service
@@ -92,21 +93,22 @@ class RiskSelectivity:
             model=model,
         )
         verdict = decide(signals, lambda channel: _has_room(session, settings, channel, on))
-        session.add(
-            SelectivityDecisionRow(
-                declaration_id=request.declaration_id,
-                office_code=request.office_code,
-                channel=verdict.channel,
-                reasons=list(verdict.reasons),
-                source=verdict.source,
-                shares=in_force.shares.as_dict(),
-                setting_id=in_force.setting_id,
-                draw_value=drawn.value,
-                decided_at=clock.now(),
-            )
+        decision = SelectivityDecisionRow(
+            declaration_id=request.declaration_id,
+            office_code=request.office_code,
+            channel=verdict.channel,
+            reasons=list(verdict.reasons),
+            source=verdict.source,
+            shares=in_force.shares.as_dict(),
+            setting_id=in_force.setting_id,
+            draw_value=drawn.value,
+            decided_at=clock.now(),
         )
+        # written with the lodging's other rows in one round trip (capacity.day_use writes them first)
+        insert_later(session, SelectivityDecisionRow, [column_values(decision)])
         capacity.count_decision(session, request.office_code, on, verdict.channel)
-        session.add(_evaluation(clock, request, verdict, signals, matched))
+        evaluation = _evaluation(clock, request, verdict, signals, matched)
+        insert_later(session, RiskEvaluationRow, [column_values(evaluation)])
         notices.record_matches(session, clock, request.declaration_id, matched)
         return ChannelDecision(channel=verdict.channel, reasons=verdict.reasons, source=verdict.source)  # type: ignore[arg-type]
 
