@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
 from douane import migrate
 from douane.bootstrap import Context, build_context
@@ -38,24 +39,42 @@ def _serve(ctx: Context, host: str, port: int) -> None:
 
 
 def _serve_workers(host: str, port: int, workers: int, log_level: str) -> None:
-    """Several worker processes, each building its own context from the environment (DOUANE_*).
-
-    The listening socket is made here, declared as TCP: the workers' connections then get TCP_NODELAY, as in
-    single-process mode. (A socket made without its protocol number loses it, and with it the small
-    responses wait for the client's delayed acknowledgement, about 40 ms each.)
-    """
-    from uvicorn.supervisors import Multiprocess
-
+    """Several worker processes, each building its own context from the environment (DOUANE_*)."""
     config = uvicorn.Config(
         "douane.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level
     )
+    console.print(f"[bold green]douane[/] serving on http://{host}:{port} with {workers} worker processes")
+    if hasattr(socket, "SO_REUSEPORT"):
+        _WorkerPerSocket(config, [_listener(host, port, reuse_port=True) for _ in range(workers)]).run()
+        return
+    Multiprocess(config, sockets=[_listener(host, port, reuse_port=False)]).run()
+
+
+def _listener(host: str, port: int, *, reuse_port: bool) -> socket.socket:
+    """A listening socket declared as TCP: the workers' connections then get TCP_NODELAY, as in
+    single-process mode. (A socket made without its protocol number loses it, and with it the small
+    responses wait for the client's delayed acknowledgement, about 40 ms each.)"""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     listener.bind((host, port))
     listener.set_inheritable(True)
-    console.print(f"[bold green]douane[/] serving on http://{host}:{port} with {workers} worker processes")
-    Multiprocess(config, sockets=[listener]).run()
+    return listener
+
+
+class _WorkerPerSocket(Multiprocess):
+    """Each worker accepts on its own socket (SO_REUSEPORT), so the kernel spreads new connections over
+    the workers. On one shared socket, whichever worker wakes first takes a burst of connections:
+    bench/lodge.py's four keep-alive clients all landed on one worker of two. A worker that dies is
+    replaced by one listening on every socket (uvicorn's own restart), which still serves them all."""
+
+    def init_processes(self) -> None:
+        for listener in self.sockets:
+            process = Process(self.config, [listener])
+            process.start()
+            self.processes.append(process)
 
 
 @app.command()

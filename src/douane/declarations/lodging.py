@@ -154,7 +154,7 @@ def lodge_many(
         lodging = [o for o in outcomes if o.lodging]
         _register_and_route(session, clock, by, lodging, selectivity or default_selectivity())
         _write_registrations(session, lodging)
-        write_pending(session)  # items, versions, decisions, draws and audit events in one go
+        write_pending(session)  # the audit events and inspector draws
         service.flush_or_conflict(session)  # what else selectivity added (notices matched)
     return outcomes
 
@@ -271,6 +271,7 @@ def _register_and_route(
             _inspector_on_duty(session, clock, outcome.row.office_code)  # read before the numbering lock
     insert_later(session, DeclarationVersionRow, versions)
     service.flush_or_conflict(session)
+    write_pending(session)  # before the numbering lock: the rows that do not wait for a number
     _register(session, clock, lodging)
     for outcome in lodging:
         _apply_channel(clock, outcome)
