@@ -288,13 +288,23 @@ def insert_rows_with_ids(
     if not rows:
         return []
     table = _table_of(into)
-    with session.no_autoflush:
-        if session.get_bind().dialect.name != "postgresql":
-            statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        with session.no_autoflush:
             return list(session.scalars(statement.execution_options(render_nulls=True), list(rows)))
-        sequence = func.pg_get_serial_sequence(table.name, "id")
-        draws = select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
-        ids = sorted(session.scalars(draws))
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    with connection.cursor() as cursor:
+        if len(rows) < COPY_FROM_ROWS:  # one pipelined INSERT ... RETURNING: one round trip
+            names, values = _converted(table, rows, dialect)
+            cursor.executemany(_insert_statement(table.name, names, "id"), values, returning=True)
+            return [_returned_id(cursor) for _ in rows]
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (table.name, len(rows)),
+        )
+        ids = sorted(int(found[0]) for found in cursor.fetchall())
     insert_rows(session, table, [{"id": new_id, **row} for new_id, row in zip(ids, rows, strict=True)])
     return ids
 
@@ -314,8 +324,14 @@ def write_pending(session: Session) -> None:
     """Write the rows `insert_later` queued, parent tables before the tables that refer to them."""
     queued: dict[Table, list[Mapping[str, Any]]] | None = session.info.pop(_PENDING_ROWS, None)
     if queued:
-        order = {table: position for position, table in enumerate(Base.metadata.sorted_tables)}
+        order = _dependency_order()
         insert_tables(session, sorted(queued.items(), key=lambda batch: order.get(batch[0], len(order))))
+
+
+@lru_cache(maxsize=1)
+def _dependency_order() -> dict[Table, int]:
+    """Each table's place with parents first (every context's tables are loaded once the app runs)."""
+    return {table: position for position, table in enumerate(load_all_tables().sorted_tables)}
 
 
 @event.listens_for(Session, "before_commit")
@@ -345,20 +361,32 @@ def column_values(row: Base) -> dict[str, Any]:
     return values
 
 
+def _returned_id(cursor: Any) -> int:
+    """The id one statement of a pipelined executemany(returning=True) returned; moves to the next."""
+    found = cursor.fetchone()
+    assert found is not None
+    cursor.nextset()
+    return int(found[0])
+
+
 @lru_cache(maxsize=256)
-def _insert_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:
-    return sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+def _insert_statement(table: str, columns: tuple[str, ...], returning: str | None = None) -> str:
+    statement = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
         sql.Identifier(table),
         sql.SQL(", ").join(map(sql.Identifier, columns)),
         sql.SQL(", ").join(sql.Placeholder() * len(columns)),
     )
+    if returning is not None:
+        statement += sql.SQL(" RETURNING {}").format(sql.Identifier(returning))
+    return statement.as_string(None)
 
 
 @lru_cache(maxsize=256)
-def _copy_statement(table: str, columns: tuple[str, ...]) -> sql.Composed:
-    return sql.SQL("COPY {} ({}) FROM STDIN").format(
+def _copy_statement(table: str, columns: tuple[str, ...]) -> str:
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
+    return statement.as_string(None)
 
 
 def _table_of(into: type[Base] | Table) -> Table:

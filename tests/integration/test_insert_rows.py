@@ -17,6 +17,7 @@ from douane.db import (
     UTCDateTime,
     insert_later,
     insert_rows,
+    insert_rows_with_ids,
     write_pending,
 )
 from douane.kernel.money import Money
@@ -106,3 +107,16 @@ def test_queued_rows_are_written_when_the_transaction_commits_and_dropped_when_i
         insert_later(session, probe, _rows("asked-for"))
         write_pending(session)
         assert len(_stored(session, "asked-for")) == 3
+
+
+@pytest.mark.parametrize("count", [2, COPY_FROM_ROWS + 5], ids=["a few rows", "enough rows to copy"])
+def test_new_ids_come_back_in_the_order_of_the_rows(probe_table: Database, count: int) -> None:
+    db = probe_table
+    rows = [{**_rows("numbered")[1], "label": f"numbered-{n}"} for n in range(count)]
+    with db.transaction() as session:
+        insert_rows(session, probe, _rows("before"))  # the keys do not start at one
+        ids = insert_rows_with_ids(session, probe, rows)
+    with db.transaction() as session:
+        stored = dict(session.execute(select(probe.c.id, probe.c.label).where(probe.c.id.in_(ids))).all())
+    assert len(set(ids)) == count
+    assert [stored[new_id] for new_id in ids] == [f"numbered-{n}" for n in range(count)]

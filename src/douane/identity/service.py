@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
@@ -306,25 +306,29 @@ def _issue_token(
 
 
 def actor_for_token(session: Session, clock: Clock, token: str, client_ip: str | None = None) -> Actor:
-    now = clock.now()
-    found = (
-        session.execute(  # token, user and roles in one statement: every request starts here
-            select(AuthTokenRow, UserRow)
-            .join(UserRow, UserRow.id == AuthTokenRow.user_id)
-            .options(joinedload(UserRow.roles))
-            .where(AuthTokenRow.digest == _digest(token))
+    """The actor a bearer token stands for. Every request starts here, so it is one plain-column read of
+    the token, its user and the user's roles (a row per role), no ORM objects."""
+    found = session.execute(
+        select(
+            AuthTokenRow.revoked_at, AuthTokenRow.expires_at, UserRow.id, UserRow.username, UserRow.is_active,
+            UserRow.operator_id, UserRow.broker_id, UserRow.officer_id, UserRoleRow.role,
         )
-        .unique()
-        .first()
-    )
-    if found is None or found[0].revoked_at is not None:
+        .join(UserRow, UserRow.id == AuthTokenRow.user_id)
+        .outerjoin(UserRoleRow, UserRoleRow.user_id == UserRow.id)
+        .where(AuthTokenRow.digest == _digest(token))
+    ).all()  # fmt: skip
+    if not found or found[0].revoked_at is not None:
         raise Unauthorized("auth.invalid_token", "The access token is not valid")
-    row, user = found
-    if row.expires_at <= now:
+    first = found[0]
+    if first.expires_at <= clock.now():
         raise Unauthorized("auth.token_expired", "The access token has expired")
-    if not user.is_active:
+    if not first.is_active:
         raise Unauthorized("auth.inactive", "This account is deactivated")
-    return actor_of(user, client_ip=client_ip)
+    return Actor(
+        user_id=first.id, username=first.username, roles=frozenset(Role(r.role) for r in found if r.role),
+        operator_id=first.operator_id, broker_id=first.broker_id, officer_id=first.officer_id,
+        client_ip=client_ip,
+    )  # fmt: skip
 
 
 def logout(session: Session, clock: Clock, token: str, actor: Actor) -> None:
