@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from douane.audit.service import AuditEvent
 from douane.declarations import control_api, documents, lodging, model, service
@@ -41,7 +42,7 @@ from douane.identity.guards import requires
 from douane.identity.model import Actor, Permission
 from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput
-from douane.web.deps import LodgingUnitOfWork, UnitOfWork, get_context
+from douane.web.deps import UnitOfWork, get_context, in_lodging_slot
 from douane.web.pagination import Page, PageRequest, page_request
 from douane.web.problems import domain_text, problem, request_language
 
@@ -221,8 +222,7 @@ def validate(
 
 
 @router.post(BASE + "/{declaration_id}/lodge", response_model=DeclarationOut)
-def lodge(
-    session: LodgingUnitOfWork,
+async def lodge(
     request: Request,
     declaration_id: Id,
     body: VersionIn | None = None,
@@ -230,11 +230,16 @@ def lodge(
     actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
 ) -> DeclarationOut | JSONResponse:
     expected = _expected_version(if_match, body.version if body else None)
-    try:
+    language = request_language(request)
+
+    def lodge_draft(session: Session) -> DeclarationOut:
         row = lodging.lodge(session, _clock(request), actor, declaration_id, expected_version=expected)
+        return declaration_out(session, actor, row, language)
+
+    try:
+        return await in_lodging_slot(request, lodge_draft)
     except service.BlockingFindings as exc:
         return _blocking_problem(request, exc)  # nothing was written: the draft stays as it was
-    return declaration_out(session, actor, row, request_language(request))
 
 
 @router.post(BASE + "/{declaration_id}/amend", response_model=DeclarationOut)
@@ -389,8 +394,7 @@ def download_document(
 
 
 @router.post(BASE + "/bulk", response_model=BulkOut)
-def bulk_lodge(
-    session: LodgingUnitOfWork,
+async def bulk_lodge(
     request: Request,
     body: BulkIn,
     actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
@@ -398,7 +402,11 @@ def bulk_lodge(
     """Lodge up to 100 declarations; each gets its own outcome (partial success is normal)."""
     language = request_language(request)
     contents = [d.to_model() for d in body.declarations]
-    outcomes = lodging.lodge_many(session, _clock(request), actor, contents)
+
+    def lodge_all(session: Session) -> list[lodging.LodgingOutcome]:
+        return lodging.lodge_many(session, _clock(request), actor, contents)
+
+    outcomes = await in_lodging_slot(request, lodge_all)
     result = [_bulk_outcome(o, language) for o in outcomes]
     lodged = sum(1 for o in outcomes if o.lodged)
     return BulkOut(lodged=lodged, failed=len(outcomes) - lodged, outcomes=result)

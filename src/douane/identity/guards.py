@@ -6,7 +6,7 @@ A test walks every route and fails if an endpoint declares neither this nor `pub
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Depends, Request
@@ -58,10 +58,11 @@ def _actor_of_key(ctx: Context, api_key: str | None, ip: str | None) -> Actor:
     return actor
 
 
-def requires(*permissions: Permission) -> Callable[..., Actor]:
-    """A dependency that returns the Actor if it holds every permission listed."""
+def requires(*permissions: Permission) -> Callable[..., Awaitable[Actor]]:
+    """A dependency that returns the Actor if it holds every permission listed. The check runs on the
+    event loop (no database, no thread to wait for); only `authenticate` needs a worker thread."""
 
-    def guard(actor: Actor = Depends(authenticate)) -> Actor:
+    async def guard(actor: Actor = Depends(authenticate)) -> Actor:
         missing = [p for p in permissions if not actor.can(p)]
         if missing:
             raise Forbidden(
@@ -73,10 +74,10 @@ def requires(*permissions: Permission) -> Callable[..., Actor]:
     return guard
 
 
-def requires_any(*permissions: Permission) -> Callable[..., Actor]:
+def requires_any(*permissions: Permission) -> Callable[..., Awaitable[Actor]]:
     """A dependency that returns the Actor if it holds at least one of the permissions listed."""
 
-    def guard(actor: Actor = Depends(authenticate)) -> Actor:
+    async def guard(actor: Actor = Depends(authenticate)) -> Actor:
         if not any(actor.can(p) for p in permissions):
             raise Forbidden(
                 "auth.forbidden",
@@ -89,10 +90,10 @@ def requires_any(*permissions: Permission) -> Callable[..., Actor]:
     return guard
 
 
-def public(reason: str) -> Callable[..., None]:
+def public(reason: str) -> Callable[..., Awaitable[None]]:
     """Marks an endpoint as deliberately open (health, login, public verification)."""
 
-    def marker() -> None:
+    async def marker() -> None:
         return None
 
     marker.douane_public = reason  # type: ignore[attr-defined]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from douane.bootstrap import Context
+
+T = TypeVar("T")
 
 
 def get_context(request: Request) -> Context:
@@ -36,9 +39,11 @@ UnitOfWork = Annotated[Session, Depends(transaction, scope="function")]
 """Declare a handler parameter `session: UnitOfWork` to get the request's transaction."""
 
 
-async def lodging_slot(request: Request) -> AsyncIterator[None]:
-    """Wait for one of the process's lodging slots (`DOUANE_LODGINGS_AT_ONCE`, default 1) on the event loop,
-    so that waiting lodgings hold no worker thread, and keep it until the unit of work has committed.
+async def in_lodging_slot(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` in one unit of work (committed before this returns) on a worker thread, inside one of the
+    process's lodging slots (`DOUANE_LODGINGS_AT_ONCE`, default 1), awaited on the event loop so that
+    waiting lodgings hold no worker thread. The whole unit of work is one thread hop: declared as
+    dependencies, opening it, the handler and closing it cost a hop each.
 
     A lodging holds its office's numbering row from the moment it takes its numbers to its commit. Two
     lodgings in one process would share the interpreter lock, and the holder would wait for the other's
@@ -47,15 +52,11 @@ async def lodging_slot(request: Request) -> AsyncIterator[None]:
     bench/lodge.py (2 workers, 8 clients): 120 declarations/s against 71-100 without the limit.
     """
     slots: anyio.Semaphore = request.app.state.lodging_slots
+    ctx = get_context(request)
     async with slots:
-        yield
+        return await run_in_threadpool(_in_unit_of_work, ctx, work)
 
 
-def lodging_transaction(
-    request: Request, _slot: None = Depends(lodging_slot, scope="function")
-) -> Iterator[Session]:
-    """The unit of work of a lodging, inside a lodging slot (released after the commit)."""
-    yield from transaction(request)
-
-
-LodgingUnitOfWork = Annotated[Session, Depends(lodging_transaction, scope="function")]
+def _in_unit_of_work(ctx: Context, work: Callable[[Session], T]) -> T:
+    with ctx.db.transaction() as session:
+        return work(session)
