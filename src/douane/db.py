@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from sqlalchemy import (
     Numeric,
     Select,
     Table,
+    bindparam,
     create_engine,
     event,
     func,
@@ -203,19 +203,47 @@ def advance_counter(session: Session, row_class: type[Base], *, by: int = 1, **k
     One upsert statement: on PostgreSQL it row-locks the counter until the transaction ends, SQLite
     serialises writers. A rollback takes the numbers back, so numbers stay gap-free.
     """
-    table = row_class.__table__
-    assert isinstance(table, Table)
-    statement = (
-        dialect_insert(session)(table)
-        .values(**key, last_number=by)
+    table = _table_of(row_class)
+    statement = _counter_upsert(table, tuple(key), session.get_bind().dialect.name)
+    values = {**{f"key_{name}": value for name, value in key.items()}, "by": by}
+    if session.get_bind().dialect.name != "postgresql":
+        return int(session.execute(statement, values).scalar_one())
+    with _driver_cursor(session) as cursor:  # every lodging passes here: no SQLAlchemy layer
+        cursor.execute(_driver_text(statement), values)
+        found = cursor.fetchone()
+    assert found is not None
+    return int(found[0])
+
+
+@lru_cache(maxsize=16)
+def _counter_upsert(table: Table, key: tuple[str, ...], dialect_name: str) -> Any:
+    insert_into = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
+    return (
+        insert_into(table)
+        .values({**{name: bindparam(f"key_{name}") for name in key}, "last_number": bindparam("by")})
         .on_conflict_do_update(
             index_elements=[table.c[name] for name in key],
-            set_={"last_number": table.c.last_number + by},
+            set_={"last_number": table.c.last_number + bindparam("by")},
         )
         .returning(table.c.last_number)
     )
-    number: int = session.execute(statement).scalar_one()
-    return number
+
+
+@lru_cache(maxsize=64)
+def _driver_text(statement: Any) -> str:
+    """A Core statement's PostgreSQL text with %(name)s placeholders, compiled once."""
+    from sqlalchemy.dialects import postgresql
+
+    return str(statement.compile(dialect=postgresql.dialect()))
+
+
+@contextmanager
+def _driver_cursor(session: Session) -> Iterator[Any]:
+    """A cursor of the session's own PostgreSQL connection, in its transaction."""
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    with connection.cursor() as cursor:
+        yield cursor
 
 
 def insert_rows(session: Session, into: type[Base] | Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -232,33 +260,73 @@ def insert_rows(session: Session, into: type[Base] | Table, rows: Sequence[Mappi
     insert_tables(session, [(_table_of(into), rows)])
 
 
-def insert_tables(session: Session, batches: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]]) -> None:
-    """`insert_rows` for several tables, in the order given; on PostgreSQL the tables with few rows share
-    one round trip (a pipeline), the others are copied."""
+Updates = Sequence[tuple[Table, str, Sequence[Mapping[str, Any]]]]
+"""Rows to update: the table, the key column and, per row, the key and the new values."""
+
+
+def insert_tables(
+    session: Session, batches: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]], updates: Updates = ()
+) -> None:
+    """`insert_rows` for several tables in the order given, then `updates`. On PostgreSQL the tables with
+    few rows share one round trip (a pipeline) with the updates; the others are copied."""
     batches = [(table, rows) for table, rows in batches if rows]
-    if not batches:
-        return
+    updates = [(table, key, rows) for table, key, rows in updates if rows]
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
         with session.no_autoflush:
             for table, rows in batches:
                 session.execute(insert(table).execution_options(render_nulls=True), list(rows))
+            for table, key, rows in updates:
+                session.execute(
+                    _update_by_key(table, key, tuple(rows[0])), [_keyed(row, key) for row in rows]
+                )
         return
-    connection = session.connection().connection.driver_connection
-    assert connection is not None
-    with connection.cursor() as cursor:
-        for few, group in groupby(batches, key=lambda batch: len(batch[1]) < COPY_FROM_ROWS):
-            if few:
-                with connection.pipeline():
-                    for table, rows in group:
-                        names, values = _converted(table, rows, dialect)
-                        cursor.executemany(_insert_statement(table.name, names), values)
-                continue
-            for table, rows in group:
+    copied = [(table, rows) for table, rows in batches if len(rows) >= COPY_FROM_ROWS]
+    piped = [(table, rows) for table, rows in batches if len(rows) < COPY_FROM_ROWS]
+    if piped and copied and _dependency_order_breaks(piped, copied):
+        for batch in batches:  # a small parent of a copied child: table by table, in order
+            insert_tables(session, [batch])
+        insert_tables(session, [], updates)
+        return
+    with _driver_cursor(session) as cursor:
+        for table, rows in copied:
+            names, values = _converted(table, rows, dialect)
+            with cursor.copy(_copy_statement(table.name, names)) as copy:
+                for row_values in values:
+                    copy.write_row(row_values)
+        if not piped and not updates:
+            return
+        with cursor.connection.pipeline():
+            for table, rows in piped:
                 names, values = _converted(table, rows, dialect)
-                with cursor.copy(_copy_statement(table.name, names)) as copy:
-                    for row_values in values:
-                        copy.write_row(row_values)
+                cursor.executemany(_insert_statement(table.name, names), values)
+            for table, key, rows in updates:
+                names, values = _converted(table, rows, dialect)
+                cursor.executemany(_update_statement(table.name, names, key), _key_last(names, values, key))
+
+
+def _dependency_order_breaks(piped: Sequence[tuple[Table, Any]], copied: Sequence[tuple[Table, Any]]) -> bool:
+    """Whether a copied table refers to one of the piped tables (the copies go first)."""
+    piped_tables = {table for table, _ in piped}
+    return any(fk.column.table in piped_tables for table, _ in copied for fk in table.foreign_keys)
+
+
+def _keyed(row: Mapping[str, Any], key: str) -> dict[str, Any]:
+    return {f"new_{name}": value for name, value in row.items() if name != key} | {f"key_{key}": row[key]}
+
+
+@lru_cache(maxsize=64)
+def _update_by_key(table: Table, key: str, names: tuple[str, ...]) -> Any:
+    from sqlalchemy import update
+
+    columns: dict[str, Any] = {name: bindparam(f"new_{name}") for name in names if name != key}
+    return update(table).where(table.c[key] == bindparam(f"key_{key}")).values(columns)
+
+
+def _key_last(names: tuple[str, ...], values: list[list[Any]], key: str) -> list[list[Any]]:
+    """Each row's values with the key moved to the end, as `_update_statement` reads them."""
+    at = names.index(key)
+    return [row[:at] + row[at + 1 :] + [row[at]] for row in values]
 
 
 def _converted(
@@ -310,6 +378,7 @@ def insert_rows_with_ids(
 
 
 _PENDING_ROWS = "douane.pending_rows"
+_PENDING_UPDATES = "douane.pending_updates"
 
 
 def insert_later(session: Session, into: type[Base] | Table, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -320,12 +389,24 @@ def insert_later(session: Session, into: type[Base] | Table, rows: Iterable[Mapp
     queued.setdefault(_table_of(into), []).extend(rows)
 
 
+def update_later(
+    session: Session, into: type[Base] | Table, rows: Iterable[Mapping[str, Any]], *, key: str = "id"
+) -> None:
+    """Queue UPDATEs by `key`: each row maps the key and the new values (the same columns every row);
+    `write_pending` sends them after the queued inserts, in the same round trip."""
+    queued: list[tuple[Table, str, list[Mapping[str, Any]]]] = session.info.setdefault(_PENDING_UPDATES, [])
+    queued.append((_table_of(into), key, list(rows)))
+
+
 def write_pending(session: Session) -> None:
-    """Write the rows `insert_later` queued, parent tables before the tables that refer to them."""
-    queued: dict[Table, list[Mapping[str, Any]]] | None = session.info.pop(_PENDING_ROWS, None)
-    if queued:
+    """Write the rows `insert_later` queued, parent tables before the tables that refer to them, then
+    the updates `update_later` queued."""
+    queued: dict[Table, list[Mapping[str, Any]]] = session.info.pop(_PENDING_ROWS, None) or {}
+    updates = session.info.pop(_PENDING_UPDATES, None) or []
+    if queued or updates:
         order = _dependency_order()
-        insert_tables(session, sorted(queued.items(), key=lambda batch: order.get(batch[0], len(order))))
+        inserts = sorted(queued.items(), key=lambda batch: order.get(batch[0], len(order)))
+        insert_tables(session, inserts, updates)
 
 
 @lru_cache(maxsize=1)
@@ -342,6 +423,7 @@ def _write_pending_before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_pending_after_rollback(session: Session) -> None:
     session.info.pop(_PENDING_ROWS, None)
+    session.info.pop(_PENDING_UPDATES, None)
 
 
 def column_values(row: Base) -> dict[str, Any]:
@@ -378,6 +460,17 @@ def _insert_statement(table: str, columns: tuple[str, ...], returning: str | Non
     )
     if returning is not None:
         statement += sql.SQL(" RETURNING {}").format(sql.Identifier(returning))
+    return statement.as_string(None)
+
+
+@lru_cache(maxsize=64)
+def _update_statement(table: str, names: tuple[str, ...], key: str) -> str:
+    assignments = [
+        sql.SQL("{} = {}").format(sql.Identifier(name), sql.Placeholder()) for name in names if name != key
+    ]
+    statement = sql.SQL("UPDATE {} SET {} WHERE {} = {}").format(
+        sql.Identifier(table), sql.SQL(", ").join(assignments), sql.Identifier(key), sql.Placeholder()
+    )
     return statement.as_string(None)
 
 

@@ -18,6 +18,7 @@ from douane.db import (
     insert_later,
     insert_rows,
     insert_rows_with_ids,
+    update_later,
     write_pending,
 )
 from douane.kernel.money import Money
@@ -120,3 +121,22 @@ def test_new_ids_come_back_in_the_order_of_the_rows(probe_table: Database, count
         stored = dict(session.execute(select(probe.c.id, probe.c.label).where(probe.c.id.in_(ids))).all())
     assert len(set(ids)) == count
     assert [stored[new_id] for new_id in ids] == [f"numbered-{n}" for n in range(count)]
+
+
+@pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS], ids=["a few rows", "enough rows to copy"])
+def test_queued_updates_follow_the_queued_inserts(probe_table: Database, copies: int) -> None:
+    db = probe_table
+    with db.transaction() as session:
+        ids = insert_rows_with_ids(session, probe, _rows("to-update"))
+        insert_later(session, probe, _rows("queued-with-updates") * copies)
+        changed_at = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+        update_later(
+            session, probe, [{"id": ids[0], "note": "changed", "amount": Money.of("5"), "at": changed_at}]
+        )
+        update_later(session, probe, [{"id": ids[1], "note": "also changed", "amount": None, "at": None}])
+    with db.transaction() as session:
+        notes = dict(session.execute(select(probe.c.id, probe.c.note).where(probe.c.id.in_(ids))).all())
+        amount = session.execute(select(probe.c.amount).where(probe.c.id == ids[0])).scalar_one()
+        assert len(_stored(session, "queued-with-updates")) == 3 * copies
+    assert [notes[i] for i in ids] == ["changed", "also changed", ""]
+    assert amount == Money.of("5")

@@ -25,13 +25,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from douane.assessment.model import Assessment
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
-from douane.db import column_values, insert_later, insert_rows_with_ids, write_pending
+from douane.db import column_values, insert_later, insert_rows_with_ids, update_later, write_pending
 from douane.declarations import model, numbering, service
 from douane.declarations.model import Action, Channel, Declaration, Finding, Item, Status
 from douane.declarations.ports import ChannelDecision, ItemFacts, SelectivityPort, SelectivityRequest
@@ -154,7 +153,7 @@ def lodge_many(
         lodging = [o for o in outcomes if o.lodging]
         _register_and_route(session, clock, by, lodging, selectivity or default_selectivity())
         _write_registrations(session, lodging)
-        write_pending(session)  # the audit events and inspector draws
+        write_pending(session)  # the registrations, audit events and inspector draws: one round trip
         service.flush_or_conflict(session)  # what else selectivity added (notices matched)
     return outcomes
 
@@ -213,28 +212,17 @@ REGISTRATION_COLUMNS = (
 
 
 def _write_registrations(session: Session, lodging: list[LodgingOutcome]) -> None:
-    """One UPDATE per batch: each new row's number, channel and inspector (its version moves on by one,
-    as every write of a declaration does)."""
-    if not lodging:
-        return
-    table = DeclarationRow.__table__
-    assert isinstance(table, Table)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values(
-            version=table.c.version + 1, **{name: bindparam(f"new_{name}") for name in REGISTRATION_COLUMNS}
-        )
-    )
+    """Queue each new row's number, channel and inspector for `write_pending` (its version moves on by
+    one, as every write of a declaration does)."""
     values = []
     for outcome in lodging:
         row = outcome.row
         assert row is not None
         row.version += 1
         values.append(
-            {"row_id": row.id, **{f"new_{name}": getattr(row, name) for name in REGISTRATION_COLUMNS}}
+            {"id": row.id, "version": row.version, **{n: getattr(row, n) for n in REGISTRATION_COLUMNS}}
         )
-    session.execute(statement, values)
+    update_later(session, DeclarationRow, values)
 
 
 # --- the steps -------------------------------------------------------------------------------------
