@@ -20,9 +20,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class Served(str):
+    """The base URL of a running server, with its process id."""
+
+    pid: int
+
+
 @contextmanager
-def serve(url: str, workdir: Path, workers: int = 1) -> Iterator[str]:
-    """Serve the database at `url` with `workers` processes until the block ends; yields the base URL."""
+def serve(url: str, workdir: Path, workers: int = 1) -> Iterator[Served]:
+    """Serve the database at `url` with `workers` processes until the block ends; yields the base URL
+    (and the server's process id, `.pid`)."""
     port = free_port()
     env = {
         **os.environ,
@@ -34,7 +41,8 @@ def serve(url: str, workdir: Path, workers: int = 1) -> Iterator[str]:
     douane = Path(sys.executable).with_name("douane")
     command = [str(douane), "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    base = Served(f"http://127.0.0.1:{port}")
+    base.pid = process.pid
     try:
         _wait_until_up(base, process)
         yield base
@@ -55,3 +63,54 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
         if time.monotonic() > deadline or process.poll() is not None:
             raise SystemExit("the app did not start")
         time.sleep(0.2)
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """CPU time (user + system) used so far by a process and every process under it (Linux /proc)."""
+    return sum(_own_cpu_seconds(pid) for pid in _process_tree(root_pid))
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by every PostgreSQL process on this machine (Linux /proc), 0 elsewhere."""
+    return sum(_own_cpu_seconds(pid) for pid in _pids() if _command(pid) == "postgres")
+
+
+def _process_tree(root_pid: int) -> list[int]:
+    parents = {pid: _parent(pid) for pid in _pids()}
+    tree, frontier = [root_pid], [root_pid]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def _pids() -> list[int]:
+    proc = Path("/proc")
+    return [int(entry.name) for entry in proc.iterdir() if entry.name.isdigit()] if proc.exists() else []
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return text.rsplit(")", 1)[1].split()
+
+
+def _parent(pid: int) -> int:
+    fields = _stat(pid)
+    return int(fields[1]) if fields else -1
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _own_cpu_seconds(pid: int) -> float:
+    fields = _stat(pid)
+    if not fields:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

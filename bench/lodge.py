@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -35,7 +36,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from _server import serve
+from _server import cpu_seconds, postgres_cpu_seconds, serve
 from douane.bootstrap import Context
 from douane.config import Settings
 from douane.db import Database, load_all_tables
@@ -70,6 +71,8 @@ class Figures:
     declarations: int
     seconds: float
     latencies: list[float]
+    server_cpu: float | None = None  # seconds used by the server's processes during the run
+    postgres_cpu: float | None = None
 
     def report(self) -> str:
         cuts = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else self.latencies * 99
@@ -79,6 +82,18 @@ class Figures:
             f" = {rate:,.0f} declarations/s;"
             f" latency per {'request' if 'bulk' in self.label else 'lodging'}"
             f" p50 {cuts[49] * 1000:.1f} ms, p95 {cuts[94] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms"
+            + self._cpu_split()
+        )
+
+    def _cpu_split(self) -> str:
+        if self.server_cpu is None or self.postgres_cpu is None:
+            return ""
+        per = 1000 / self.declarations
+        busy = (self.server_cpu + self.postgres_cpu) / self.seconds
+        return (
+            f"\nCPU per declaration: server {self.server_cpu * per:.2f} ms,"
+            f" PostgreSQL {self.postgres_cpu * per:.2f} ms (all its processes on this machine);"
+            f" {busy:.0%} of one core busy on average, {os.cpu_count()} cores"
         )
 
 
@@ -181,10 +196,13 @@ def run_http(database: Database, data_dir: Path, args: argparse.Namespace, bulk:
         host, port = base.removeprefix("http://").split(":")
         token = _token(base)
         requests = [_bulk_request(host, token, batch) for batch in batches]
+        server_before, postgres_before = cpu_seconds(base.pid), postgres_cpu_seconds()
         latencies, seconds = asyncio.run(_fire(host, int(port), requests, args.clients))
+        server_cpu = cpu_seconds(base.pid) - server_before
+        postgres_cpu = postgres_cpu_seconds() - postgres_before
     label = f"HTTP bulk, {size} per request" if bulk else "HTTP, one request per declaration"
     label += f", {args.workers} worker(s), {args.clients} client(s)"
-    return Figures(label, args.count, seconds, latencies)
+    return Figures(label, args.count, seconds, latencies, server_cpu, postgres_cpu)
 
 
 def _token(base: str) -> str:
