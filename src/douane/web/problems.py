@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg import DataError as DriverDataError
+from psycopg import IntegrityError as DriverIntegrityError
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -151,6 +153,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(StaleDataError, _on_stale_data)
     app.add_exception_handler(DataError, _on_unstorable_value)
+    # rows written through the driver itself (douane.db.insert_rows, COPY) fail with its own errors
+    app.add_exception_handler(DriverIntegrityError, _on_integrity_error)
+    app.add_exception_handler(DriverDataError, _on_unstorable_value)
     app.add_exception_handler(StatementError, _on_statement_error)
     app.add_exception_handler(OverflowError, _on_out_of_range)
     app.add_exception_handler(Exception, _on_unexpected_error)
