@@ -391,7 +391,7 @@ def release_guarantee(
 ) -> Response:
     """Give the guarantee back (the same use case as the API), refused if the page shown was out of date."""
     clock = get_context(request).clock
-    seen = int(version) if version.isdigit() else None
+    seen = int(version) if version.isascii() and version.isdigit() else None  # "²" is a digit, not a number
     outcome = attempt(
         request,
         lambda s: (
