@@ -45,6 +45,7 @@ def _serve_workers(host: str, port: int, workers: int, log_level: str) -> None:
     )
     console.print(f"[bold green]douane[/] serving on http://{host}:{port} with {workers} worker processes")
     if hasattr(socket, "SO_REUSEPORT"):
+        _listener(host, port, reuse_port=False).close()  # a port already served: "Address already in use"
         _WorkerPerSocket(config, [_listener(host, port, reuse_port=True) for _ in range(workers)]).run()
         return
     Multiprocess(config, sockets=[_listener(host, port, reuse_port=False)]).run()
@@ -68,13 +69,37 @@ class _WorkerPerSocket(Multiprocess):
     """Each worker accepts on its own socket (SO_REUSEPORT), so the kernel spreads new connections over
     the workers. On one shared socket, whichever worker wakes first takes a burst of connections:
     bench/lodge.py's four keep-alive clients all landed on one worker of two. A worker that dies is
-    replaced by one listening on every socket (uvicorn's own restart), which still serves them all."""
+    replaced by one listening on every socket (uvicorn's own restart), which still serves them all.
+
+    SO_REUSEPORT would also let a second server join the port unnoticed, so the port is first bound without
+    it, which fails as it always did when the port is taken."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+        super().__init__(config, sockets)
+        self._own_socket: dict[Process, socket.socket] = {}
 
     def init_processes(self) -> None:
         for listener in self.sockets:
             process = Process(self.config, [listener])
             process.start()
             self.processes.append(process)
+            self._own_socket[process] = listener
+
+    def handle_ttou(self) -> None:
+        super().handle_ttou()
+        self._close_unserved_sockets()
+
+    def _close_unserved_sockets(self) -> None:
+        """Close the sockets no worker accepts on any more (after SIGTTOU retired one): the kernel would
+        still queue a share of the new connections on them, and those clients would wait forever."""
+        self._own_socket = {p: s for p, s in self._own_socket.items() if p in self.processes}
+        served: set[socket.socket] = set()
+        for process in self.processes:  # a worker uvicorn started itself listens on every socket
+            own = self._own_socket.get(process)
+            served.update([own] if own is not None else self.sockets)
+        for listener in [s for s in self.sockets if s not in served]:
+            self.sockets.remove(listener)
+            listener.close()
 
 
 @app.command()
