@@ -42,6 +42,7 @@ from douane.identity.guards import requires
 from douane.identity.model import Actor, Permission
 from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput
+from douane.kernel.numbers import whole_number
 from douane.web.deps import UnitOfWork, get_context, in_lodging_slot
 from douane.web.pagination import Page, PageRequest, page_request
 from douane.web.problems import domain_text, problem, request_language
@@ -166,9 +167,10 @@ def _expected_version(if_match: str | None, body_version: int | None) -> int | N
     if not if_match:
         return None
     text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    version = whole_number(text)
+    if version is None:
         raise InvalidInput("declarations.invalid_if_match", "If-Match must carry the version number")
-    return int(text)
+    return version
 
 
 def _blocking_problem(request: Request, exc: service.BlockingFindings) -> JSONResponse:

@@ -33,6 +33,7 @@ from douane.identity.guards import requires_any
 from douane.identity.model import Actor, Permission
 from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput
+from douane.kernel.numbers import whole_number
 from douane.risk import service as risk
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pagination import Page, PageRequest, page_request
@@ -121,9 +122,10 @@ def _version(body: VersionIn | None, if_match: str | None) -> int | None:
     if not if_match:
         return None
     text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    version = whole_number(text)
+    if version is None:
         raise InvalidInput("declarations.invalid_if_match", "If-Match must carry the version number you read")
-    return int(text)
+    return version
 
 
 # --- routes --------------------------------------------------------------------------------------

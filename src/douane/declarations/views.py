@@ -33,6 +33,7 @@ from douane.declarations.schemas import DeclarationIn
 from douane.declarations.tables import DeclarationRow
 from douane.i18n import translate
 from douane.identity.model import Permission
+from douane.kernel.numbers import whole_number
 from douane.printing.http import pdf_response, verification_link
 from douane.registry import service as registry
 from douane.risk.selection import reasons
@@ -395,7 +396,7 @@ def _saved_state(row: DeclarationRow) -> tuple[int, list[Any]]:
 
 def _version(data: FormData) -> int | None:
     text = str(data.get("version") or "")
-    return int(text) if text.isdigit() else None
+    return whole_number(text)
 
 
 @router.post("/declarations/{declaration_id}/edit", dependencies=[CSRF])
@@ -750,7 +751,7 @@ def _officer_action(request: Request, viewer: Viewer, declaration_id: int, work:
 
 
 def _posted_version(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+    return whole_number(text)
 
 
 @router.post("/declarations/{declaration_id}/take", dependencies=[CSRF])
@@ -778,8 +779,9 @@ def _amendments(data: FormData) -> list[control.ItemAmendment]:
             str(data.get(f"amend-{index}-value") or ""),
             str(data.get(f"amend-{index}-reason") or ""),
         )
-        if item.isdigit() and field_name and value.strip():
-            found.append(control.ItemAmendment(int(item), field_name, value.strip(), reason.strip()))
+        number = whole_number(item)
+        if number is not None and field_name and value.strip():
+            found.append(control.ItemAmendment(number, field_name, value.strip(), reason.strip()))
     return found
 
 

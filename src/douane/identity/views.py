@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from douane.identity import service
 from douane.identity.model import Permission, Role
+from douane.kernel.numbers import whole_number
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.pages import PAGE_SIZE, admin_list, attempt, see_other
 from douane.web.session import ROLE_LABELS, Viewer, csrf_protected, domain_message, page_requires
@@ -71,7 +72,7 @@ def users(
 
 
 def _link(text: str) -> int | None:
-    return int(text) if text.strip().isdigit() else None
+    return whole_number(text)
 
 
 @router.post("/admin/users", dependencies=[Depends(csrf_protected)])

@@ -21,6 +21,7 @@ from douane.identity.model import Permission
 from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import DouaneError, InvalidInput
 from douane.kernel.money import Money
+from douane.kernel.numbers import whole_number
 from douane.payments import printouts, service
 from douane.payments.model import (
     AmountDueKind,
@@ -275,7 +276,7 @@ def cover_with_guarantee(
 ) -> Response:
     """Set what is still to pay against one of the debtor's guarantees (the same use case as the API)."""
     clock = get_context(request).clock
-    chosen = int(guarantee_id) if guarantee_id.isdigit() else 0
+    chosen = whole_number(guarantee_id) or 0
     outcome = attempt(
         request,
         lambda s: service.cover_with_guarantee(s, clock, amount_due_id, chosen, by=viewer.actor).id,
@@ -391,7 +392,7 @@ def release_guarantee(
 ) -> Response:
     """Give the guarantee back (the same use case as the API), refused if the page shown was out of date."""
     clock = get_context(request).clock
-    seen = int(version) if version.isascii() and version.isdigit() else None  # "²" is a digit, not a number
+    seen = whole_number(version)
     outcome = attempt(
         request,
         lambda s: (

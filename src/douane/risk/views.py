@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from douane.identity.model import Permission
 from douane.kernel.clock import local_date
 from douane.kernel.errors import DouaneError, InvalidInput
+from douane.kernel.numbers import whole_number
 from douane.risk import service as shares_service
 from douane.risk.model import ChannelShares
 from douane.risk.models import service as models
@@ -143,7 +144,7 @@ def _whole(text: str | None, field: str) -> int:
 
 def _version(values: dict[str, str]) -> int | None:
     text = values.get("row_version", "").strip()
-    return int(text) if text.isdigit() else None
+    return whole_number(text)
 
 
 # --- notices ---------------------------------------------------------------------------------------
