@@ -16,6 +16,7 @@ from typing import Any
 
 from psycopg import sql
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ColumnDefault,
     DateTime,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    null,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -433,6 +435,9 @@ def column_values(row: Base) -> dict[str, Any]:
     values = {}
     for column in table.columns:
         if column.primary_key:
+            continue
+        if column.key not in row.__dict__ and isinstance(column.type, JSON):
+            values[column.key] = null()  # never set: SQL NULL, as a flush leaves it (a None set is JSON null)
             continue
         value = getattr(row, column.key)
         default = column.default

@@ -63,6 +63,29 @@ def test_blocking_findings_refuse_lodging_and_keep_the_draft(ctx: Context, demo:
         assert (row.status, row.number) == (Status.DRAFT.value, None)
 
 
+def test_a_draft_kept_by_a_bulk_lodging_is_stored_as_a_saved_draft_is(ctx: Context, demo: Demo) -> None:
+    bad = import_declaration(demo.operator_nif, items=(item(1, amount="100.00", net_mass_kg=Decimal("500")),))
+    with ctx.db.transaction() as session:
+        saved_id = service.create_draft(session, ctx.clock, demo.broker, bad).id
+        [kept] = lodging.lodge_many(session, ctx.clock, demo.broker, [bad], selectivity=FixedSelectivity())
+    assert kept.row is not None and kept.findings and not kept.lodged
+    columns = [
+        c for c in DeclarationRow.__table__.columns if c.name not in ("id", "created_at", "updated_at")
+    ]
+    with ctx.db.transaction() as session:
+        null_columns = {
+            declaration_id: {c.name for c in columns if getattr(row, c.name)}
+            for declaration_id, row in (
+                (i, session.execute(select(*[c.is_(None).label(c.name) for c in columns]).where(
+                    DeclarationRow.id == i)).one()) for i in (saved_id, kept.row.id)
+            )
+        }  # fmt: skip
+        saved, bulk = session.get(DeclarationRow, saved_id), session.get(DeclarationRow, kept.row.id)
+        assert saved is not None and bulk is not None
+        assert bulk.findings == saved.findings and bulk.status == saved.status == Status.DRAFT.value
+    assert null_columns[kept.row.id] == null_columns[saved_id]  # SQL NULL where a saved draft has it
+
+
 def test_amendment_adds_a_version_and_reassesses(ctx: Context, demo: Demo) -> None:
     declaration_id = _lodged(ctx, demo)
     with ctx.db.transaction() as session:
