@@ -750,10 +750,6 @@ def _officer_action(request: Request, viewer: Viewer, declaration_id: int, work:
         )
 
 
-def _posted_version(text: str) -> int | None:
-    return whole_number(text)
-
-
 @router.post("/declarations/{declaration_id}/take", dependencies=[CSRF])
 def take(
     request: Request,
@@ -763,7 +759,7 @@ def take(
 ) -> Response:
     clock = get_context(request).clock
     work = lambda s: control.take_for_control(  # noqa: E731
-        s, clock, declaration_id, by=viewer.actor, expected_version=_posted_version(version)
+        s, clock, declaration_id, by=viewer.actor, expected_version=whole_number(version)
     )
     return _officer_action(request, viewer, declaration_id, work, "taken")
 
@@ -817,7 +813,7 @@ def confirm_assessment(
 ) -> Response:
     clock = get_context(request).clock
     work = lambda s: control.confirm_assessment(  # noqa: E731
-        s, clock, declaration_id, by=viewer.actor, expected_version=_posted_version(version)
+        s, clock, declaration_id, by=viewer.actor, expected_version=whole_number(version)
     )
     return _officer_action(request, viewer, declaration_id, work, "assessed")
 
@@ -831,7 +827,7 @@ def release(
 ) -> Response:
     clock = get_context(request).clock
     work = lambda s: control.release(  # noqa: E731
-        s, clock, declaration_id, by=viewer.actor, expected_version=_posted_version(version)
+        s, clock, declaration_id, by=viewer.actor, expected_version=whole_number(version)
     )
     return _officer_action(request, viewer, declaration_id, work, "released")
 
@@ -845,7 +841,7 @@ def record_exit(
 ) -> Response:
     clock = get_context(request).clock
     work = lambda s: control.record_exit(  # noqa: E731
-        s, clock, declaration_id, by=viewer.actor, expected_version=_posted_version(version)
+        s, clock, declaration_id, by=viewer.actor, expected_version=whole_number(version)
     )
     return _officer_action(request, viewer, declaration_id, work, "exited")
 
@@ -860,7 +856,7 @@ def reject(
 ) -> Response:
     clock = get_context(request).clock
     work = lambda s: control.reject(  # noqa: E731
-        s, clock, declaration_id, by=viewer.actor, reason=reason, expected_version=_posted_version(version)
+        s, clock, declaration_id, by=viewer.actor, reason=reason, expected_version=whole_number(version)
     )
     return _officer_action(request, viewer, declaration_id, work, "rejected")
 
@@ -896,7 +892,7 @@ def approve_invalidation(
         declaration_id,
         by=viewer.actor,
         note=note or None,
-        expected_version=_posted_version(version),
+        expected_version=whole_number(version),
     )
     return _officer_action(request, viewer, declaration_id, work, "invalidated")
 
@@ -911,7 +907,7 @@ def refuse_invalidation(
 ) -> Response:
     clock = get_context(request).clock
     work = lambda s: control.refuse_invalidation(  # noqa: E731
-        s, clock, declaration_id, by=viewer.actor, reason=reason, expected_version=_posted_version(version)
+        s, clock, declaration_id, by=viewer.actor, reason=reason, expected_version=whole_number(version)
     )
     return _officer_action(request, viewer, declaration_id, work, "invalidation_refused")
 
