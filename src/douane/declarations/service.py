@@ -220,6 +220,7 @@ def _replace_items(row: DeclarationRow, items: Sequence[Item]) -> None:
 def _apply_content(
     session: Session, row: DeclarationRow, content: Declaration, *, items: bool = True
 ) -> None:
+    _refuse_repeated_item_numbers(content.items)
     c = content
     row.type, row.regime, row.office_code = c.type.value, c.regime.value, c.office_code
     row.operator_nif, row.broker_id = c.operator_nif, c.broker_id
@@ -236,6 +237,19 @@ def _apply_content(
     if items:
         _replace_items(row, c.items)
     _merge_documents(row, c.documents)
+
+
+def _refuse_repeated_item_numbers(items: Sequence[Item]) -> None:
+    """Two items under one number cannot be kept, not even in a draft (an item is found by its number)."""
+    seen: set[int] = set()
+    for index, item in enumerate(items):
+        if item.number in seen:
+            raise InvalidInput(
+                "declarations.repeated_item_number",
+                "Item number {number} is used twice (items[{index}]); number the items 1 to n",
+                number=item.number, index=index,
+            )  # fmt: skip
+        seen.add(item.number)
 
 
 def _merge_documents(row: DeclarationRow, documents: Sequence[DocumentRef]) -> None:
