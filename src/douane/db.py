@@ -32,6 +32,7 @@ from sqlalchemy import (
     insert,
     null,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -319,8 +320,6 @@ def _keyed(row: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=64)
 def _update_by_key(table: Table, key: str, names: tuple[str, ...]) -> Any:
-    from sqlalchemy import update
-
     columns: dict[str, Any] = {name: bindparam(f"new_{name}") for name in names if name != key}
     return update(table).where(table.c[key] == bindparam(f"key_{key}")).values(columns)
 
@@ -352,8 +351,8 @@ def insert_rows_with_ids(
 ) -> list[int]:
     """`insert_rows` for rows whose surrogate keys the caller needs: the new ids, in the rows' order.
 
-    On PostgreSQL the ids are drawn from the key's sequence in one statement and the rows copied with
-    them; other engines insert with RETURNING.
+    On PostgreSQL a few rows go as one pipelined INSERT ... RETURNING; many rows draw their ids from the
+    key's sequence in one statement and are copied with them. Other engines insert with RETURNING.
     """
     if not rows:
         return []
@@ -363,10 +362,8 @@ def insert_rows_with_ids(
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         with session.no_autoflush:
             return list(session.scalars(statement.execution_options(render_nulls=True), list(rows)))
-    connection = session.connection().connection.driver_connection
-    assert connection is not None
-    with connection.cursor() as cursor:
-        if len(rows) < COPY_FROM_ROWS:  # one pipelined INSERT ... RETURNING: one round trip
+    with _driver_cursor(session) as cursor:
+        if len(rows) < COPY_FROM_ROWS:  # one round trip
             names, values = _converted(table, rows, dialect)
             cursor.executemany(_insert_statement(table.name, names, "id"), values, returning=True)
             return [_returned_id(cursor) for _ in rows]
