@@ -11,10 +11,12 @@ written, and only then are the numbers taken (one counter step per office, offic
 last few statements sent. A batch of a hundred costs a handful of statements, not a few per declaration.
 The caller owns the transaction and commits right after.
 
-New declarations (`lodge_many`) are built in memory as rows the session never tracks and written with
-`insert_rows` (COPY on PostgreSQL); their registration and channel are then written in one UPDATE per
-batch. The ORM unit of work costs more Python than the rest of lodging together at a hundred
-declarations a request. A draft lodged (`lodge`) is a row the session already tracks and goes through it.
+New declarations (`lodge_many`) are built in memory as rows the session never tracks (the ORM unit of
+work cost more Python than the rest of lodging together): the rows are inserted at once for their ids;
+their items, documents, versions, channel decisions and evaluations are queued (`douane.db.insert_later`)
+and written before the numbering lock is taken; the registrations, audit events and inspector draws are
+queued after it and written in one last round trip before the commit. A draft lodged (`lodge`) is a row
+the session already tracks and goes through it.
 """
 
 from __future__ import annotations
