@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import anyio
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -74,3 +76,26 @@ def create_app(ctx: Context | None = None) -> FastAPI:
         app.include_router(router)
     pages.install(app)  # the browser pages, their static files and session cookies
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The application a `douane serve` process runs (uvicorn's factory in each worker)."""
+    app = create_app()
+    collect_garbage_less_often()
+    return app
+
+
+GARBAGE_COLLECTION_THRESHOLD = 50_000
+"""New container objects between two young-generation collections (Python's default is 700)."""
+
+
+def collect_garbage_less_often() -> None:
+    """A served process keeps hundreds of thousands of long-lived objects (modules, mappings, shared reads)
+    that every older-generation collection walks again. Collecting the young generation after 50,000 new
+    objects instead of 700 cut bulk lodging's CPU by about a quarter (1.71 -> 1.24 ms per declaration in
+    the service layer, measured November 2026); the objects present at start-up are set aside from
+    collection (`gc.freeze`)."""
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GARBAGE_COLLECTION_THRESHOLD, older, oldest)

@@ -32,16 +32,23 @@ console = Console()
 
 
 def _serve(ctx: Context, host: str, port: int) -> None:
-    from douane.app import create_app
+    from douane.app import collect_garbage_less_often, create_app
 
     console.print(f"[bold green]douane[/] serving on http://{host}:{port}  (API docs: /docs)")
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level=ctx.settings.log_level)
+    app = create_app(ctx)
+    collect_garbage_less_often()
+    uvicorn.run(app, host=host, port=port, log_level=ctx.settings.log_level)
 
 
 def _serve_workers(host: str, port: int, workers: int, log_level: str) -> None:
     """Several worker processes, each building its own context from the environment (DOUANE_*)."""
     config = uvicorn.Config(
-        "douane.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level
+        "douane.app:create_served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
     )
     console.print(f"[bold green]douane[/] serving on http://{host}:{port} with {workers} worker processes")
     if hasattr(socket, "SO_REUSEPORT"):
