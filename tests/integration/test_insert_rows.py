@@ -38,6 +38,7 @@ probe = Table(
 )
 
 AWKWARD_TEXT = 'tab\there, new\nline, back\\slash, quote " and \\N, عربية é'
+DETAIL: dict[Any, Any] = {"text": AWKWARD_TEXT, "list": [1, "2", None], "n": 1.5, "big": 2**70, 7: "int key"}
 
 
 def _rows(label: str) -> list[dict[str, Any]]:
@@ -45,7 +46,7 @@ def _rows(label: str) -> list[dict[str, Any]]:
     return [
         {"label": f"{label}-1", "note": AWKWARD_TEXT, "amount": Money.of("123456789012.34"),
          "mass": Decimal("0.125"), "at": datetime(2026, 7, 14, 10, 45, 12, 123456, tzinfo=algiers),
-         "flag": True, "detail": {"text": AWKWARD_TEXT, "list": [1, "2", None], "n": 1.5}},
+         "flag": True, "detail": DETAIL},
         {"label": f"{label}-2", "note": None, "amount": None, "mass": None, "at": None, "flag": False,
          "detail": None},
         {"label": f"{label}-3", "note": "", "amount": Money.zero(), "mass": Decimal("1000000.000"),
@@ -80,6 +81,13 @@ def test_rows_read_back_exactly_as_an_insert_writes_them(probe_table: Database, 
     assert copied[0][1] == AWKWARD_TEXT
     assert copied[0][2] == Money.of("123456789012.34")
     assert copied[0][4].utcoffset() == timedelta(0) and copied[0][4].hour == 9
+    assert copied[0][6] == {
+        "text": AWKWARD_TEXT,
+        "list": [1, "2", None],
+        "n": 1.5,
+        "big": 2**70,
+        "7": "int key",
+    }
 
 
 def test_rows_are_part_of_the_transaction(probe_table: Database) -> None:
