@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -42,9 +43,13 @@ def container_number(value: Any) -> str:
 ContainerNumber = Annotated[str, BeforeValidator(container_number)]
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f]")
+"""Below the space, but for tab and new line."""
+
+
 def without_control_characters(value: str) -> str:
     """Text as stored: NUL and other control characters dropped (PostgreSQL refuses NUL in text)."""
-    return "".join(c for c in value if c >= " " or c in "\t\n")
+    return CONTROL_CHARACTERS.sub("", value)
 
 
 class FormModel(BaseModel):
