@@ -41,15 +41,16 @@ UnitOfWork = Annotated[Session, Depends(transaction, scope="function")]
 
 async def in_lodging_slot(request: Request, work: Callable[[Session], T]) -> T:
     """Run `work` in one unit of work (committed before this returns) on a worker thread, inside one of the
-    process's lodging slots (`DOUANE_LODGINGS_AT_ONCE`, default 1), awaited on the event loop so that
+    process's lodging slots (`DOUANE_LODGINGS_AT_ONCE`, default 2), awaited on the event loop so that
     waiting lodgings hold no worker thread. The whole unit of work is one thread hop: declared as
     dependencies, opening it, the handler and closing it cost a hop each.
 
-    A lodging holds its office's numbering row from the moment it takes its numbers to its commit. Two
-    lodgings in one process would share the interpreter lock, and the holder would wait for the other's
-    Python work between its last statements, holding every other lodging of the office back. One at a time
-    per process, the holder runs alone; the workers (processes) lodge in parallel. Measured with
-    bench/lodge.py (2 workers, 8 clients): 120 declarations/s against 71-100 without the limit.
+    A lodging holds its office's numbering row from the moment it takes its numbers to its commit. Many
+    lodgings in one process share the interpreter lock, and the holder would wait for the others' Python
+    work between its last statements, holding every other lodging of the office back; none at all in
+    parallel leaves the process idle while its one lodging waits for the database. Measured with
+    bench/lodge.py (2 workers, 8 clients, November 2026): one slot 226-239 declarations/s, two 241-283,
+    three 271-282 (when the lock window was longer, one slot did best: 120 against 71-100 unlimited).
     """
     slots: anyio.Semaphore = request.app.state.lodging_slots
     ctx = get_context(request)
