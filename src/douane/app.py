@@ -60,11 +60,13 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     # The PDF routes go first: payments' /receipts/{number:path} would otherwise take /receipts/.../N.pdf
     for print_router in (declarations_print_api.router, payments_print_api.router, printing_api.router):
         app.include_router(print_router)
+    # A request is matched against the routes in order: the declarations (lodging is the busiest path)
+    # come first; no other router shares their /api/v1/declarations prefix.
     routers = (
+        declarations_api,
         identity_api,
         registry_api,
         reference_api,
-        declarations_api,
         payments_api,
         risk_api,
         targeting_api,
