@@ -403,9 +403,9 @@ async def bulk_lodge(
 ) -> BulkOut:
     """Lodge up to 100 declarations; each gets its own outcome (partial success is normal)."""
     language = request_language(request)
-    contents = [d.to_model() for d in body.declarations]
 
     def lodge_all(session: Session) -> list[lodging.LodgingOutcome]:
+        contents = [d.to_model() for d in body.declarations]
         return lodging.lodge_many(session, _clock(request), actor, contents)
 
     outcomes = await in_lodging_slot(request, lodge_all)
