@@ -1,6 +1,7 @@
 """insert_rows (COPY or a pipelined INSERT on PostgreSQL, executemany elsewhere) stores what an INSERT
 stores, in the given order; insert_later queues rows until the unit of work writes or commits them."""
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from douane.db import (
     insert_later,
     insert_rows,
     insert_rows_with_ids,
+    json_text,
     update_later,
     write_pending,
 )
@@ -148,3 +150,10 @@ def test_queued_updates_follow_the_queued_inserts(probe_table: Database, copies:
         assert len(_stored(session, "queued-with-updates")) == 3 * copies
     assert [notes[i] for i in ids] == ["changed", "also changed", ""]
     assert amount == Money.of("5")
+
+
+def test_json_text_refuses_what_it_always_refused() -> None:
+    with pytest.raises(TypeError):
+        json_text({"at": datetime(2026, 11, 23, tzinfo=UTC)})  # a datetime is turned into text on purpose
+    assert json.loads(json_text({"big": 2**70, 3: "x"})) == {"big": 2**70, "3": "x"}
+    assert json_text({"ratio": float("nan")}) == '{"ratio":null}'  # PostgreSQL's json refuses NaN
