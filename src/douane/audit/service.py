@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from douane.audit.tables import AuditEventRow
-from douane.db import fetch_page, insert_later, insert_rows
+from douane.db import fetch_page, insert_later
 from douane.kernel.clock import Clock
 
 SECURITY = "security"
@@ -70,7 +70,7 @@ def event_values(
     client_ip: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The columns of one audit event, for `record` or, many at once, `record_all`."""
+    """The columns of one audit event, for `record` or, many at once, `record_later`."""
     who = actor or SYSTEM
     return {
         "at": clock.now(), "category": category, "action": action, "entity_type": entity_type,
@@ -83,11 +83,6 @@ def event_values(
 def add_event(session: Session, event: dict[str, Any]) -> None:
     """Add one event (from `event_values`) to the session; it is written with the next flush."""
     session.add(AuditEventRow(**event))
-
-
-def record_all(session: Session, events: Sequence[dict[str, Any]]) -> None:
-    """Write many events (from `event_values`) at once, in the order given."""
-    insert_rows(session, AuditEventRow, events)
 
 
 def record_later(session: Session, events: Sequence[dict[str, Any]]) -> None:

@@ -367,7 +367,7 @@ def audit_step(session: Session, clock: Clock, row: DeclarationRow, step: Step, 
 
 
 def step_event(clock: Clock, row: DeclarationRow, step: Step, by: ActorRef | None) -> dict[str, Any]:
-    """The audit event of a transition (for `audit.record_all` when many are written at once)."""
+    """The audit event of a transition (for `audit.record_later` when many are written at once)."""
     return audit.event_values(
         clock, category=audit.STATE, action=f"declaration.{step.action}", actor=by, entity_type=ENTITY,
         entity_id=row.id, from_state=step.before.value if step.before else None, to_state=step.after.value,
