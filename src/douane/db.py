@@ -224,10 +224,10 @@ def advance_counter(session: Session, row_class: type[Base], *, by: int = 1, **k
     One upsert statement: on PostgreSQL it row-locks the counter until the transaction ends, SQLite
     serialises writers. A rollback takes the numbers back, so numbers stay gap-free.
     """
-    table = _table_of(row_class)
-    statement = _counter_upsert(table, tuple(key), session.get_bind().dialect.name)
+    dialect_name = session.get_bind().dialect.name
+    statement = _counter_upsert(_table_of(row_class), tuple(key), dialect_name)
     values = {**{f"key_{name}": value for name, value in key.items()}, "by": by}
-    if session.get_bind().dialect.name != "postgresql":
+    if dialect_name != "postgresql":
         return int(session.execute(statement, values).scalar_one())
     with _driver_cursor(session) as cursor:  # every lodging passes here: no SQLAlchemy layer
         cursor.execute(_driver_text(statement), values)
