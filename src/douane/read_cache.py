@@ -19,12 +19,12 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, String, event, select, update
+from sqlalchemy import BigInteger, String, bindparam, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 from sqlalchemy.sql.dml import UpdateBase
 
-from douane.db import Base, dialect_insert
+from douane.db import Base, dialect_insert, read_rows
 
 T = TypeVar("T")
 MISSING: Any = object()
@@ -93,14 +93,17 @@ def _shared_memo(session: Session) -> _SharedMemo:
 
 def current_token(session: Session) -> int:
     """This database's read generation (drawn on first use)."""
-    token = session.scalar(select(ReadGenerationRow.token).where(ReadGenerationRow.scope == _SCOPE))
-    if token is not None:
-        return int(token)
+    found = read_rows(session, _CURRENT_TOKEN, {"scope": _SCOPE})
+    if found:
+        return int(found[0][0])
     first = {"scope": _SCOPE, "token": _new_token()}
     session.execute(dialect_insert(session)(ReadGenerationRow).values(first).on_conflict_do_nothing())
     return int(
         session.scalars(select(ReadGenerationRow.token).where(ReadGenerationRow.scope == _SCOPE)).one()
     )
+
+
+_CURRENT_TOKEN = select(ReadGenerationRow.token).where(ReadGenerationRow.scope == bindparam("scope"))
 
 
 def peek(session: Session, key: Hashable) -> Any:

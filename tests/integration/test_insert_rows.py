@@ -152,6 +152,18 @@ def test_queued_updates_follow_the_queued_inserts(probe_table: Database, copies:
     assert amount == Money.of("5")
 
 
+def test_several_rows_updated_at_once_keep_every_type(probe_table: Database) -> None:
+    db = probe_table
+    first, second = {**_rows("bulk-updated")[0], "detail": None}, _rows("bulk-updated")[1]
+    with db.transaction() as session:
+        ids = insert_rows_with_ids(session, probe, [second, second, second])
+        update_later(session, probe, [{"id": ids[2], **second}, {"id": ids[0], **first}])
+    with db.transaction() as session:
+        stored = _stored(session, "bulk-updated")
+    assert stored[0] == tuple(first.values()) and stored[2] == tuple(second.values())
+    assert stored[1] == tuple(second.values())  # not named: unchanged
+
+
 def test_json_text_refuses_what_it_always_refused() -> None:
     with pytest.raises(TypeError):
         json_text({"at": datetime(2026, 11, 23, tzinfo=UTC)})  # a datetime is turned into text on purpose

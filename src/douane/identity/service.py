@@ -8,15 +8,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
 from douane.config import Settings
-from douane.db import fetch_page
+from douane.db import fetch_page, read_rows
 from douane.identity.model import SYSTEM_ROLES, Actor, Role
 from douane.identity.passwords import Passwords
 from douane.identity.tables import ApiKeyRow, AuthTokenRow, UserRoleRow, UserRow
@@ -305,18 +306,33 @@ def _issue_token(
     return IssuedToken(secret, expires_at)
 
 
+class _TokenHolder(NamedTuple):
+    revoked_at: datetime | None
+    expires_at: datetime
+    user_id: int
+    username: str
+    is_active: bool
+    operator_id: int | None
+    broker_id: int | None
+    officer_id: int | None
+    role: str | None
+
+
+_TOKEN_HOLDER = (
+    select(
+        AuthTokenRow.revoked_at, AuthTokenRow.expires_at, UserRow.id, UserRow.username, UserRow.is_active,
+        UserRow.operator_id, UserRow.broker_id, UserRow.officer_id, UserRoleRow.role,
+    )
+    .join(UserRow, UserRow.id == AuthTokenRow.user_id)
+    .outerjoin(UserRoleRow, UserRoleRow.user_id == UserRow.id)
+    .where(AuthTokenRow.digest == bindparam("digest"))
+)  # fmt: skip
+
+
 def actor_for_token(session: Session, clock: Clock, token: str, client_ip: str | None = None) -> Actor:
     """The actor a bearer token stands for. Every request starts here, so it is one plain-column read of
-    the token, its user and the user's roles (a row per role), no ORM objects."""
-    found = session.execute(
-        select(
-            AuthTokenRow.revoked_at, AuthTokenRow.expires_at, UserRow.id, UserRow.username, UserRow.is_active,
-            UserRow.operator_id, UserRow.broker_id, UserRow.officer_id, UserRoleRow.role,
-        )
-        .join(UserRow, UserRow.id == AuthTokenRow.user_id)
-        .outerjoin(UserRoleRow, UserRoleRow.user_id == UserRow.id)
-        .where(AuthTokenRow.digest == _digest(token))
-    ).all()  # fmt: skip
+    the token, its user and the user's roles (a row per role), straight to the driver."""
+    found = [_TokenHolder(*row) for row in read_rows(session, _TOKEN_HOLDER, {"digest": _digest(token)})]
     if not found or found[0].revoked_at is not None:
         raise Unauthorized("auth.invalid_token", "The access token is not valid")
     first = found[0]
@@ -325,7 +341,7 @@ def actor_for_token(session: Session, clock: Clock, token: str, client_ip: str |
     if not first.is_active:
         raise Unauthorized("auth.inactive", "This account is deactivated")
     return Actor(
-        user_id=first.id, username=first.username, roles=frozenset(Role(r.role) for r in found if r.role),
+        user_id=first.user_id, username=first.username, roles=frozenset(Role(r.role) for r in found if r.role),
         operator_id=first.operator_id, broker_id=first.broker_id, officer_id=first.officer_id,
         client_ip=client_ip,
     )  # fmt: skip

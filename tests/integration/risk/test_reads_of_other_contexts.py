@@ -38,7 +38,8 @@ def _statements(ctx: Context) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
+        if "read_generations" not in statement:  # the read cache's own check, sent past SQLAlchemy on PostgreSQL
+            seen.append(statement)
 
     event.listen(ctx.db.engine, "before_cursor_execute", count)
     try:
@@ -175,4 +176,4 @@ def test_each_read_takes_the_same_few_statements_whatever_the_volume(
 
 
 # The stored backtest and the export no longer read the declarations' documents they never used.
-EXPECTED_STATEMENTS = {"context": 8, "backtest": 8, "derivation": 4, "outcomes": 2, "month": 2, "export": 2}
+EXPECTED_STATEMENTS = {"context": 5, "backtest": 8, "derivation": 4, "outcomes": 2, "month": 2, "export": 2}
