@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from douane.i18n import translate
 from douane.identity import service as identity
 from douane.identity.model import Actor
 from douane.kernel.errors import DouaneError
+from douane.refusals import refusal_of
 
 declarations_app = typer.Typer(help="Goods declarations.", no_args_is_help=True)
 console = Console()
@@ -45,13 +47,6 @@ def _read_declarations(path: Path) -> list[DeclarationIn]:
         raise typer.Exit(2) from exc
 
 
-def _print_findings(findings: list[Finding], language: str) -> None:
-    for finding in findings:
-        colour = "red" if finding.blocking else "yellow"
-        message = translate(finding.message, language, **finding.params)
-        console.print(f"  [{colour}]{finding.severity.value}[/] {finding.path}: {message} ({finding.code})")
-
-
 @declarations_app.command("lodge")
 def lodge(
     path: Annotated[
@@ -60,36 +55,59 @@ def lodge(
     as_user: Annotated[str, typer.Option("--as", help="Lodge as this user (a broker or a trader)")],
     language: Annotated[str, typer.Option(help="Language of the messages: en, fr, ar")] = "en",
 ) -> None:
-    """Lodge the declarations of a file; print each one's number, channel and total due, or its findings."""
+    """Lodge the declarations of a file; print each one's number, channel and total due, or its findings.
+
+    The file is lodged in one transaction: when the database refuses a row, nothing is lodged and the refusal
+    is printed on one line with the code the API answers for it.
+    """
     declarations = _read_declarations(path)
     ctx = build_context()
-    failed = 0
-    with ctx.db.transaction() as session:
-        actor = _actor(session, as_user)
-        outcomes = lodging.lodge_many(session, ctx.clock, actor, [d.to_model() for d in declarations])
-        for outcome in outcomes:
-            failed += 0 if outcome.lodged else 1
-            _print_outcome(outcome, language)
-    raise typer.Exit(1 if failed else 0)
+    try:
+        with ctx.db.transaction() as session:
+            actor = _actor(session, as_user)
+            outcomes = lodging.lodge_many(session, ctx.clock, actor, [d.to_model() for d in declarations])
+            report = [line for outcome in outcomes for line in _outcome_lines(outcome, language)]
+    except Exception as exc:
+        refusal = refusal_of(exc)
+        if refusal is None:
+            raise
+        _print_refusal(path, refusal, language)
+        raise typer.Exit(1) from None
+    for line in report:
+        console.print(line)
+    raise typer.Exit(1 if any(not outcome.lodged for outcome in outcomes) else 0)
 
 
-def _print_outcome(outcome: lodging.LodgingOutcome, language: str) -> None:
+def _print_refusal(path: Path, refusal: DouaneError, language: str) -> None:
+    message = translate(refusal.message, language, **refusal.params)
+    text = f"{escape(str(path))}: nothing was lodged: {message} ({refusal.code})"
+    console.print(f"[red]{text}[/]", soft_wrap=True)
+
+
+def _outcome_lines(outcome: lodging.LodgingOutcome, language: str) -> list[str]:
+    """What to print about one declaration: read inside the transaction, printed once it has committed."""
     row = outcome.row
     if outcome.lodged and row is not None:
         due = row.total_due.amount if row.total_due is not None else 0
-        console.print(
-            f"[green]#{outcome.index + 1} lodged[/] {row.number}  channel {row.channel}  total due {due} DZD"
-        )
-        return
+        lodged = f"{row.number}  channel {row.channel}  total due {due} DZD"
+        return [f"[green]#{outcome.index + 1} lodged[/] {lodged}"]
     if outcome.error is not None:
         error = outcome.error
-        console.print(
+        return [
             f"[red]#{outcome.index + 1} refused[/] {translate(error.message, language, **error.params)} "
             f"({error.code})"
-        )
-        return
-    console.print(f"[red]#{outcome.index + 1} not lodged[/] (kept as draft {row.id if row else '-'}):")
-    _print_findings(outcome.findings, language)
+        ]
+    header = f"[red]#{outcome.index + 1} not lodged[/] (kept as draft {row.id if row else '-'}):"
+    return [header, *_finding_lines(outcome.findings, language)]
+
+
+def _finding_lines(findings: list[Finding], language: str) -> list[str]:
+    lines = []
+    for finding in findings:
+        colour = "red" if finding.blocking else "yellow"
+        message = translate(finding.message, language, **finding.params)
+        lines.append(f"  [{colour}]{finding.severity.value}[/] {finding.path}: {message} ({finding.code})")
+    return lines
 
 
 @declarations_app.command("show")

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from douane.i18n import negotiate, translate
 from douane.kernel.errors import DouaneError, ImportRejected, TooManyRequests
+from douane.refusals import refusal_of
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("douane.web")
@@ -104,34 +105,18 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    """A uniqueness or reference constraint the service did not foresee (e.g. a concurrent insert)."""
-    log.info("integrity error on %s %s: %s", request.method, request.url.path, exc)
-    message = "The change conflicts with existing data"
-    return problem(request, 409, "conflict.integrity", message, translate(message, request_language(request)))
-
-
-async def _on_unstorable_value(request: Request, exc: Exception) -> JSONResponse:
-    """The database refused a value from the request (a NUL character, a number beyond its column)."""
-    log.info("data error on %s %s: %s", request.method, request.url.path, exc)
-    message = "A value in the request cannot be stored: remove control characters and check number ranges"
+async def _on_refused_write(request: Request, exc: Exception) -> JSONResponse:
+    """The database refused a value or a row: a broken constraint the service did not foresee (a concurrent
+    insert), a NUL character, a number beyond its column; or a date or number beyond what Python or the
+    driver represents (9999-12-31 at UTC-12, 2**70)."""
+    refusal = refusal_of(exc)
+    if refusal is None:
+        return await _on_unexpected_error(request, exc)
+    log.info("%s on %s %s: %s", refusal.code, request.method, request.url.path, exc)
     language = request_language(request)
-    return problem(request, 422, "request.unstorable_value", message, translate(message, language))
-
-
-async def _on_out_of_range(request: Request, exc: Exception) -> JSONResponse:
-    """A date or number beyond what Python or the driver represents (9999-12-31 at UTC-12, 2**70)."""
-    log.info("out-of-range value on %s %s: %s", request.method, request.url.path, exc)
-    message = "A date or number in the request is out of range"
-    language = request_language(request)
-    return problem(request, 422, "request.out_of_range", message, translate(message, language))
-
-
-async def _on_statement_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StatementError)
-    if isinstance(exc.orig, OverflowError):
-        return await _on_out_of_range(request, exc)
-    return await _on_unexpected_error(request, exc)
+    return problem(
+        request, refusal.status, refusal.code, refusal.message, translate(refusal.message, language)
+    )
 
 
 async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:
@@ -150,12 +135,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DouaneError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(StaleDataError, _on_stale_data)
-    app.add_exception_handler(DataError, _on_unstorable_value)
     # rows written through the driver itself (douane.db.insert_rows, COPY) fail with its own errors
-    app.add_exception_handler(DriverIntegrityError, _on_integrity_error)
-    app.add_exception_handler(DriverDataError, _on_unstorable_value)
-    app.add_exception_handler(StatementError, _on_statement_error)
-    app.add_exception_handler(OverflowError, _on_out_of_range)
+    for refused in (IntegrityError, DataError, DriverIntegrityError, DriverDataError, StatementError):
+        app.add_exception_handler(refused, _on_refused_write)
+    app.add_exception_handler(OverflowError, _on_refused_write)
     app.add_exception_handler(Exception, _on_unexpected_error)

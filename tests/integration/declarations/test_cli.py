@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from douane.cli import app
 from douane.config import get_settings
 from douane.db import load_all_tables
 from douane.demo.loader import load_demo
+from tests.conftest import fresh_postgres_database
 
 runner = CliRunner()
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "declarations"
@@ -57,3 +59,68 @@ def test_a_list_file_reports_each_declaration_and_fails_on_findings(demo_dir: Pa
     assert result.exit_code == 1
     assert "#1 lodged 16011/" in result.output
     assert "#2 not lodged" in result.output and "declarations.items_do_not_add_up" in result.output
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def demo_database(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The demo data set in a database the command line reaches through DOUANE_DATABASE_URL; yields the
+    engine's name."""
+    monkeypatch.setenv("DOUANE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DOUANE_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("DOUANE_ARGON2_MEMORY_KIB", "64")
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgres":
+            monkeypatch.setenv("DOUANE_DATABASE_URL", stack.enter_context(fresh_postgres_database()))
+        else:
+            monkeypatch.delenv("DOUANE_DATABASE_URL", raising=False)
+        get_settings.cache_clear()
+        ctx = build_context()
+        load_all_tables().create_all(ctx.db.engine)
+        with ctx.db.transaction() as session:
+            load_demo(session, ctx)
+        ctx.db.dispose()
+        yield request.param
+        get_settings.cache_clear()
+
+
+# The API answers the same refusal with the same code: SQLite's driver cannot bind an integer beyond 64 bits,
+# PostgreSQL refuses it for its BIGINT column.
+REFUSALS = {
+    "sqlite": ("request.out_of_range", "hors limites"),
+    "postgres": ("request.unstorable_value", "ne peut pas être enregistrée"),
+}
+
+
+def _beyond_the_columns(tmp_path: Path) -> Path:
+    """99 items each declared at the largest customs value the form takes: their sum, in centimes, is
+    beyond the 64-bit integer the declaration's customs value is stored in."""
+    example = json.loads((EXAMPLES / "import-fob-eur.json").read_text())
+    item = {**example["items"][0], "invoice_amount": "100.00", "customs_value_dzd": "999999999999999.99"}
+    items = [{**item, "number": number} for number in range(1, 100)]
+    path = tmp_path / "beyond.json"
+    path.write_text(json.dumps({**example, "items": items, "invoice_total": str(100 * len(items))}))
+    return path
+
+
+def test_a_row_the_database_refuses_is_one_line_with_its_code_and_nothing_is_lodged(
+    demo_database: str, tmp_path: Path
+) -> None:
+    good = json.loads((EXAMPLES / "import-fob-eur.json").read_text())
+    beyond = json.loads(_beyond_the_columns(tmp_path).read_text())
+    path = tmp_path / "both.json"
+    path.write_text(json.dumps([good, beyond]))
+
+    result = runner.invoke(app, ["declarations", "lodge", str(path), "--as", "broker", "--language", "fr"])
+
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    code, french = REFUSALS[demo_database]
+    assert "nothing was lodged" in lines[0] and french in lines[0], lines[0]
+    assert lines[0].endswith(f"({code})"), lines[0]
+    shown = runner.invoke(app, ["declarations", "show", "16011/2026/000001"])
+    assert shown.exit_code == 1 and "No declaration" in shown.output

@@ -1,0 +1,31 @@
+"""A write the database refused, as a domain error with a stable code.
+
+The API answers these as problems and the command line prints them, so both say the same thing about the same
+refusal. Rows written through the ORM fail with SQLAlchemy's errors; rows written through the driver itself
+(`db.insert_rows_with_ids`, COPY, pipelines) fail with psycopg's, and SQLite's driver raises a bare
+OverflowError for an integer beyond 64 bits.
+"""
+
+from __future__ import annotations
+
+from psycopg import DataError as DriverDataError
+from psycopg import IntegrityError as DriverIntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
+
+from douane.kernel.errors import Conflict, DouaneError, InvalidInput
+
+
+def refusal_of(exc: BaseException) -> DouaneError | None:
+    """The domain error a refused write stands for, or None when `exc` is not the database refusing a row."""
+    if isinstance(exc, IntegrityError | DriverIntegrityError):
+        return Conflict("conflict.integrity", "The change conflicts with existing data")
+    if isinstance(exc, DataError | DriverDataError):
+        return InvalidInput(
+            "request.unstorable_value",
+            "A value in the request cannot be stored: remove control characters and check number ranges",
+        )
+    if isinstance(exc, OverflowError) or (
+        isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)
+    ):
+        return InvalidInput("request.out_of_range", "A date or number in the request is out of range")
+    return None
