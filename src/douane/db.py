@@ -43,6 +43,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.elements import Null
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from douane.kernel.clock import as_utc
@@ -363,11 +364,11 @@ def insert_tables(
             return
         with cursor.connection.pipeline():
             for table, rows in piped:
-                names, values = _converted(table, rows, dialect)
-                cursor.executemany(_insert_statement(table.name, names), values)
+                names, given = _as_json(table, rows, dialect)
+                cursor.execute(_insert_statement(table, names), (given,))
             for table, key, rows in updates:
-                names, values = _converted(table, rows, dialect)
-                cursor.executemany(_update_statement(table.name, names, key), _key_last(names, values, key))
+                names, given = _as_json(table, rows, dialect)
+                cursor.execute(_update_statement(table, names, key), (given,))
 
 
 def _dependency_order_breaks(piped: Sequence[tuple[Table, Any]], copied: Sequence[tuple[Table, Any]]) -> bool:
@@ -386,26 +387,41 @@ def _update_by_key(table: Table, key: str, names: tuple[str, ...]) -> Any:
     return update(table).where(table.c[key] == bindparam(f"key_{key}")).values(columns)
 
 
-def _key_last(names: tuple[str, ...], values: list[list[Any]], key: str) -> list[list[Any]]:
-    """Each row's values with the key moved to the end, as `_update_statement` reads them."""
-    at = names.index(key)
-    return [row[:at] + row[at + 1 :] + [row[at]] for row in values]
-
-
 def _converted(
     table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect
 ) -> tuple[tuple[str, ...], list[list[Any]]]:
     """The column names and each row's values as the driver takes them (bind conversions applied)."""
     names = tuple(rows[0])
-    converters = [_bind_converter(table.c[name].type, dialect) for name in names]
+    converters = _bind_converters(table, names, dialect)
     return names, [
         [convert(row[name]) for name, convert in zip(names, converters, strict=True)] for row in rows
     ]
 
 
+def _as_json(
+    table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect
+) -> tuple[tuple[str, ...], str]:
+    """The column names and the rows as one JSON array of objects, values converted as for an INSERT.
+
+    A JSON column's value goes in as its JSON text (see `_given_values`); decimals go as strings, which
+    the numeric columns read exactly."""
+    names = tuple(rows[0])
+    converters = _json_converters(table, names, dialect)
+    objects = [
+        {name: convert(row[name]) for name, convert in zip(names, converters, strict=True)} for row in rows
+    ]
+    return names, orjson.dumps(objects, default=_exact_decimal).decode()
+
+
+def _exact_decimal(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} has no JSON form for a column")
+
+
 COPY_FROM_ROWS = 20
-"""Fewer rows go as one pipelined INSERT (one round trip, a prepared statement); COPY costs two round
-trips but much less per row."""
+"""Fewer rows go as one INSERT of the rows as JSON (pipelined with the other tables': one round trip);
+COPY costs two round trips but much less per row."""
 
 
 def insert_rows_with_ids(
@@ -426,9 +442,10 @@ def insert_rows_with_ids(
             return list(session.scalars(statement.execution_options(render_nulls=True), list(rows)))
     with _driver_cursor(session) as cursor:
         if len(rows) < COPY_FROM_ROWS:  # one round trip
-            names, values = _converted(table, rows, dialect)
-            cursor.executemany(_insert_statement(table.name, names, "id"), values, returning=True)
-            return [_returned_id(cursor) for _ in rows]
+            names, given = _as_json(table, rows, dialect)
+            cursor.execute(_insert_statement(table, names, "id"), (given,))
+            # The rows draw their ids from the sequence in the order given: ascending ids are the rows' order.
+            return sorted(int(found[0]) for found in cursor.fetchall())
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             (table.name, len(rows)),
@@ -507,20 +524,17 @@ def column_values(row: Base) -> dict[str, Any]:
     return values
 
 
-def _returned_id(cursor: Any) -> int:
-    """The id one statement of a pipelined executemany(returning=True) returned; moves to the next."""
-    found = cursor.fetchone()
-    assert found is not None
-    cursor.nextset()
-    return int(found[0])
-
-
 @lru_cache(maxsize=256)
-def _insert_statement(table: str, columns: tuple[str, ...], returning: str | None = None) -> str:
-    statement = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-        sql.Identifier(table),
-        sql.SQL(", ").join(map(sql.Identifier, columns)),
-        sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+def _insert_statement(table: Table, names: tuple[str, ...], returning: str | None = None) -> str:
+    """INSERT of any number of rows given as one JSON array of objects keyed by column name (`_as_json`).
+
+    The text does not grow with the rows: the driver reads it once, the server plans it once, and the
+    rows' values are read by the table's own column types."""
+    statement = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
+        sql.Identifier(table.name),
+        sql.SQL(", ").join(map(sql.Identifier, names)),
+        sql.SQL(", ").join(_given_values(table, names)),
+        _given_rows(table),
     )
     if returning is not None:
         statement += sql.SQL(" RETURNING {}").format(sql.Identifier(returning))
@@ -528,14 +542,33 @@ def _insert_statement(table: str, columns: tuple[str, ...], returning: str | Non
 
 
 @lru_cache(maxsize=64)
-def _update_statement(table: str, names: tuple[str, ...], key: str) -> str:
+def _update_statement(table: Table, names: tuple[str, ...], key: str) -> str:
+    """UPDATE by `key` of any number of rows given as one JSON array of objects keyed by column name."""
     assignments = [
-        sql.SQL("{} = {}").format(sql.Identifier(name), sql.Placeholder()) for name in names if name != key
+        sql.SQL("{} = {}").format(sql.Identifier(name), given)
+        for name, given in zip(names, _given_values(table, names), strict=True)
+        if name != key
     ]
-    statement = sql.SQL("UPDATE {} SET {} WHERE {} = {}").format(
-        sql.Identifier(table), sql.SQL(", ").join(assignments), sql.Identifier(key), sql.Placeholder()
+    statement = sql.SQL("UPDATE {0} SET {1} FROM {2} WHERE {0}.{3} = given.{3}").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(assignments), _given_rows(table), sql.Identifier(key)
     )
     return statement.as_string(None)
+
+
+def _given_rows(table: Table) -> sql.Composable:
+    return sql.SQL("json_populate_recordset(NULL::{}, %s::json) AS given").format(sql.Identifier(table.name))
+
+
+def _given_values(table: Table, names: tuple[str, ...]) -> list[sql.Composable]:
+    """Each column's value in the given rows. A JSON column's value arrives as the text of its JSON
+    (parsed here): a JSON null given as such would be stored as SQL NULL, not as the JSON null an
+    INSERT writes."""
+    return [
+        sql.SQL("(given.{} #>> '{{}}')::json" if isinstance(table.c[name].type, JSON) else "given.{}").format(
+            sql.Identifier(name)
+        )
+        for name in names
+    ]
 
 
 @lru_cache(maxsize=256)
@@ -550,6 +583,33 @@ def _table_of(into: type[Base] | Table) -> Table:
     table = into if isinstance(into, Table) else into.__table__
     assert isinstance(table, Table)
     return table
+
+
+Converter = Callable[[Any], Any]
+
+
+@lru_cache(maxsize=512)
+def _bind_converters(
+    table: Table, names: tuple[str, ...], dialect: Dialect
+) -> tuple[Callable[[Any], Any], ...]:
+    return tuple(_bind_converter(table.c[name].type, dialect) for name in names)
+
+
+@lru_cache(maxsize=512)
+def _json_converters(
+    table: Table, names: tuple[str, ...], dialect: Dialect
+) -> tuple[Callable[[Any], Any], ...]:
+    """`_bind_converters`, but a JSON column's value is its JSON text, not the driver's wrapper."""
+    return tuple(
+        _json_column_value if isinstance(table.c[name].type, JSON) else convert
+        for name, convert in zip(names, _bind_converters(table, names, dialect), strict=True)
+    )
+
+
+def _json_column_value(value: Any) -> str | None:
+    return (
+        None if isinstance(value, Null) else json_text(value)
+    )  # a None set is JSON null, as a flush writes it
 
 
 def _bind_converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, insert, null, select
 from sqlalchemy.orm import Session
 
 from douane.db import (
@@ -162,6 +162,19 @@ def test_several_rows_updated_at_once_keep_every_type(probe_table: Database) -> 
         stored = _stored(session, "bulk-updated")
     assert stored[0] == tuple(first.values()) and stored[2] == tuple(second.values())
     assert stored[1] == tuple(second.values())  # not named: unchanged
+
+
+@pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS], ids=["a few rows", "enough rows to copy"])
+def test_a_json_column_keeps_json_null_apart_from_sql_null(probe_table: Database, copies: int) -> None:
+    db = probe_table
+    rows = [{"label": "json-null", "detail": None}, {"label": "sql-null", "detail": null()}] * copies
+    with db.transaction() as session:
+        ids = insert_rows_with_ids(session, probe, rows[:2])
+        insert_rows(session, probe, rows)
+        update_later(session, probe, [{"id": ids[0], "detail": None}, {"id": ids[1], "detail": null()}])
+    with db.transaction() as session:
+        stored = session.execute(select(probe.c.label, probe.c.detail.is_(None)).order_by(probe.c.id)).all()
+    assert stored == [("json-null", False), ("sql-null", True)] * (copies + 1)
 
 
 def test_json_text_refuses_what_it_always_refused() -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -341,7 +341,8 @@ def actor_for_token(session: Session, clock: Clock, token: str, client_ip: str |
     if not first.is_active:
         raise Unauthorized("auth.inactive", "This account is deactivated")
     return Actor(
-        user_id=first.user_id, username=first.username, roles=frozenset(Role(r.role) for r in found if r.role),
+        user_id=first.user_id, username=first.username,
+        roles=frozenset(Role(r.role) for r in found if r.role),
         operator_id=first.operator_id, broker_id=first.broker_id, officer_id=first.officer_id,
         client_ip=client_ip,
     )  # fmt: skip

@@ -38,7 +38,8 @@ def _statements(ctx: Context) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if "read_generations" not in statement:  # the read cache's own check, sent past SQLAlchemy on PostgreSQL
+        # The read cache's own check is left out: on PostgreSQL it does not pass through SQLAlchemy.
+        if "read_generations" not in statement:
             seen.append(statement)
 
     event.listen(ctx.db.engine, "before_cursor_execute", count)
