@@ -24,8 +24,10 @@ class Context:
 def wire_subscriptions() -> None:
     """Subscribe each context's event handlers to the process-wide bus (idempotent)."""
     from douane.declarations import subscriptions as declaration_subscriptions
+    from douane.payments import subscriptions as payment_subscriptions
 
     declaration_subscriptions.register(bus)
+    payment_subscriptions.register(bus)
 
 
 def build_context(settings: Settings | None = None, clock: Clock | None = None) -> Context:

@@ -1,5 +1,6 @@
 """Goods declarations over HTTP, declarant side: drafts, validation, lodging, amendment, invalidation
-requests, reading and searching (scoped), documents and bulk lodging. Officer routes come from control_api.
+requests, reading and searching (scoped), the discharge record, documents and bulk lodging. Officer routes
+come from control_api.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from douane.audit.service import AuditEvent
-from douane.declarations import control_api, documents, lodging, model, service
+from douane.declarations import control_api, discharge, documents, lodging, model, service
+from douane.declarations.control_schemas import DischargeOut
 from douane.declarations.model import Finding, Status
 from douane.declarations.schemas import (
     AmendIn,
@@ -41,7 +43,7 @@ from douane.i18n import translate
 from douane.identity.guards import requires
 from douane.identity.model import Actor, Permission
 from douane.kernel.clock import Clock
-from douane.kernel.errors import InvalidInput
+from douane.kernel.errors import InvalidInput, NotFound
 from douane.kernel.numbers import whole_number
 from douane.web.deps import UnitOfWork, get_context, in_lodging_slot
 from douane.web.pagination import Page, PageRequest, page_request
@@ -130,7 +132,7 @@ def declaration_out(
         ],
         documents=[_document_out(d) for d in row.documents], lodged_at=row.lodged_at,
         released_at=row.released_at, exited_at=row.exited_at,
-        allowed_actions=[a.value for a in model.allowed_actions(Status(row.status), channel)],
+        allowed_actions=[a.value for a in model.allowed_actions(Status(row.status), channel, row.regime)],
         history=[_event_out(e, row, officer) for e in history],
         channel_reasons=row.channel_reasons if officer else None,
         inspector_officer_id=row.inspector_officer_id if officer else None,
@@ -338,6 +340,18 @@ def invalidation_requests(
 ) -> list[InvalidationRequestOut]:
     rows = service.invalidation_requests(session, actor, declaration_id)
     return [InvalidationRequestOut.model_validate(r) for r in rows]
+
+
+@router.get(BASE + "/{declaration_id}/discharge", response_model=DischargeOut)
+def discharge_record(
+    session: UnitOfWork, declaration_id: Id, actor: Actor = Depends(requires(P.DECLARATIONS_READ))
+) -> DischargeOut:
+    """How the declaration's suspensive regime was discharged (404 `declarations.not_discharged` before)."""
+    row = service.get(session, actor, declaration_id)
+    record = discharge.discharge_of(session, row.id)
+    if record is None:
+        raise NotFound("declarations.not_discharged", "The regime of this declaration is not discharged")
+    return DischargeOut.of(record)
 
 
 # --- documents ----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Officer use cases on a declaration: control, assessment confirmation, settlement, release, exit,
-rejection and invalidation decisions, and the officers' work queues.
+"""Officer use cases on a declaration: control, assessment confirmation, settlement, release, exit, the
+discharge of a suspensive regime, rejection and invalidation decisions, and the officers' work queues.
 
 Each use case runs in the caller's transaction and does the same five things: checks the permission and
 the officer's posting at the declaration's office, checks the client's version (optimistic lock), asks the
@@ -22,11 +22,14 @@ from sqlalchemy.orm import Session
 from douane.audit import service as audit
 from douane.audit.service import SYSTEM, ActorRef
 from douane.db import fetch_page
+from douane.declarations import discharge as discharges
 from douane.declarations import model, service
+from douane.declarations.events import RegimeDischarged
 from douane.declarations.model import (
     Action,
     Channel,
     ControlOutcome,
+    DischargeEvidence,
     DiscrepancyType,
     InvalidationDecision,
     Status,
@@ -43,6 +46,7 @@ from douane.identity.model import Actor, Permission, Role
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from douane.kernel.events import bus
 from douane.kernel.money import Money
 from douane.payments import service as payments
 from douane.payments.model import AmountDueKind, SettlementStatus
@@ -518,6 +522,42 @@ def record_exit(
     _move(session, clock, row, Action.RECORD_EXIT, actor_ref(by))
     row.exited_at = clock.now()
     service.flush_or_conflict(session)
+    return row
+
+
+def discharge(
+    session: Session,
+    clock: Clock,
+    declaration_id: int,
+    *,
+    by: Actor,
+    evidence: DischargeEvidence,
+    reason: str,
+    expected_version: int | None = None,
+) -> DeclarationRow:
+    """End the suspensive regime (IM5, IM7, TR) of released goods: re-exported, released for free circulation
+    or arrived at the office of destination. Payments hear `RegimeDischarged` in this transaction: the
+    suspended duties stop being owed and the guarantee's cover for them is freed."""
+    _require(by, P.DECLARATIONS_DISCHARGE)
+    row = _declaration(session, declaration_id)
+    _require_posted(session, clock, by, row, frozenset({INSPECTOR, CHIEF}))
+    _check_version(row, expected_version)
+    if row.status == Status.DISCHARGED.value:
+        raise Conflict(
+            "declarations.already_discharged", "The regime of this declaration is already discharged"
+        )
+    next_status(row.status, Action.DISCHARGE, channel=row.channel, regime=row.regime)
+    why = _text(reason, "reason")
+    ending = discharges.checked_evidence(session, clock, row, evidence)
+    record = discharges.record(session, clock, row, evidence, ending, reason=why, by=by)
+    detail = discharges.audit_detail(record)
+    _move(session, clock, row, Action.DISCHARGE, actor_ref(by), reason=why, detail=detail)
+    service.flush_or_conflict(session)
+    event = RegimeDischarged(
+        subject_kind=ENTITY, subject_id=row.id, reference=row.number or str(row.id),
+        method=evidence.method.value, at=clock.now(),
+    )  # fmt: skip
+    bus.publish(session, clock, event)
     return row
 
 

@@ -1,5 +1,6 @@
 """Officer actions over HTTP under /api/v1/declarations: work queues, take for control, record the control
-result, confirm the assessment, release, exit, reject, and decide invalidation requests.
+result, confirm the assessment, release, exit, discharge a suspensive regime, reject, and decide invalidation
+requests.
 
 Officers see the selectivity reasons and the inspector draw (drawn officer and candidates); declarants never
 reach these routes (they lack the permissions). `declarations.api` adds them with `include_in(router)`
@@ -16,10 +17,12 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi import Path as PathParam
 from sqlalchemy.orm import Session
 
-from douane.declarations import control
+from douane.declarations import control, discharge
 from douane.declarations.control_schemas import (
     ControlResultIn,
     ControlResultOut,
+    DischargeIn,
+    DischargeOut,
     DrawOut,
     NoteIn,
     OfficerDeclarationOut,
@@ -27,7 +30,7 @@ from douane.declarations.control_schemas import (
     ReasonIn,
     VersionIn,
 )
-from douane.declarations.model import Channel, Status, allowed_actions
+from douane.declarations.model import Channel, DischargeEvidence, Status, allowed_actions
 from douane.declarations.tables import DeclarationRow
 from douane.identity.guards import requires_any
 from douane.identity.model import Actor, Permission
@@ -73,8 +76,9 @@ CONTROL = requires_any(P.DECLARATIONS_CONTROL, P.DECLARATIONS_APPROVE)
 ASSESS = requires_any(P.DECLARATIONS_ASSESS)
 RELEASE = requires_any(P.DECLARATIONS_RELEASE)
 APPROVE = requires_any(P.DECLARATIONS_APPROVE)
+DISCHARGE = requires_any(P.DECLARATIONS_DISCHARGE)
 READ_OFFICER = requires_any(P.DECLARATIONS_CONTROL, P.DECLARATIONS_ASSESS, P.DECLARATIONS_RELEASE,
-                            P.DECLARATIONS_APPROVE)  # fmt: skip
+                            P.DECLARATIONS_APPROVE, P.DECLARATIONS_DISCHARGE)  # fmt: skip
 
 
 def _draw(session: Session, row: DeclarationRow) -> DrawOut | None:
@@ -100,15 +104,17 @@ def _out(session: Session, row: DeclarationRow) -> OfficerDeclarationOut:
         assessment_confirmed=row.assessment_confirmed, post_clearance_audit=row.post_clearance_audit,
         registered_at=row.registered_at, assessed_at=row.assessed_at, settled_at=row.settled_at,
         released_at=row.released_at, exited_at=row.exited_at, rejection_reason=row.rejection_reason,
-        allowed_actions=[a.value for a in allowed_actions(Status(row.status), channel)],
+        allowed_actions=[a.value for a in allowed_actions(Status(row.status), channel, row.regime)],
     )  # fmt: skip
 
 
 def _detail(session: Session, row: DeclarationRow) -> OfficerDetailOut:
+    discharged = discharge.discharge_of(session, row.id)
     return OfficerDetailOut(
         **_out(session, row).model_dump(),
         control_results=[ControlResultOut.of(r) for r in control.control_results(session, row.id)],
         assessment=row.assessment,
+        discharge=None if discharged is None else DischargeOut.of(discharged),
     )
 
 
@@ -228,6 +234,21 @@ def record_exit(
     row = control.record_exit(
         session, _clock(request), declaration_id, by=actor, expected_version=_version(body, if_match)
     )
+    return _detail(session, row)
+
+
+@_endpoint("POST", "/{declaration_id}/discharge", response_model=OfficerDetailOut)
+def discharge_regime(
+    session: UnitOfWork, request: Request, declaration_id: Id, body: DischargeIn,
+    if_match: IfMatch = None, actor: Actor = Depends(DISCHARGE),
+) -> OfficerDetailOut:  # fmt: skip
+    evidence = DischargeEvidence(
+        body.method, body.reference_number or None, body.destination_office or None, body.arrived_on
+    )
+    row = control.discharge(
+        session, _clock(request), declaration_id, by=actor, evidence=evidence, reason=body.reason,
+        expected_version=_version(body, if_match),
+    )  # fmt: skip
     return _detail(session, row)
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from douane.declarations.model import Channel, Status
-from douane.declarations.tables import ControlResultRow
+from douane.declarations.model import Channel, DischargeMethod, Status
+from douane.declarations.tables import ControlResultRow, DischargeRow
 
 
 class _In(BaseModel):
@@ -45,6 +45,37 @@ class ControlResultIn(VersionIn):
     )
     notes: str | None = Field(default=None, max_length=4000)
     amendments: list[ItemAmendmentIn] = Field(default_factory=list, max_length=999)
+
+
+class DischargeIn(VersionIn):
+    """How the suspensive regime ended: `re_export` (the EX3 declaration's number) or `free_circulation` (the
+    IM4 declaration's number) for IM5 and IM7; `arrival` (office of destination and day) for TR."""
+
+    method: DischargeMethod
+    reference_number: str | None = Field(default=None, max_length=24, description="OFFICE/YEAR/SEQUENCE")
+    destination_office: str | None = Field(default=None, pattern=r"^\d{5}$")
+    arrived_on: date | None = Field(default=None, ge=date(2000, 1, 1), le=date(2999, 12, 31))
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DischargeOut(BaseModel):
+    method: DischargeMethod
+    reference_declaration_id: int | None
+    reference_number: str | None
+    destination_office: str | None
+    arrived_on: date | None
+    reason: str
+    officer_name: str
+    discharged_at: datetime
+
+    @classmethod
+    def of(cls, row: DischargeRow) -> DischargeOut:
+        return cls(
+            method=DischargeMethod(row.method), reference_declaration_id=row.reference_declaration_id,
+            reference_number=row.reference_number, destination_office=row.destination_office_code,
+            arrived_on=row.arrived_on, reason=row.reason, officer_name=row.officer_name,
+            discharged_at=row.discharged_at,
+        )  # fmt: skip
 
 
 class DrawOut(BaseModel):
@@ -108,3 +139,4 @@ class OfficerDeclarationOut(BaseModel):
 class OfficerDetailOut(OfficerDeclarationOut):
     control_results: list[ControlResultOut]
     assessment: dict[str, Any] | None
+    discharge: DischargeOut | None = None

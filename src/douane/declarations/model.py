@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from douane.kernel.errors import Conflict
+from douane.kernel.errors import Conflict, InvalidInput
 
 MAX_ITEMS = 999
 
@@ -82,11 +82,13 @@ class Status(StrEnum):
     GUARANTEED = "guaranteed"
     RELEASED = "released"
     EXITED = "exited"
+    DISCHARGED = "discharged"  # a suspensive regime ended: re-exported, put into free circulation, arrived
     INVALIDATED = "invalidated"
     REJECTED = "rejected"
 
 
-FINAL_STATUSES = frozenset({Status.EXITED, Status.INVALIDATED, Status.REJECTED})
+FINAL_STATUSES = frozenset({Status.EXITED, Status.DISCHARGED, Status.INVALIDATED, Status.REJECTED})
+"""No step leads out of these, except the discharge of a suspensive regime whose goods have exited."""
 
 
 class Channel(StrEnum):
@@ -173,6 +175,7 @@ class Action(StrEnum):
     SETTLE_GUARANTEED = "settle_guaranteed"
     RELEASE = "release"
     RECORD_EXIT = "record_exit"
+    DISCHARGE = "discharge"
     APPROVE_INVALIDATION = "approve_invalidation"
     REJECT = "reject"
 
@@ -200,6 +203,10 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.PAID, A.RELEASE): S.RELEASED,
     (S.GUARANTEED, A.RELEASE): S.RELEASED,
     (S.RELEASED, A.RECORD_EXIT): S.EXITED,
+    # Goods under temporary admission or in a warehouse leave the port once released (exit) and stay under
+    # the regime until it is discharged.
+    (S.RELEASED, A.DISCHARGE): S.DISCHARGED,
+    (S.EXITED, A.DISCHARGE): S.DISCHARGED,
     **{(status, A.AMEND): status for status in AMENDABLE},
     **{(status, A.REQUEST_INVALIDATION): status for status in INVALIDATABLE},
     **{(status, A.APPROVE_INVALIDATION): S.INVALIDATED for status in INVALIDATABLE},
@@ -212,15 +219,25 @@ CHANNEL_RULES: dict[tuple[Status, Action], frozenset[Channel]] = {
     (S.UNDER_CONTROL, A.CONFIRM_ASSESSMENT): CONTROLLED_CHANNELS,
 }
 """Transitions that also depend on the channel: green and blue skip control, yellow and red go through it."""
+REGIME_RULES: dict[tuple[Status, Action], frozenset[Regime]] = {
+    (S.RELEASED, A.DISCHARGE): SUSPENSIVE_REGIMES,
+    (S.EXITED, A.DISCHARGE): SUSPENSIVE_REGIMES,
+}
+"""Transitions that also depend on the regime: only a suspensive regime is ever discharged."""
 del S, A
 
 
 def next_status(
-    current: Status | str, action: Action | str, *, channel: Channel | str | None = None
+    current: Status | str,
+    action: Action | str,
+    *,
+    channel: Channel | str | None = None,
+    regime: Regime | str | None = None,
 ) -> Status:
     """The status after `action`, or Conflict `declarations.transition_not_allowed`.
 
-    Where the channel matters (CHANNEL_RULES), the declaration's channel must be given and allowed.
+    Where the channel matters (CHANNEL_RULES), the declaration's channel must be given and allowed. Where the
+    regime matters (REGIME_RULES), a regime not allowed is refused with `declarations.regime_not_suspensive`.
     """
     status, act = Status(current), Action(action)
     target = TRANSITIONS.get((status, act))
@@ -235,19 +252,151 @@ def next_status(
             status=status.value,
             channel=None if channel is None else Channel(channel).value,
         )
+    allowed_regimes = REGIME_RULES.get((status, act))
+    if allowed_regimes is not None and (regime is None or Regime(regime) not in allowed_regimes):
+        raise Conflict(
+            "declarations.regime_not_suspensive",
+            "Only a suspensive regime (IM5, IM7, TR) is discharged; this declaration is under {regime}",
+            regime="-" if regime is None else Regime(regime).value,
+        )
     return target
 
 
-def allowed_actions(current: Status, channel: Channel | None = None) -> list[Action]:
+def allowed_actions(
+    current: Status, channel: Channel | None = None, regime: Regime | str | None = None
+) -> list[Action]:
     """The actions the guard would accept now (for screens and the API)."""
     result = []
     for (status, action), _target in TRANSITIONS.items():
         if status is not current:
             continue
-        rule = CHANNEL_RULES.get((status, action))
-        if rule is None or (channel is not None and channel in rule):
-            result.append(action)
+        channels = CHANNEL_RULES.get((status, action))
+        regimes = REGIME_RULES.get((status, action))
+        if channels is not None and (channel is None or channel not in channels):
+            continue
+        if regimes is not None and (regime is None or Regime(regime) not in regimes):
+            continue
+        result.append(action)
     return result
+
+
+# --- discharge of a suspensive regime -----------------------------------------------------------------
+
+
+class DischargeMethod(StrEnum):
+    RE_EXPORT = "re_export"  # the goods left again under an EX3 declaration
+    FREE_CIRCULATION = "free_circulation"  # an IM4 declaration released them for consumption, duties paid
+    ARRIVAL = "arrival"  # transit: the goods arrived at the office of destination
+
+
+DISCHARGE_METHODS: dict[Regime, frozenset[DischargeMethod]] = {
+    Regime.IM5: frozenset({DischargeMethod.RE_EXPORT, DischargeMethod.FREE_CIRCULATION}),
+    Regime.IM7: frozenset({DischargeMethod.RE_EXPORT, DischargeMethod.FREE_CIRCULATION}),
+    Regime.TR: frozenset({DischargeMethod.ARRIVAL}),
+}
+DISCHARGING_REGIME: dict[DischargeMethod, Regime] = {
+    DischargeMethod.RE_EXPORT: Regime.EX3,
+    DischargeMethod.FREE_CIRCULATION: Regime.IM4,
+}
+"""The regime of the declaration that ends a suspensive one, for the methods that name a declaration."""
+DISCHARGE_METHOD_LABELS: dict[DischargeMethod, str] = {
+    DischargeMethod.RE_EXPORT: "Re-export",
+    DischargeMethod.FREE_CIRCULATION: "Release for free circulation",
+    DischargeMethod.ARRIVAL: "Arrival at the office of destination",
+}
+"""msgids, translated by the pages."""
+
+
+@dataclass(frozen=True)
+class DischargeEvidence:
+    """How a suspensive regime ended: the number of the declaration that ended it (re-export, free
+    circulation), or the office of destination and the day the goods arrived there (transit)."""
+
+    method: DischargeMethod
+    reference_number: str | None = None
+    destination_office: str | None = None
+    arrived_on: date | None = None
+
+
+def discharge_evidence(
+    method: str,
+    *,
+    reference_number: str | None = None,
+    destination_office: str | None = None,
+    arrived_on: date | None = None,
+) -> DischargeEvidence:
+    """The evidence as typed (blank text is no text), or InvalidInput for a method that does not exist."""
+    try:
+        how = DischargeMethod(method.strip())
+    except ValueError as exc:
+        raise InvalidInput(
+            "declarations.invalid_discharge_method",
+            "A regime is discharged by re_export, free_circulation or arrival",
+            field="method",
+        ) from exc
+    return DischargeEvidence(
+        how, (reference_number or "").strip() or None, (destination_office or "").strip() or None, arrived_on
+    )
+
+
+def check_discharge_evidence(
+    regime: Regime | str, evidence: DischargeEvidence, *, today: date, released_on: date
+) -> None:
+    """What the officer says ended the regime fits it, before anything is looked up (raises InvalidInput)."""
+    method = evidence.method
+    if method not in DISCHARGE_METHODS.get(Regime(regime), frozenset()):
+        raise InvalidInput(
+            "declarations.discharge_method_not_allowed",
+            "A declaration under {regime} is not discharged by {method}",
+            regime=Regime(regime).value,
+            method=method.value,
+        )
+    if method is DischargeMethod.ARRIVAL:
+        _check_arrival(evidence, today=today, released_on=released_on)
+        return
+    if not evidence.reference_number:
+        raise InvalidInput(
+            "declarations.discharge_reference_required",
+            "Give the number of the {regime} declaration that ended the regime",
+            regime=DISCHARGING_REGIME[method].value,
+            field="reference_number",
+        )
+    if evidence.destination_office or evidence.arrived_on:
+        raise InvalidInput(
+            "declarations.discharge_evidence_mismatch",
+            "A discharge by {method} names a declaration, not an office of destination",
+            method=method.value,
+        )
+
+
+def _check_arrival(evidence: DischargeEvidence, *, today: date, released_on: date) -> None:
+    if not evidence.destination_office or evidence.arrived_on is None:
+        raise InvalidInput(
+            "declarations.discharge_arrival_required",
+            "Give the office of destination and the day the goods arrived there",
+            field="destination_office" if not evidence.destination_office else "arrived_on",
+        )
+    if evidence.reference_number:
+        raise InvalidInput(
+            "declarations.discharge_evidence_mismatch",
+            "A discharge by {method} names an office of destination, not a declaration",
+            method=evidence.method.value,
+        )
+    if evidence.arrived_on > today:
+        raise InvalidInput(
+            "declarations.discharge_arrival_in_future",
+            "The day of arrival {day} is after today",
+            day=evidence.arrived_on.isoformat(),
+            field="arrived_on",
+        )
+    if evidence.arrived_on < released_on:
+        raise InvalidInput(
+            "declarations.discharge_arrival_before_release",
+            "The goods cannot have arrived on {day}, before their release on {released}",
+            day=evidence.arrived_on.isoformat(),
+            released=released_on.isoformat(),
+            field="arrived_on",
+        )
 
 
 # --- findings --------------------------------------------------------------------------------------

@@ -34,14 +34,14 @@ from douane.printing.verification import Validity, Verified
 from douane.reference import service as reference
 from douane.registry import service as registry
 
-RELEASED = frozenset({Status.RELEASED.value, Status.EXITED.value})
+RELEASED = frozenset({Status.RELEASED.value, Status.EXITED.value, Status.DISCHARGED.value})
 CLOSED = frozenset({Status.INVALIDATED.value, Status.REJECTED.value})
 STATUS_LABELS = {
     Status.DRAFT: "Draft", Status.LODGED: "Lodged", Status.REGISTERED: "Registered",
     Status.CHANNEL_ASSIGNED: "Channel assigned", Status.UNDER_CONTROL: "Under control",
     Status.ASSESSED: "Assessed", Status.PAID: "Paid", Status.GUARANTEED: "Guaranteed",
-    Status.RELEASED: "Released", Status.EXITED: "Exited", Status.INVALIDATED: "Invalidated",
-    Status.REJECTED: "Rejected",
+    Status.RELEASED: "Released", Status.EXITED: "Exited", Status.DISCHARGED: "Regime discharged",
+    Status.INVALIDATED: "Invalidated", Status.REJECTED: "Rejected",
 }  # fmt: skip
 CHANNEL_LABELS = {
     Channel.GREEN: "Green (no control)", Channel.YELLOW: "Yellow (documentary control)",
@@ -292,7 +292,7 @@ def releasing_officer(session: Session, actor: Actor, row: DeclarationRow, langu
 
 def _settlement(session: Session, r: _Reader, row: DeclarationRow) -> str:
     settlement = payments.settlement_of(session, service.ENTITY, row.id)
-    if settlement.status is SettlementStatus.GUARANTEED:
+    if settlement.status in (SettlementStatus.GUARANTEED, SettlementStatus.DISCHARGED):
         return r.t("Guarantee")
     if settlement.receipts:
         return r.t("Payment, receipts {receipts}", receipts=", ".join(settlement.receipts))

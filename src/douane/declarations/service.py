@@ -356,7 +356,7 @@ def apply_transition(
 ) -> Step:
     """Move the row through the guard (no audit yet: see `audit_step`)."""
     before = Status(row.status)
-    after = model.next_status(before, action, channel=row.channel)
+    after = model.next_status(before, action, channel=row.channel, regime=row.regime)
     row.status = after.value
     row.updated_at = clock.now()
     return Step(action.value, before, after, reason, client_ip, detail)

@@ -243,3 +243,28 @@ class RegistrationSequenceRow(Base):
     office_code: Mapped[str] = mapped_column(String(5), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DischargeRow(Base):
+    """How and when a suspensive regime (IM5, IM7, TR) was discharged, by which officer and why.
+
+    `method` is a `model.DischargeMethod`: re-export or free circulation name the declaration that ended the
+    regime (`reference_declaration_id` and its number as the officer saw it); arrival names the office of
+    destination and the day the goods arrived there.
+    """
+
+    __tablename__ = "declaration_discharges"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(
+        ForeignKey("declarations.id", ondelete="CASCADE"), unique=True
+    )
+    method: Mapped[str] = mapped_column(String(20))
+    reference_declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declarations.id"), index=True)
+    reference_number: Mapped[str | None] = mapped_column(String(24))
+    destination_office_code: Mapped[str | None] = mapped_column(String(5))
+    arrived_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    officer_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    officer_name: Mapped[str] = mapped_column(String(150))
+    discharged_at: Mapped[datetime] = mapped_column(UTCDateTime)

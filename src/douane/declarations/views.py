@@ -1,6 +1,7 @@
 """Declaration pages: the declarant's list, form (items, tariff search, live findings, documents) and
-lodging; the declaration page with status, channel, assessment and history; the officers' queues and
-actions (take, control result, confirm the assessment, release, exit); the office chief's dashboard.
+lodging; the declaration page with status, channel, assessment, discharge and history; the officers' queues
+and actions (take, control result, confirm the assessment, release, exit, discharge of a suspensive regime);
+the office chief's dashboard.
 
 Every action calls the same use cases as the API (service, lodging, control); nothing is decided here.
 """
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from douane.declarations import api, control, documents, lodging, model, printouts, service
+from douane.declarations import api, control, discharge, documents, lodging, model, printouts, service
 from douane.declarations.model import (
     Channel,
     ControlOutcome,
@@ -49,6 +50,7 @@ LODGE = page_requires(P.DECLARATIONS_LODGE)
 CONTROL = page_requires(P.DECLARATIONS_CONTROL, P.DECLARATIONS_APPROVE)
 ASSESS = page_requires(P.DECLARATIONS_ASSESS)
 RELEASE = page_requires(P.DECLARATIONS_RELEASE)
+DISCHARGE = page_requires(P.DECLARATIONS_DISCHARGE)
 OFFICER_ACTION = page_requires(
     P.DECLARATIONS_CONTROL, P.DECLARATIONS_ASSESS, P.DECLARATIONS_RELEASE, P.DECLARATIONS_APPROVE
 )
@@ -99,6 +101,7 @@ STATUS_LABELS = {
     Status.GUARANTEED: "Guaranteed",
     Status.RELEASED: "Released",
     Status.EXITED: "Exited",
+    Status.DISCHARGED: "Regime discharged",
     Status.INVALIDATED: "Invalidated",
     Status.REJECTED: "Rejected",
 }
@@ -145,6 +148,7 @@ HISTORY_LABELS = {
     "declaration.settle_guaranteed": "Duties covered by a guarantee",
     "declaration.release": "Goods released",
     "declaration.record_exit": "Exit recorded",
+    "declaration.discharge": "Regime discharged",
     "declaration.amend": "Amended by the declarant",
     "declaration.request_invalidation": "Invalidation requested",
     "declaration.approve_invalidation": "Invalidation approved",
@@ -167,6 +171,7 @@ LABELS: dict[str, Any] = {
     "discrepancy_labels": DISCREPANCY_LABELS,
     "amendable_fields": AMENDABLE_FIELDS,
     "transport_labels": TRANSPORT_LABELS,
+    "discharge_method_labels": model.DISCHARGE_METHOD_LABELS,
 }
 
 
@@ -648,8 +653,21 @@ def _detail_page(
         pending_invalidation=pending,
         amount_due_link=_amount_due_link(viewer, row),
         pdf_links=_pdf_links(row),
+        **_discharge_parts(session, viewer, row),
         **LABELS,
     )
+
+
+def _discharge_parts(session: Session, viewer: Viewer, row: DeclarationRow) -> dict[str, Any]:
+    """The discharge record once the regime is discharged; before, what the discharge form offers."""
+    if row.status == Status.DISCHARGED.value:
+        return {"discharge": discharge.discharge_of(session, row.id)}
+    methods = model.DISCHARGE_METHODS.get(model.Regime(row.regime), frozenset())
+    return {
+        "discharge": None,
+        "discharge_methods": [m for m in model.DischargeMethod if m in methods],
+        "destination_offices": _offices(session, viewer.language) if row.regime == model.Regime.TR else [],
+    }
 
 
 def _actions(viewer: Viewer, row: DeclarationRow, shown: Any, invalidation_pending: bool) -> set[str]:
@@ -676,6 +694,8 @@ def _actions(viewer: Viewer, row: DeclarationRow, shown: Any, invalidation_pendi
             actions.add("release")
         if "record_exit" in allowed:
             actions.add("exit")
+    if viewer.can(P.DECLARATIONS_DISCHARGE) and "discharge" in allowed:
+        actions.add("discharge")
     if viewer.can(P.DECLARATIONS_LODGE) and row.status == Status.DRAFT.value:
         actions.add("edit")
     return actions
@@ -688,6 +708,7 @@ def _amount_due_link(viewer: Viewer, row: DeclarationRow) -> str | None:
         Status.GUARANTEED.value,
         Status.RELEASED.value,
         Status.EXITED.value,
+        Status.DISCHARGED.value,
     }:
         return f"/amounts-due?reference={row.number}"
     return None
@@ -844,6 +865,33 @@ def record_exit(
         s, clock, declaration_id, by=viewer.actor, expected_version=whole_number(version)
     )
     return _officer_action(request, viewer, declaration_id, work, "exited")
+
+
+@router.post("/declarations/{declaration_id}/discharge", dependencies=[CSRF])
+def discharge_regime(
+    request: Request,
+    declaration_id: int,
+    method: str = Form("", max_length=20),
+    reference_number: str = Form("", max_length=24),
+    destination_office: str = Form("", max_length=5),
+    arrived_on: str = Form("", max_length=10),
+    reason: str = Form("", max_length=2000),
+    version: str = Form("", max_length=12),
+    viewer: Viewer = Depends(DISCHARGE),
+) -> Response:
+    clock = get_context(request).clock
+
+    def work(session: Session) -> DeclarationRow:
+        evidence = model.discharge_evidence(
+            method, reference_number=reference_number, destination_office=destination_office,
+            arrived_on=optional_date(arrived_on),
+        )  # fmt: skip
+        return control.discharge(
+            session, clock, declaration_id, by=viewer.actor, evidence=evidence, reason=reason,
+            expected_version=whole_number(version),
+        )  # fmt: skip
+
+    return _officer_action(request, viewer, declaration_id, work, "discharged")
 
 
 @router.post("/declarations/{declaration_id}/reject", dependencies=[CSRF])

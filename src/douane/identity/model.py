@@ -56,6 +56,7 @@ class Permission(StrEnum):
     DECLARATIONS_ASSESS = "declarations:assess"
     DECLARATIONS_RELEASE = "declarations:release"
     DECLARATIONS_APPROVE = "declarations:approve"  # invalidation and other chief's approvals
+    DECLARATIONS_DISCHARGE = "declarations:discharge"  # end a suspensive regime (apurement)
     SELECTIVITY_MANAGE = "selectivity:manage"
     RISK_READ = "risk:read"  # rules, notices, indicators, models and why a declaration got its channel
     RULES_MANAGE = "rules:manage"  # targeting rules and value indicators, backtests
@@ -83,14 +84,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                             _P.BROKERS_READ} | _DECLARANT),
     Role.TRADER: frozenset({_P.REFERENCE_READ, _P.OFFICES_READ, _P.OPERATORS_READ, _P.BROKERS_READ}
                            | _DECLARANT),
-    Role.INSPECTOR: frozenset(_OFFICER | {_P.DECLARATIONS_CONTROL, _P.DECLARATIONS_RELEASE}),
+    Role.INSPECTOR: frozenset(_OFFICER | {_P.DECLARATIONS_CONTROL, _P.DECLARATIONS_RELEASE,
+                                          _P.DECLARATIONS_DISCHARGE}),
     Role.LIQUIDATION_INSPECTOR: frozenset(_OFFICER | {_P.DECLARATIONS_ASSESS}),
     Role.CASHIER: frozenset(_OFFICER | {_P.PAYMENTS_COLLECT, _P.GUARANTEES_MANAGE}),
     Role.RISK_ANALYST: frozenset(_OFFICER | {_P.SELECTIVITY_MANAGE, _P.RULES_MANAGE, _P.NOTICES_MANAGE,
                                              _P.MODELS_MANAGE}),
     Role.OFFICE_CHIEF: frozenset(_OFFICER | {_P.STAFF_MANAGE, _P.DECLARATIONS_APPROVE,
-                                             _P.DECLARATIONS_RELEASE, _P.SELECTIVITY_MANAGE,
-                                             _P.GUARANTEES_MANAGE}),
+                                             _P.DECLARATIONS_RELEASE, _P.DECLARATIONS_DISCHARGE,
+                                             _P.SELECTIVITY_MANAGE, _P.GUARANTEES_MANAGE}),
     Role.AUDITOR: frozenset(_OFFICER | {_P.AUDIT_READ}),
     Role.BANK: frozenset({_P.REFERENCE_READ, _P.OPERATORS_READ, _P.OPERATORS_READ_ALL}),
     Role.MINISTRY: frozenset({_P.REFERENCE_READ, _P.OPERATORS_READ, _P.OPERATORS_READ_ALL}),

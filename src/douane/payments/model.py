@@ -54,6 +54,7 @@ class AmountDueStatus(StrEnum):
     PAID = "paid"
     GUARANTEED = "guaranteed"
     CANCELLED = "cancelled"
+    DISCHARGED = "discharged"  # suspended duties no longer owed: the suspensive regime was discharged
 
 
 _S = AmountDueStatus
@@ -61,9 +62,11 @@ AMOUNT_DUE_TRANSITIONS: dict[AmountDueStatus, frozenset[AmountDueStatus]] = {
     _S.OPEN: frozenset({_S.PARTIALLY_PAID, _S.PAID, _S.GUARANTEED, _S.CANCELLED}),
     _S.PARTIALLY_PAID: frozenset({_S.PARTIALLY_PAID, _S.PAID, _S.GUARANTEED}),
     # A guaranteed amount is still payable; once fully paid the guarantee is released.
-    _S.GUARANTEED: frozenset({_S.GUARANTEED, _S.PAID}),
+    # Suspended duties are never paid: they stay guaranteed until the regime is discharged.
+    _S.GUARANTEED: frozenset({_S.GUARANTEED, _S.PAID, _S.DISCHARGED}),
     _S.PAID: frozenset(),
     _S.CANCELLED: frozenset(),
+    _S.DISCHARGED: frozenset(),
 }
 PAYABLE = frozenset({_S.OPEN, _S.PARTIALLY_PAID, _S.GUARANTEED})
 COVERABLE = frozenset({_S.OPEN, _S.PARTIALLY_PAID})
@@ -262,6 +265,15 @@ def check_guarantee_usable(
         )  # fmt: skip
 
 
+def check_dischargeable(kind: AmountDueKind) -> None:
+    """Only duties a suspensive regime suspended end with its discharge; duties to pay stay owed."""
+    if kind is not AmountDueKind.SUSPENDED:
+        raise Conflict(
+            "payments.not_suspended",
+            "These duties and taxes were not suspended: discharging the regime does not end them",
+        )
+
+
 def check_guarantee_transition(current: GuaranteeStatus, target: GuaranteeStatus) -> None:
     """The one guard of the guarantee state machine."""
     if target not in GUARANTEE_TRANSITIONS[current]:
@@ -275,8 +287,9 @@ def check_guarantee_transition(current: GuaranteeStatus, target: GuaranteeStatus
 
 def check_guarantee_releasable(covered: Iterable[tuple[str, AmountDueStatus]]) -> None:
     """A guarantee is given back only once nothing it covers is still owed: every declaration it covers
-    was paid, or its amount due cancelled (the declaration was invalidated). `covered` pairs each amount
-    due the guarantee still covers with its status, by the declaration's reference."""
+    was paid, its amount due cancelled (the declaration was invalidated) or its suspensive regime discharged.
+    `covered` pairs each amount due the guarantee still covers with its status, by the declaration's
+    reference."""
     waiting = sorted({reference for reference, status in covered if status in STILL_OWED})
     if waiting:
         raise Conflict(
@@ -294,6 +307,7 @@ class SettlementStatus(StrEnum):
     OPEN = "open"
     PAID = "paid"
     GUARANTEED = "guaranteed"
+    DISCHARGED = "discharged"
 
 
 @dataclass(frozen=True)
@@ -307,7 +321,11 @@ class Settlement:
 
     @property
     def settled(self) -> bool:
-        return self.status in (SettlementStatus.PAID, SettlementStatus.GUARANTEED)
+        return self.status in (
+            SettlementStatus.PAID,
+            SettlementStatus.GUARANTEED,
+            SettlementStatus.DISCHARGED,
+        )
 
 
 def settlement_status(status: AmountDueStatus | None) -> SettlementStatus:
@@ -317,4 +335,6 @@ def settlement_status(status: AmountDueStatus | None) -> SettlementStatus:
         return SettlementStatus.PAID
     if status is AmountDueStatus.GUARANTEED:
         return SettlementStatus.GUARANTEED
+    if status is AmountDueStatus.DISCHARGED:
+        return SettlementStatus.DISCHARGED
     return SettlementStatus.OPEN

@@ -2,6 +2,7 @@
 
 Public face for other contexts: `open_amount_due`, `cancel_amount_due`, `settlement_of`, and the
 `AmountDueSettled` event (douane.payments.events) published when an amount due is paid or guaranteed.
+`discharge_suspended` answers the declarations' `RegimeDischarged` (douane.payments.subscriptions).
 """
 
 from __future__ import annotations
@@ -228,6 +229,58 @@ def _revise_amount_due(
     return row
 
 
+def discharge_suspended(
+    session: Session, clock: Clock, subject_kind: str, subject_id: int, *, reason: str, by: ActorRef | None
+) -> AmountDueRow | None:
+    """The suspensive regime of the subject was discharged: its suspended duties are no longer owed and the
+    guarantees covering them are freed of it (their cover comes back as available). None when nothing was
+    due (a total of zero never opens an amount due).
+
+    Locks the amount due, then each guarantee, in the order `cover_with_guarantee` takes them.
+    """
+    row = session.scalar(
+        select(AmountDueRow)
+        .where(AmountDueRow.subject_kind == subject_kind, AmountDueRow.subject_id == subject_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        return None
+    model.check_dischargeable(AmountDueKind(row.kind))
+    before = AmountDueStatus(row.status)
+    model.check_transition(before, AmountDueStatus.DISCHARGED)
+    freed = _free_cover(session, clock, row, by)
+    row.status = AmountDueStatus.DISCHARGED.value
+    _flush(session)
+    _audit_state(
+        session, clock, action="amount_due.discharged", who=by, row=row, before=before.value,
+        reason=_text(reason, "reason", 500), detail={"freed": freed},
+    )  # fmt: skip
+    return row
+
+
+def _free_cover(
+    session: Session, clock: Clock, due: AmountDueRow, who: ActorRef | None
+) -> list[dict[str, str]]:
+    """Release every allocation still set against the amount due; what each guarantee got back."""
+    freed = []
+    for allocation in allocations_of(session, due.id):
+        part = allocation.active_amount
+        if allocation.released_at is not None or part.amount <= 0:
+            continue
+        guarantee = _locked_guarantee(session, allocation.guarantee_id)
+        allocation.released, allocation.released_at = allocation.amount, clock.now()
+        guarantee.allocated = guarantee.allocated - part
+        due.guaranteed = due.guaranteed - part
+        freed.append({"guarantee_id": str(guarantee.id), "amount": str(part.amount)})
+        audit.record(
+            session, clock, category=audit.STATE, action="guarantee.allocation_released", actor=who,
+            entity_type="guarantee", entity_id=guarantee.id, from_state="allocated", to_state="released",
+            detail={"amount_due_id": due.id, "amount": str(part.amount), "why": "regime_discharged"},
+        )  # fmt: skip
+    return freed
+
+
 def cancel_amount_due(
     session: Session, clock: Clock, subject_kind: str, subject_id: int, *, reason: str, by: ActorRef | None
 ) -> AmountDueRow:
@@ -263,7 +316,8 @@ def settlement_of(session: Session, subject_kind: str, subject_id: int) -> Settl
         select(PaymentRow.receipt_number).where(PaymentRow.amount_due_id == row.id).order_by(PaymentRow.id)
     )
     status = model.settlement_status(AmountDueStatus(row.status))
-    outstanding = Money.zero() if status is model.SettlementStatus.NONE else row.outstanding
+    nothing_owed = status in (model.SettlementStatus.NONE, model.SettlementStatus.DISCHARGED)
+    outstanding = Money.zero() if nothing_owed else row.outstanding
     suspended = row.kind == AmountDueKind.SUSPENDED.value
     return Settlement(status, outstanding, tuple(receipts), suspended=suspended)
 
@@ -418,6 +472,11 @@ def _payable_status(due: AmountDueRow) -> AmountDueStatus:
         raise Conflict("payments.already_settled", "This amount due is already paid in full")
     if status is AmountDueStatus.CANCELLED:
         raise Conflict("payments.amount_due_cancelled", "This amount due was cancelled")
+    if status is AmountDueStatus.DISCHARGED:
+        raise Conflict(
+            "payments.amount_due_discharged",
+            "The customs regime was discharged: these duties and taxes are no longer owed",
+        )
     return status
 
 

@@ -50,6 +50,7 @@ STATUS_LABELS = {
     AmountDueStatus.PAID: "Paid",
     AmountDueStatus.GUARANTEED: "Guaranteed",
     AmountDueStatus.CANCELLED: "Cancelled",
+    AmountDueStatus.DISCHARGED: "Regime discharged",
 }
 METHOD_LABELS = {
     PaymentMethod.CASH: "Cash",

@@ -30,6 +30,7 @@ NOTICES = {
     "assessed": "The assessment was confirmed; the amount due is open at the cashier",
     "released": "The goods were released",
     "exited": "The exit of the goods was recorded",
+    "discharged": "The regime was discharged: the guarantee no longer covers this declaration",
     "rejected": "The declaration was rejected",
     "created": "The record was created",
     "invalidation_requested": "Your invalidation request was sent to the office chief",

@@ -10,7 +10,7 @@ import pytest
 from douane.i18n import translate
 
 SOURCES = Path(__file__).resolve().parents[3] / "src" / "douane" / "declarations"
-MINE = ("validation.py", "service.py", "documents.py", "numbering.py", "model.py", "api.py")
+MINE = ("validation.py", "service.py", "documents.py", "numbering.py", "model.py", "api.py", "discharge.py")
 ERROR = re.compile(r'"(?:declarations|auth)\.[a-z_]+",\s*"([^"]+)"')
 FINDING = re.compile(r'_finding\(\s*"[a-z_]+",\s*f?"[^"]*",\s*"([^"]+)"')
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import product
+
 import pytest
 
 from douane.declarations.model import (
@@ -9,6 +11,7 @@ from douane.declarations.model import (
     TRANSITIONS,
     Action,
     Channel,
+    Regime,
     Status,
     allowed_actions,
     next_status,
@@ -61,11 +64,10 @@ def test_guaranteed_declaration_may_be_released() -> None:
 
 def test_every_table_entry_is_accepted_by_the_guard() -> None:
     for (status, action), target in TRANSITIONS.items():
-        channels = [None, *Channel]
         results = set()
-        for channel in channels:
+        for channel, regime in product([None, *Channel], [None, *Regime]):
             try:
-                results.add(next_status(status, action, channel=channel))
+                results.add(next_status(status, action, channel=channel, regime=regime))
             except Conflict:
                 continue
         assert results == {target}, (status, action)
@@ -110,3 +112,28 @@ def test_final_statuses_allow_nothing() -> None:
 def test_invalidation_needs_a_request_then_an_approval() -> None:
     assert next_status(S.ASSESSED, A.REQUEST_INVALIDATION) is S.ASSESSED
     assert next_status(S.ASSESSED, A.APPROVE_INVALIDATION) is S.INVALIDATED
+
+
+@pytest.mark.parametrize("regime", [Regime.IM5, Regime.IM7, Regime.TR])
+@pytest.mark.parametrize("status", [S.RELEASED, S.EXITED])
+def test_a_suspensive_regime_is_discharged_once_its_goods_are_released(
+    regime: Regime, status: Status
+) -> None:
+    assert next_status(status, A.DISCHARGE, regime=regime) is S.DISCHARGED
+    assert A.DISCHARGE in allowed_actions(status, C.GREEN, regime)
+    assert allowed_actions(S.DISCHARGED, C.GREEN, regime) == []
+
+
+@pytest.mark.parametrize("regime", [Regime.IM4, Regime.EX1, Regime.EX3, None])
+def test_no_other_regime_is_ever_discharged(regime: Regime | None) -> None:
+    with pytest.raises(Conflict) as refused:
+        next_status(S.RELEASED, A.DISCHARGE, regime=regime)
+    assert refused.value.code == "declarations.regime_not_suspensive"
+    assert A.DISCHARGE not in allowed_actions(S.RELEASED, C.GREEN, regime)
+
+
+@pytest.mark.parametrize("status", [S.GUARANTEED, S.ASSESSED, S.DISCHARGED, S.INVALIDATED])
+def test_goods_not_released_or_already_discharged_are_not_discharged(status: Status) -> None:
+    with pytest.raises(Conflict) as refused:
+        next_status(status, A.DISCHARGE, regime=Regime.IM5)
+    assert refused.value.code == "declarations.transition_not_allowed"
