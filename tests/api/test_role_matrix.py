@@ -31,11 +31,12 @@ ALLOWED = {
     "manage users": {"admin"},
     "import rates": {"admin"},
     "read staff": {"admin", "inspector", "liquidator", "cashier", "analyst", "chief", "auditor"},
+    "discharge a regime": {"admin", "inspector", "chief"},
 }
 USERS = ("admin", "broker", "trader", "inspector", "liquidator", "cashier", "analyst", "chief", "auditor")
 
 
-def _attempt(client: TestClient, action: str, headers: dict[str, str]) -> int:
+def _attempt(client: TestClient, action: str, headers: dict[str, str], released_id: int) -> int:
     if action == "create office":
         return client.post("/api/v1/offices", json=NEW_OFFICE, headers=headers).status_code
     if action == "list all operators":
@@ -53,7 +54,22 @@ def _attempt(client: TestClient, action: str, headers: dict[str, str]) -> int:
         return client.post("/api/v1/reference/imports/rates", files=files, headers=headers).status_code
     if action == "read staff":
         return client.get("/api/v1/officers", headers=headers).status_code
+    if action == "discharge a regime":
+        # The demo's released declaration is an IM4: whoever holds the permission (and is posted at its
+        # office) reaches the lifecycle's refusal; nobody discharges it. Any other refusal fails the matrix.
+        body = {"method": "re_export", "reference_number": "16011/2026/000001", "reason": "re-exported"}
+        response = client.post(f"/api/v1/declarations/{released_id}/discharge", json=body, headers=headers)
+        code = response.json().get("code")
+        return {"declarations.regime_not_suspensive": 200, "auth.forbidden": 403}.get(
+            code, response.status_code + 1000
+        )
     raise AssertionError(action)
+
+
+def _released_declaration(client: TestClient, headers: dict[str, str]) -> int:
+    found = client.get("/api/v1/declarations", params={"status": "released"}, headers=headers).json()
+    assert found["total"] == 1, found
+    return int(found["items"][0]["id"])
 
 
 @pytest.fixture
@@ -67,9 +83,10 @@ def test_each_role_gets_exactly_its_permissions(
     client: TestClient, demo_headers: dict[str, dict[str, str]]
 ) -> None:
     outcome = {}
+    released_id = _released_declaration(client, demo_headers["admin"])
     for action, allowed in ALLOWED.items():
         for user in USERS:
-            status = _attempt(client, action, demo_headers[user])
+            status = _attempt(client, action, demo_headers[user], released_id)
             outcome[(action, user)] = "allowed" if status in (200, 201) else status
             expected = "allowed" if user in allowed else 403
             assert outcome[(action, user)] == expected, (action, user, status)
