@@ -36,7 +36,9 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import assess as assess_bench
 from _server import cpu_seconds, postgres_cpu_seconds, serve
+from douane.assessment.model import assess
 from douane.bootstrap import Context
 from douane.config import Settings
 from douane.db import Database, load_all_tables
@@ -269,14 +271,34 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent connections (HTTP modes)")
     args = parser.parse_args()
     engine = "PostgreSQL" if args.postgres else "SQLite"
+    speed_before = host_speed()
     with fresh_database(args.postgres) as database, tempfile.TemporaryDirectory() as data_dir:
         ctx = prepare(database, Path(data_dir))
         if args.mode == "service":
             figures = run_service(ctx, args.count, args.items)
         else:
             figures = run_http(database, Path(data_dir), args, bulk=args.mode == "bulk")
+    speed_after = host_speed()
     print(f"bench/lodge.py on {engine}, {args.items} items per declaration")
     print(figures.report())
+    print(
+        f"Host speed: the pure assessment engine ran {speed_before:,.0f} items/s of CPU before the run and"
+        f" {speed_after:,.0f} after (bench/assess.py's ad valorem workload; compare runs by it)"
+    )
+
+
+def host_speed(items: int = 20_000) -> float:
+    """Items/s of CPU of a fixed pure-Python workload: the machine's speed at the moment, so figures
+    taken on a shared host on different days can be compared."""
+    lines = {
+        f"21039091{n:02d}": assess_bench.measures(f"21039091{n:02d}", assess_bench.AD_VALOREM)
+        for n in range(10)
+    }
+    inputs = [assess_bench.declaration(lines, 100, start) for start in range(0, items, 100)]
+    started = time.process_time()
+    for data in inputs:
+        assess(data)
+    return items / (time.process_time() - started)
 
 
 if __name__ == "__main__":
