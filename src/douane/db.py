@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from psycopg import OperationalError as DriverOperationalError
 from psycopg import sql
 from sqlalchemy import (
     JSON,
@@ -191,8 +192,9 @@ IDLE_BEFORE_PING = 5.0
 
 Pinging at every checkout costs a round trip per unit of work (two per request: its token, then its
 work), on a busy server for connections used milliseconds ago. A connection that rested longer (the
-database may have restarted, a firewall dropped it) is pinged; a disconnect met in use invalidates the
-whole pool, so after a restart under load one unit of work per connection fails at most."""
+database may have restarted, a firewall dropped it) is pinged; a broken connection met in use renews the
+whole pool, so after a restart under load about one unit of work per process fails (the API answers it
+with 503 and Retry-After)."""
 
 
 def _note_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
@@ -305,11 +307,21 @@ def _driver_text(statement: Any) -> str:
 
 @contextmanager
 def _driver_cursor(session: Session) -> Iterator[Any]:
-    """A cursor of the session's own PostgreSQL connection, in its transaction."""
-    connection = session.connection().connection.driver_connection
-    assert connection is not None
-    with connection.cursor() as cursor:
-        yield cursor
+    """A cursor of the session's own PostgreSQL connection, in its transaction.
+
+    SQLAlchemy does not see what fails here: a broken link is reported to the pool as SQLAlchemy would
+    report one of its own (that connection invalidated, the others renewed at their next checkout)."""
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    try:
+        with driver.cursor() as cursor:
+            yield cursor
+    except DriverOperationalError:
+        if driver.broken:
+            connection.invalidate()
+            connection.engine.dispose(close=False)
+        raise
 
 
 def insert_rows(session: Session, into: type[Base] | Table, rows: Sequence[Mapping[str, Any]]) -> None:

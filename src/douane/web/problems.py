@@ -10,7 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg import DataError as DriverDataError
 from psycopg import IntegrityError as DriverIntegrityError
-from sqlalchemy.exc import DataError, IntegrityError, StatementError
+from psycopg import InterfaceError as DriverInterfaceError
+from psycopg import OperationalError as DriverOperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -119,6 +121,21 @@ async def _on_refused_write(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    """The connection to the database broke (a restart, a network cut) or a statement was cancelled: the
+    pool renews its connections, so the same request sent again a moment later goes through."""
+    log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc)
+    message = "The database cannot be reached at the moment; try again in a few seconds"
+    response = problem(
+        request, 503, "service.database_unavailable", message, translate(message, request_language(request))
+    )
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
+DATABASE_RETRY_AFTER_SECONDS = 2
+
+
 async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:
     message = "Someone else changed this record meanwhile; reload it and try again"
     return problem(request, 409, "conflict.stale", message, translate(message, request_language(request)))
@@ -140,4 +157,6 @@ def install(app: FastAPI) -> None:
     for refused in (IntegrityError, DataError, DriverIntegrityError, DriverDataError, StatementError):
         app.add_exception_handler(refused, _on_refused_write)
     app.add_exception_handler(OverflowError, _on_refused_write)
+    for unreachable in (OperationalError, InterfaceError, DriverOperationalError, DriverInterfaceError):
+        app.add_exception_handler(unreachable, _on_database_unreachable)
     app.add_exception_handler(Exception, _on_unexpected_error)
