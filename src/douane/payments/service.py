@@ -234,7 +234,7 @@ def discharge_suspended(
 ) -> AmountDueRow | None:
     """The suspensive regime of the subject was discharged: its suspended duties are no longer owed and the
     guarantees covering them are freed of it (their cover comes back as available). None when nothing was
-    due (a total of zero never opens an amount due).
+    due (a total of zero never opens an amount due); an amount already paid or cancelled is left as it is.
 
     Locks the amount due, then each guarantee, in the order `cover_with_guarantee` takes them.
     """
@@ -246,8 +246,10 @@ def discharge_suspended(
     )
     if row is None:
         return None
-    model.check_dischargeable(AmountDueKind(row.kind))
     before = AmountDueStatus(row.status)
+    if before not in model.STILL_OWED:  # paid or cancelled: nothing is owed and no cover is held
+        return row
+    model.check_dischargeable(AmountDueKind(row.kind))
     model.check_transition(before, AmountDueStatus.DISCHARGED)
     freed = _free_cover(session, clock, row, by)
     row.status = AmountDueStatus.DISCHARGED.value
