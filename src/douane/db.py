@@ -372,15 +372,45 @@ def insert_tables(
             with cursor.copy(_copy_statement(table.name, names)) as copy:
                 for row_values in values:
                     copy.write_row(row_values)
-        if not piped and not updates:
-            return
-        with cursor.connection.pipeline():
-            for table, rows in piped:
-                names, given = _as_json(table, rows, dialect)
-                cursor.execute(_insert_statement(table, names), (given,))
-            for table, key, rows in updates:
-                names, given = _as_json(table, rows, dialect)
-                cursor.execute(_update_statement(table, names, key), (given,))
+        inserted = [_json_insert(table, rows, dialect) for table, rows in piped]
+        updated = [_json_update(table, key, rows, dialect) for table, key, rows in updates]
+        if {table for table, _ in piped} & {table for table, _, _ in updates}:
+            with cursor.connection.pipeline():  # an update must see the rows inserted before it
+                _execute_together(cursor, inserted)
+                _execute_together(cursor, updated)
+        else:
+            _execute_together(cursor, inserted + updated)
+
+
+JsonStatement = tuple[str, str]
+"""A statement taking one JSON array of rows, and that array."""
+
+
+def _json_insert(table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect) -> JsonStatement:
+    names, given = _as_json(table, rows, dialect)
+    return _insert_statement(table, names), given
+
+
+def _json_update(
+    table: Table, key: str, rows: Sequence[Mapping[str, Any]], dialect: Dialect
+) -> JsonStatement:
+    names, given = _as_json(table, rows, dialect)
+    return _update_statement(table, names, key), given
+
+
+def _execute_together(cursor: Any, statements: Sequence[JsonStatement]) -> None:
+    """Several writes as one statement: one parse, one plan, one execution for the driver and the server."""
+    if statements:
+        cursor.execute(_together(tuple(text for text, _ in statements)), [given for _, given in statements])
+
+
+@lru_cache(maxsize=256)
+def _together(texts: tuple[str, ...]) -> str:
+    """The writes as data-modifying WITH clauses of the last one. They run on one snapshot and in no set
+    order (an update would not see a row inserted beside it); foreign keys are checked once all are done,
+    so a row may refer to a parent written beside it."""
+    clauses = [f"written_{position} AS ({text})" for position, text in enumerate(texts[:-1])]
+    return f"WITH {', '.join(clauses)} {texts[-1]}" if clauses else texts[-1]
 
 
 def _dependency_order_breaks(piped: Sequence[tuple[Table, Any]], copied: Sequence[tuple[Table, Any]]) -> bool:

@@ -177,6 +177,17 @@ def test_a_json_column_keeps_json_null_apart_from_sql_null(probe_table: Database
     assert stored == [("json-null", False), ("sql-null", True)] * (copies + 1)
 
 
+def test_an_update_sees_the_rows_queued_before_it_in_the_same_write(probe_table: Database) -> None:
+    db = probe_table
+    rows = [{**_rows("queued-then-updated")[1], "id": 9_000 + n} for n in range(2)]
+    with db.transaction() as session:
+        insert_later(session, probe, rows)
+        update_later(session, probe, [{"id": 9_001, "note": "updated in the same write"}])
+    with db.transaction() as session:
+        notes = session.execute(select(probe.c.note).where(probe.c.id >= 9_000).order_by(probe.c.id)).scalars()
+        assert list(notes) == [None, "updated in the same write"]
+
+
 def test_json_text_refuses_what_it_always_refused() -> None:
     with pytest.raises(TypeError):
         json_text({"at": datetime(2026, 11, 23, tzinfo=UTC)})  # a datetime is turned into text on purpose
