@@ -452,7 +452,22 @@ def _as_json(
     objects = [
         {name: convert(row[name]) for name, convert in zip(names, converters, strict=True)} for row in rows
     ]
-    return names, orjson.dumps(objects, default=_exact_decimal).decode()
+    try:
+        return names, orjson.dumps(objects, default=_exact_decimal).decode()
+    except orjson.JSONEncodeError:  # orjson writes no integer beyond 64 bits (and never asks `default`)
+        return names, orjson.dumps(_wide_integers_as_text(objects), default=_exact_decimal).decode()
+
+
+def _wide_integers_as_text(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with each integer beyond 64 bits as its digits: a numeric column reads them exactly, a
+    BIGINT column refuses them (out of range) as it refuses them from an INSERT."""
+    return [{name: _text_if_wide(value) for name, value in row.items()} for row in objects]
+
+
+def _text_if_wide(value: Any) -> Any:
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        return str(value)
+    return value
 
 
 def _exact_decimal(value: Any) -> str:
