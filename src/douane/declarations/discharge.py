@@ -9,6 +9,7 @@ released. A transit names the office of destination, which must exist, and the d
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -31,14 +32,32 @@ def checked_evidence(
     session: Session, clock: Clock, row: DeclarationRow, evidence: DischargeEvidence
 ) -> DeclarationRow | None:
     """The declaration that ended the regime (None for a transit's arrival), once everything is checked."""
-    released_at = row.released_at or row.registered_at or row.created_at
-    model.check_discharge_evidence(
-        row.regime, evidence, today=local_date(clock.now()), released_on=local_date(released_at)
-    )
+    released_on = _released_on(row)
+    today = local_date(clock.now())
+    model.check_discharge_evidence(row.regime, evidence, today=today, released_on=released_on)
     if evidence.method is DischargeMethod.ARRIVAL:
         _check_office(session, evidence.destination_office or "")
         return None
-    return _ending_declaration(session, row, evidence)
+    ending = _ending_declaration(session, row, evidence)
+    _check_after_release(ending, released_on)
+    return ending
+
+
+def _released_on(row: DeclarationRow) -> date:
+    return local_date(row.released_at or row.registered_at or row.created_at)
+
+
+def _check_after_release(ending: DeclarationRow, released_on: date) -> None:
+    """Goods re-exported or put into free circulation had first entered the regime: the declaration that
+    ended it cannot have been released before them (the same rule as a transit's day of arrival)."""
+    ended_on = _released_on(ending)
+    if ended_on < released_on:
+        raise InvalidInput(
+            "declarations.discharge_reference_before_release",
+            "Declaration {number} was released on {day}, before these goods on {released}",
+            number=ending.number, day=ended_on.isoformat(), released=released_on.isoformat(),
+            field="reference_number",
+        )  # fmt: skip
 
 
 def _check_office(session: Session, code: str) -> None:

@@ -1,0 +1,54 @@
+"""The declaration named as having ended a suspensive regime must come after the goods entered it: an EX3
+released the day before the temporary admission's goods were released cannot have re-exported them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from douane.bootstrap import Context
+from douane.demo.loader import demo_password
+from douane.kernel.clock import FixedClock
+from tests.api.declarations.test_discharge_api import (
+    RE_EXPORT,
+    _discharge,
+    _guaranteed_and_released,
+    _paid_and_released,
+    _re_export,
+    _refused,
+)
+from tests.api.declarations.test_officer_flow import Flow
+from tests.conftest import login
+
+
+@pytest.fixture
+def flow(ctx: Context, client: TestClient) -> Flow:
+    walk = Flow(ctx, client)
+    walk.force_channel("green")
+    return walk
+
+
+def _log_in_again(ctx: Context, flow: Flow) -> None:
+    """A day later the morning's tokens have expired."""
+    password = demo_password(ctx.settings)
+    for role in ("broker", "liquidator", "cashier", "chief"):
+        setattr(flow, role, login(flow.client, role, password))
+
+
+def test_a_re_export_released_before_the_admission_does_not_discharge_it(ctx: Context, flow: Flow) -> None:
+    shipped_earlier = _paid_and_released(flow, _re_export(flow.demo.operator_nif))
+    assert isinstance(ctx.clock, FixedClock)
+    ctx.clock.advance(timedelta(days=1))
+    _log_in_again(ctx, flow)
+    admitted, _guarantee = _guaranteed_and_released(flow)
+
+    body = {**RE_EXPORT, "reference_number": shipped_earlier["number"]}
+    refused = _refused(
+        _discharge(flow, {**flow.chief, "Accept-Language": "fr"}, admitted["id"], body),
+        422, "declarations.discharge_reference_before_release",
+    )  # fmt: skip
+
+    assert shipped_earlier["number"] in refused["detail"] and "mainlevée" in refused["detail"]
+    assert flow.amount_due(admitted["number"])["status"] == "guaranteed"
