@@ -374,12 +374,20 @@ def insert_tables(
                     copy.write_row(row_values)
         inserted = [_json_insert(table, rows, dialect) for table, rows in piped]
         updated = [_json_update(table, key, rows, dialect) for table, key, rows in updates]
-        if {table for table, _ in piped} & {table for table, _, _ in updates}:
-            with cursor.connection.pipeline():  # an update must see the rows inserted before it
+        if _updates_in_sequence(piped, updates):
+            with cursor.connection.pipeline():  # each statement sees the rows written before it
                 _execute_together(cursor, inserted)
-                _execute_together(cursor, updated)
+                for statement in updated:
+                    _execute_together(cursor, [statement])
         else:
             _execute_together(cursor, inserted + updated)
+
+
+def _updates_in_sequence(piped: Sequence[tuple[Table, Any]], updates: Updates) -> bool:
+    """Whether an update must wait for an earlier write of its table: rows inserted beside it, or another
+    update (two clauses of one statement updating the same row apply only one of the two)."""
+    updated = [table for table, _, _ in updates]
+    return len(set(updated)) < len(updated) or bool({table for table, _ in piped} & set(updated))
 
 
 JsonStatement = tuple[str, str]
@@ -394,7 +402,10 @@ def _json_insert(table: Table, rows: Sequence[Mapping[str, Any]], dialect: Diale
 def _json_update(
     table: Table, key: str, rows: Sequence[Mapping[str, Any]], dialect: Dialect
 ) -> JsonStatement:
-    names, given = _as_json(table, rows, dialect)
+    """One UPDATE of the rows; a key given twice keeps its last values, as updates one after the other would
+    (an UPDATE ... FROM would apply any one of them)."""
+    last_by_key = {row[key]: row for row in rows}
+    names, given = _as_json(table, list(last_by_key.values()), dialect)
     return _update_statement(table, names, key), given
 
 

@@ -7,7 +7,20 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text, insert, null, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    null,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from douane.db import (
@@ -184,8 +197,35 @@ def test_an_update_sees_the_rows_queued_before_it_in_the_same_write(probe_table:
         insert_later(session, probe, rows)
         update_later(session, probe, [{"id": 9_001, "note": "updated in the same write"}])
     with db.transaction() as session:
-        notes = session.execute(select(probe.c.note).where(probe.c.id >= 9_000).order_by(probe.c.id)).scalars()
+        notes = session.execute(
+            select(probe.c.note).where(probe.c.id >= 9_000).order_by(probe.c.id)
+        ).scalars()
         assert list(notes) == [None, "updated in the same write"]
+
+
+def test_queued_updates_of_one_row_all_apply_in_the_order_queued(probe_table: Database) -> None:
+    db = probe_table
+    with db.transaction() as session:
+        [row_id] = insert_rows_with_ids(session, probe, [_rows("updated-twice")[1]])
+        update_later(session, probe, [{"id": row_id, "note": "first"}])
+        update_later(session, probe, [{"id": row_id, "flag": True}])
+        update_later(session, probe, [{"id": row_id, "note": "last"}])
+    with db.transaction() as session:
+        stored = session.execute(select(probe.c.note, probe.c.flag).where(probe.c.id == row_id)).one()
+    assert tuple(stored) == ("last", True)
+
+
+def test_a_row_named_twice_in_one_update_keeps_its_last_values_on_any_plan(probe_table: Database) -> None:
+    db = probe_table
+    with db.transaction() as session:
+        [row_id] = insert_rows_with_ids(session, probe, [_rows("named-twice")[1]])
+        if db.dialect == "postgresql":  # a plan the server may pick: a nested loop over the given rows
+            session.execute(text("SET LOCAL enable_hashjoin = off"))
+            session.execute(text("SET LOCAL enable_mergejoin = off"))
+        update_later(session, probe, [{"id": row_id, "note": "first"}, {"id": row_id, "note": "last"}])
+        write_pending(session)
+    with db.transaction() as session:
+        assert session.execute(select(probe.c.note).where(probe.c.id == row_id)).scalar_one() == "last"
 
 
 def test_json_text_refuses_what_it_always_refused() -> None:
