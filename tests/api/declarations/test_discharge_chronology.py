@@ -1,5 +1,6 @@
-"""The declaration named as having ended a suspensive regime must come after the goods entered it: an EX3
-released the day before the temporary admission's goods were released cannot have re-exported them."""
+"""The discharge beyond the walk of test_discharge_api: the declaration named as having ended a suspensive
+regime must come after the goods entered it (an EX3 released the day before the temporary admission's goods
+cannot have re-exported them), and the declarant reads the record without the officer's name."""
 
 from __future__ import annotations
 
@@ -52,3 +53,17 @@ def test_a_re_export_released_before_the_admission_does_not_discharge_it(ctx: Co
 
     assert shipped_earlier["number"] in refused["detail"] and "mainlevée" in refused["detail"]
     assert flow.amount_due(admitted["number"])["status"] == "guaranteed"
+
+
+def test_the_declarant_reads_the_discharge_without_the_officers_name(flow: Flow) -> None:
+    admitted, _guarantee = _guaranteed_and_released(flow)
+    shipped_back = _paid_and_released(flow, _re_export(flow.demo.operator_nif))
+    body = {**RE_EXPORT, "reference_number": shipped_back["number"]}
+    assert _discharge(flow, flow.chief, admitted["id"], body).status_code == 200
+    record = f"/api/v1/declarations/{admitted['id']}/discharge"
+
+    mine = flow.client.get(record, headers=flow.broker).json()
+    officers = flow.client.get(record, headers=flow.auditor).json()
+
+    assert mine["officer_name"] == "customs"  # as in the declaration's history
+    assert officers["officer_name"] == "chief"
