@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from douane.db import Base, BigIntPK, DZDAmount, UTCDateTime
 from douane.kernel.money import Money
+from douane.payments.model import AmountDueStatus
 
 
 class AmountDueRow(Base):
@@ -46,7 +47,10 @@ class AmountDueRow(Base):
 
     @property
     def outstanding(self) -> Money:
-        """What is still to pay in money (a guarantee covers it but does not pay it)."""
+        """What is still to pay in money (a guarantee covers it but does not pay it); nothing once the
+        suspensive regime is discharged (the suspended duties are no longer owed)."""
+        if self.status == AmountDueStatus.DISCHARGED.value:
+            return Money.zero()
         return self.total - self.paid
 
 

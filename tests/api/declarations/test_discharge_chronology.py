@@ -1,10 +1,12 @@
 """The discharge beyond the walk of test_discharge_api: the declaration named as having ended a suspensive
 regime must come after the goods entered it (an EX3 released the day before the temporary admission's goods
-cannot have re-exported them), and the declarant reads the record without the officer's name."""
+cannot have re-exported them), the declarant reads the record without the officer's name, and the duties the
+discharge ended show nothing outstanding."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +22,7 @@ from tests.api.declarations.test_discharge_api import (
     _re_export,
     _refused,
 )
-from tests.api.declarations.test_officer_flow import Flow
+from tests.api.declarations.test_officer_flow import API, Flow
 from tests.conftest import login
 
 
@@ -67,3 +69,20 @@ def test_the_declarant_reads_the_discharge_without_the_officers_name(flow: Flow)
 
     assert mine["officer_name"] == "customs"  # as in the declaration's history
     assert officers["officer_name"] == "chief"
+
+
+def test_a_discharged_amount_due_has_nothing_outstanding(flow: Flow) -> None:
+    admitted, _guarantee = _guaranteed_and_released(flow)
+    shipped_back = _paid_and_released(flow, _re_export(flow.demo.operator_nif))
+    body = {**RE_EXPORT, "reference_number": shipped_back["number"]}
+    assert _discharge(flow, flow.chief, admitted["id"], body).status_code == 200
+
+    due = flow.amount_due(admitted["number"])
+    listing = flow.client.get(
+        f"{API}/amounts-due", params={"operator_id": due["operator_id"]}, headers=flow.cashier
+    )
+
+    assert due["status"] == "discharged" and Decimal(due["total"]) > 0
+    assert Decimal(due["outstanding"]) == 0  # no longer owed, as the declaration's settlement says
+    mine = [d for d in listing.json()["items"] if d["id"] == due["id"]]
+    assert [Decimal(d["outstanding"]) for d in mine] == [0]
