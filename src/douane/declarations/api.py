@@ -40,7 +40,7 @@ from douane.declarations.schemas import (
 )
 from douane.declarations.tables import DeclarationDocumentRow, DeclarationRow
 from douane.i18n import translate
-from douane.identity.guards import requires
+from douane.identity.guards import Credentials, requires, requires_on_worker
 from douane.identity.model import Actor, Permission
 from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput, NotFound
@@ -231,17 +231,17 @@ async def lodge(
     declaration_id: Id,
     body: VersionIn | None = None,
     if_match: str | None = Header(None),
-    actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
+    caller: Credentials = Depends(requires_on_worker(P.DECLARATIONS_LODGE)),
 ) -> DeclarationOut | JSONResponse:
     expected = _expected_version(if_match, body.version if body else None)
     language = request_language(request)
 
-    def lodge_draft(session: Session) -> DeclarationOut:
+    def lodge_draft(session: Session, actor: Actor) -> DeclarationOut:
         row = lodging.lodge(session, _clock(request), actor, declaration_id, expected_version=expected)
         return declaration_out(session, actor, row, language)
 
     try:
-        return await in_lodging_slot(request, lodge_draft)
+        return await in_lodging_slot(request, caller.actor, lodge_draft)
     except service.BlockingFindings as exc:
         return _blocking_problem(request, exc)  # nothing was written: the draft stays as it was
 
@@ -416,16 +416,16 @@ def download_document(
 async def bulk_lodge(
     request: Request,
     body: BulkIn,
-    actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
+    caller: Credentials = Depends(requires_on_worker(P.DECLARATIONS_LODGE)),
 ) -> BulkOut:
     """Lodge up to 100 declarations; each gets its own outcome (partial success is normal)."""
     language = request_language(request)
 
-    def lodge_all(session: Session) -> list[lodging.LodgingOutcome]:
+    def lodge_all(session: Session, actor: Actor) -> list[lodging.LodgingOutcome]:
         contents = [d.to_model() for d in body.declarations]
         return lodging.lodge_many(session, _clock(request), actor, contents)
 
-    outcomes = await in_lodging_slot(request, lodge_all)
+    outcomes = await in_lodging_slot(request, caller.actor, lodge_all)
     result = [_bulk_outcome(o, language) for o in outcomes]
     lodged = sum(1 for o in outcomes if o.lodged)
     return BulkOut(lodged=lodged, failed=len(outcomes) - lodged, outcomes=result)

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from douane.bootstrap import Context
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 
 def get_context(request: Request) -> Context:
@@ -39,11 +40,13 @@ UnitOfWork = Annotated[Session, Depends(transaction, scope="function")]
 """Declare a handler parameter `session: UnitOfWork` to get the request's transaction."""
 
 
-async def in_lodging_slot(request: Request, work: Callable[[Session], T]) -> T:
-    """Run `work` in one unit of work (committed before this returns) on a worker thread, inside one of the
+async def in_lodging_slot(request: Request, caller: Callable[[], A], work: Callable[[Session, A], T]) -> T:
+    """Check the caller (`caller()`, e.g. `Credentials.actor` of `requires_on_worker`), then run `work` for
+    it in one unit of work (committed before this returns), on a worker thread, inside one of the
     process's lodging slots (`DOUANE_LODGINGS_AT_ONCE`, default 2), awaited on the event loop so that
-    waiting lodgings hold no worker thread. The whole unit of work is one thread hop: declared as
-    dependencies, opening it, the handler and closing it cost a hop each.
+    waiting lodgings hold no worker thread. The check and the whole unit of work are one thread hop:
+    declared as dependencies, the check, opening the unit of work, the handler and closing it cost a hop
+    each.
 
     A lodging holds its office's numbering row from the moment it takes its numbers to its commit. Many
     lodgings in one process share the interpreter lock, and the holder would wait for the others' Python
@@ -55,9 +58,10 @@ async def in_lodging_slot(request: Request, work: Callable[[Session], T]) -> T:
     slots: anyio.Semaphore = request.app.state.lodging_slots
     ctx = get_context(request)
     async with slots:
-        return await run_in_threadpool(_in_unit_of_work, ctx, work)
+        return await run_in_threadpool(_in_unit_of_work, ctx, caller, work)
 
 
-def _in_unit_of_work(ctx: Context, work: Callable[[Session], T]) -> T:
+def _in_unit_of_work(ctx: Context, caller: Callable[[], A], work: Callable[[Session, A], T]) -> T:
+    who = caller()
     with ctx.db.transaction() as session:
-        return work(session)
+        return work(session, who)
