@@ -20,6 +20,7 @@ import orjson
 from psycopg import OperationalError as DriverOperationalError
 from psycopg import sql
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     ColumnDefault,
@@ -166,6 +167,29 @@ def json_text(value: Any) -> str:
         return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
     except TypeError:
         return json.dumps(value)
+
+
+LZ4_AVAILABLE = (
+    "EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals))"
+)
+
+
+def lz4_compression_sql(table: str, columns: Sequence[str]) -> str:
+    """PostgreSQL statement compressing the large values of `columns` with LZ4 instead of the built-in
+    pglz, where the server has LZ4 (PostgreSQL 14 and later, built with it); elsewhere it does nothing.
+
+    A lodging stores its assessment breakdown (about 10 kB for ten items) twice and a snapshot of the
+    declaration; pglz compressing them cost PostgreSQL about a tenth of its CPU per lodging."""
+    alters = "".join(f'ALTER TABLE "{table}" ALTER COLUMN "{name}" SET COMPRESSION lz4; ' for name in columns)
+    return f"DO $$BEGIN IF {LZ4_AVAILABLE} THEN {alters}END IF; END$$"
+
+
+def compress_with_lz4(table: Table, *columns: str) -> None:
+    """`lz4_compression_sql` for a table made by `create_all` (migration 0009 says the same for a migrated
+    database)."""
+    event.listen(
+        table, "after_create", DDL(lz4_compression_sql(table.name, columns)).execute_if(dialect="postgresql")
+    )
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -7,7 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from douane import migrate
@@ -49,3 +49,31 @@ def test_the_history_is_numbered_and_linear() -> None:
     assert len(script.get_heads()) == 1
     for revision in script.walk_revisions():
         assert revision.revision[:4].isdigit(), f"revision {revision.revision} is not numbered"
+
+
+LARGE_VALUES = {
+    ("declarations", "assessment"),
+    ("declaration_versions", "snapshot"),
+    ("declaration_versions", "assessment"),
+}
+
+
+def _lz4_columns(engine: Engine) -> set[tuple[str, str]]:
+    query = text(
+        "SELECT attrelid::regclass::text, attname FROM pg_attribute"
+        " WHERE attcompression = 'l' AND attrelid::regclass::text IN ('declarations', 'declaration_versions')"
+    )
+    with engine.connect() as conn:
+        return {(table, column) for table, column in conn.execute(query)}
+
+
+def test_large_declaration_values_are_compressed_with_lz4_on_postgresql(postgres_database_url: str) -> None:
+    with fresh_postgres_database() as url:
+        migrated = make_engine(url)
+        migrate.upgrade(migrated)
+        assert _lz4_columns(migrated) == LARGE_VALUES
+        migrated.dispose()
+    created = make_engine(postgres_database_url)
+    load_all_tables().create_all(created)
+    assert _lz4_columns(created) == LARGE_VALUES
+    created.dispose()

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from douane.db import Base, BigIntPK, DZDAmount, ExactDecimal, UTCDateTime
+from douane.db import Base, BigIntPK, DZDAmount, ExactDecimal, UTCDateTime, compress_with_lz4
 from douane.kernel.money import Money
 
 AMOUNT = ExactDecimal(scale=3, precision=20)
@@ -130,6 +130,10 @@ class DeclarationRow(Base):
     )
 
 
+LARGE_DECLARATION_VALUES = ("assessment",)
+compress_with_lz4(DeclarationRow.__table__, *LARGE_DECLARATION_VALUES)  # type: ignore[arg-type]
+
+
 class DeclarationItemRow(Base):
     __tablename__ = "declaration_items"
 
@@ -195,6 +199,10 @@ class DeclarationVersionRow(Base):
     __table_args__ = (
         UniqueConstraint("declaration_id", "version_number", name="uq_declaration_versions_number"),
     )
+
+
+LARGE_VERSION_VALUES = ("snapshot", "assessment")
+compress_with_lz4(DeclarationVersionRow.__table__, *LARGE_VERSION_VALUES)  # type: ignore[arg-type]
 
 
 class ControlResultRow(Base):
