@@ -603,21 +603,31 @@ def _drop_pending_after_rollback(session: Session) -> None:
 def column_values(row: Base) -> dict[str, Any]:
     """Every column of a row built in memory (never added to a session) but its surrogate key, with the
     column's default where it was left unset, as a flush would write it: for `insert_rows`."""
-    table = _table_of(type(row))
+    given = row.__dict__  # what was set; a transient row keeps nothing else there
     values = {}
-    for column in table.columns:
+    for key, is_json, default in _column_plan(type(row)):
+        value = given.get(key)
+        if value is None:
+            if is_json and key not in given:
+                value = null()  # never set: SQL NULL, as a flush leaves it (a None set is JSON null)
+            elif default is not None:
+                value = default
+                setattr(row, key, value)
+        values[key] = value
+    return values
+
+
+@lru_cache(maxsize=128)
+def _column_plan(row_class: type[Base]) -> tuple[tuple[str, bool, Any], ...]:
+    """Per column but the surrogate key: its attribute, whether it is JSON, its scalar default (or None)."""
+    plan = []
+    for column in _table_of(row_class).columns:
         if column.primary_key:
             continue
-        if column.key not in row.__dict__ and isinstance(column.type, JSON):
-            values[column.key] = null()  # never set: SQL NULL, as a flush leaves it (a None set is JSON null)
-            continue
-        value = getattr(row, column.key)
         default = column.default
-        if value is None and isinstance(default, ColumnDefault) and default.is_scalar:
-            value = default.arg
-            setattr(row, column.key, value)
-        values[column.key] = value
-    return values
+        scalar = default.arg if isinstance(default, ColumnDefault) and default.is_scalar else None
+        plan.append((column.key, isinstance(column.type, JSON), scalar))
+    return tuple(plan)
 
 
 @lru_cache(maxsize=256)
