@@ -46,7 +46,8 @@ def test_lodging_a_draft_refuses_another_role(
     client: TestClient, demo: Demo, user_headers: UserFactory
 ) -> None:
     broker = user_headers(Role.BROKER, broker_id=demo.broker_id)
-    created = client.post(URL, json=declaration_to_dict(import_declaration(demo.operator_nif)), headers=broker)
+    body = declaration_to_dict(import_declaration(demo.operator_nif))
+    created = client.post(URL, json=body, headers=broker)
     assert created.status_code == 201, created.text
     lodge = f"{URL}/{created.json()['id']}/lodge"
 
