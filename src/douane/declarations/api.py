@@ -233,10 +233,10 @@ async def lodge(
     if_match: str | None = Header(None),
     caller: Credentials = Depends(requires_on_worker(P.DECLARATIONS_LODGE)),
 ) -> DeclarationOut | JSONResponse:
-    expected = _expected_version(if_match, body.version if body else None)
     language = request_language(request)
 
     def lodge_draft(session: Session, actor: Actor) -> DeclarationOut:
+        expected = _expected_version(if_match, body.version if body else None)  # once the caller is known
         row = lodging.lodge(session, _clock(request), actor, declaration_id, expected_version=expected)
         return declaration_out(session, actor, row, language)
 

@@ -18,6 +18,7 @@ from douane.identity import service
 from douane.identity.model import Actor, Permission
 from douane.kernel.errors import Forbidden, Unauthorized
 from douane.web.deps import client_ip, get_context
+from douane.web.problems import CALLER_TO_CHECK
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a secret)
 bearer_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
@@ -99,7 +100,9 @@ def requires_on_worker(*permissions: Permission) -> Callable[..., Awaitable[Cred
     """`requires` for a route that hands its whole work to one worker thread (lodging): the caller's
     credentials are checked first thing on that thread (`Credentials.actor`) instead of on a thread of
     their own, which saves a thread hop per request. A request presenting no credentials at all is
-    still refused here, before its body is validated."""
+    still refused here, before its body is validated; one whose path, body or headers are not valid has
+    its credentials checked before that is answered (`web.problems.CALLER_TO_CHECK`), so that a refused
+    caller hears 401 or 403, as on every other route, and a refused API key is audited."""
 
     async def guard(
         request: Request,
@@ -108,7 +111,9 @@ def requires_on_worker(*permissions: Permission) -> Callable[..., Awaitable[Cred
     ) -> Credentials:
         if not token and not api_key:
             raise Unauthorized("auth.required", "Authentication required")
-        return Credentials(request, token, api_key, permissions)
+        credentials = Credentials(request, token, api_key, permissions)
+        setattr(request.state, CALLER_TO_CHECK, credentials.actor)
+        return credentials
 
     guard.douane_permissions = permissions  # type: ignore[attr-defined]
     return guard

@@ -14,6 +14,7 @@ from psycopg import InterfaceError as DriverInterfaceError
 from psycopg import OperationalError as DriverOperationalError
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from douane.i18n import negotiate, translate
@@ -84,8 +85,31 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+CALLER_TO_CHECK = "caller_to_check"
+"""`request.state` attribute of a route that checks its caller only on the worker thread doing its work
+(`identity.guards.requires_on_worker`): what checks the caller, raising Unauthorized or Forbidden."""
+
+
+async def _refusal_of_unchecked_caller(request: Request) -> JSONResponse | None:
+    """The caller's refusal, for a request found invalid before its route checked its caller: a refused
+    caller hears 401 or 403, as on every other route, before anything about the request itself."""
+    check = getattr(request.state, CALLER_TO_CHECK, None)
+    if check is None:
+        return None
+    try:
+        await run_in_threadpool(check)
+    except DouaneError as refused:
+        return await _on_domain_error(request, refused)
+    except DATABASE_UNREACHABLE as broken:
+        return await _on_database_unreachable(request, broken)
+    return None
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    refused = await _refusal_of_unchecked_caller(request)
+    if refused is not None:
+        return refused
     language = request_language(request)
     errors = [
         {"path": _field_path(err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type", "")}
@@ -134,6 +158,7 @@ async def _on_database_unreachable(request: Request, exc: Exception) -> JSONResp
 
 
 DATABASE_RETRY_AFTER_SECONDS = 2
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError, DriverOperationalError, DriverInterfaceError)
 
 
 async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:
@@ -157,6 +182,6 @@ def install(app: FastAPI) -> None:
     for refused in (IntegrityError, DataError, DriverIntegrityError, DriverDataError, StatementError):
         app.add_exception_handler(refused, _on_refused_write)
     app.add_exception_handler(OverflowError, _on_refused_write)
-    for unreachable in (OperationalError, InterfaceError, DriverOperationalError, DriverInterfaceError):
+    for unreachable in DATABASE_UNREACHABLE:
         app.add_exception_handler(unreachable, _on_database_unreachable)
     app.add_exception_handler(Exception, _on_unexpected_error)
