@@ -39,6 +39,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, Engine
@@ -605,28 +606,31 @@ def column_values(row: Base) -> dict[str, Any]:
     column's default where it was left unset, as a flush would write it: for `insert_rows`."""
     given = row.__dict__  # what was set; a transient row keeps nothing else there
     values = {}
-    for key, is_json, default in _column_plan(type(row)):
-        value = given.get(key)
+    for attribute, key, is_json, default in _column_plan(type(row)):
+        value = given.get(attribute)
         if value is None:
-            if is_json and key not in given:
+            if is_json and attribute not in given:
                 value = null()  # never set: SQL NULL, as a flush leaves it (a None set is JSON null)
             elif default is not None:
                 value = default
-                setattr(row, key, value)
+                setattr(row, attribute, value)
         values[key] = value
     return values
 
 
 @lru_cache(maxsize=128)
-def _column_plan(row_class: type[Base]) -> tuple[tuple[str, bool, Any], ...]:
-    """Per column but the surrogate key: its attribute, whether it is JSON, its scalar default (or None)."""
+def _column_plan(row_class: type[Base]) -> tuple[tuple[str, str, bool, Any], ...]:
+    """Per column but the surrogate key: the row's attribute holding it (which may be named apart from the
+    column), the column's key as plain text, whether it is JSON, its scalar default (or None)."""
+    mapper = sa_inspect(row_class)
     plan = []
     for column in _table_of(row_class).columns:
         if column.primary_key:
             continue
         default = column.default
         scalar = default.arg if isinstance(default, ColumnDefault) and default.is_scalar else None
-        plan.append((column.key, isinstance(column.type, JSON), scalar))
+        attribute = mapper.get_property_by_column(column).key
+        plan.append((attribute, str(column.key), isinstance(column.type, JSON), scalar))
     return tuple(plan)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session
 
 from douane.db import (
     COPY_FROM_ROWS,
@@ -29,6 +29,7 @@ from douane.db import (
     DZDAmount,
     ExactDecimal,
     UTCDateTime,
+    column_values,
     insert_later,
     insert_rows,
     insert_rows_with_ids,
@@ -233,3 +234,26 @@ def test_json_text_refuses_what_it_always_refused() -> None:
         json_text({"at": datetime(2026, 11, 23, tzinfo=UTC)})  # a datetime is turned into text on purpose
     assert json.loads(json_text({"big": 2**70, 3: "x"})) == {"big": 2**70, "3": "x"}
     assert json_text({"ratio": float("nan")}) == '{"ratio":null}'  # PostgreSQL's json refuses NaN
+
+
+class _RenamedBase(DeclarativeBase):
+    metadata = probe_metadata
+
+
+class _RenamedRow(_RenamedBase):
+    """A row whose attributes are named apart from their columns."""
+
+    __table__ = probe
+    id: Mapped[int]
+    title: Mapped[str | None] = probe.c.label  # type: ignore[assignment]
+    due: Mapped[Money | None] = probe.c.amount  # type: ignore[assignment]
+
+
+def test_a_row_built_in_memory_stores_attributes_named_apart_from_columns(probe_table: Database) -> None:
+    db = probe_table
+    row = _RenamedRow(title="renamed", due=Money.of("12.50"))
+    with db.transaction() as session:
+        insert_rows(session, probe, [column_values(row)])
+    with db.transaction() as session:
+        stored = session.execute(select(probe.c.label, probe.c.amount)).one()
+    assert tuple(stored) == ("renamed", Money.of("12.50"))
