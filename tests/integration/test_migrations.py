@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -11,7 +12,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from douane import migrate
-from douane.db import load_all_tables, make_engine
+from douane.db import LZ4_AVAILABLE, load_all_tables, make_engine
 from tests.conftest import fresh_postgres_database
 
 
@@ -67,13 +68,30 @@ def _lz4_columns(engine: Engine) -> set[tuple[str, str]]:
         return {(table, column) for table, column in conn.execute(query)}
 
 
+def _has_lz4(engine: Engine) -> bool:
+    query = text(f"SELECT {LZ4_AVAILABLE}")
+    with engine.connect() as conn:
+        return bool(conn.execute(query).scalar())
+
+
 def test_large_declaration_values_are_compressed_with_lz4_on_postgresql(postgres_database_url: str) -> None:
+    """Where the server has LZ4; one without it keeps pglz and migrates all the same."""
     with fresh_postgres_database() as url:
         migrated = make_engine(url)
+        expected = LARGE_VALUES if _has_lz4(migrated) else set()
         migrate.upgrade(migrated)
-        assert _lz4_columns(migrated) == LARGE_VALUES
+        assert _lz4_columns(migrated) == expected
+        _downgrade(migrated, "0008")
+        assert _lz4_columns(migrated) == set()
         migrated.dispose()
     created = make_engine(postgres_database_url)
     load_all_tables().create_all(created)
-    assert _lz4_columns(created) == LARGE_VALUES
+    assert _lz4_columns(created) == expected
     created.dispose()
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)

@@ -16,6 +16,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 LARGE_VALUES = {"declarations": ("assessment",), "declaration_versions": ("snapshot", "assessment")}
+COMPRESSION_SETTABLE = "EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression')"
 LZ4_AVAILABLE = (
     "EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals))"
 )
@@ -24,17 +25,20 @@ LZ4_AVAILABLE = (
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    alters = "".join(
-        f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION lz4; '
-        for table, columns in LARGE_VALUES.items()
-        for column in columns
-    )
-    op.execute(f"DO $$BEGIN IF {LZ4_AVAILABLE} THEN {alters}END IF; END$$")
+    op.execute(f"DO $$BEGIN IF {LZ4_AVAILABLE} THEN {_alters('lz4')}END IF; END$$")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    for table, columns in LARGE_VALUES.items():
-        for column in columns:
-            op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION DEFAULT')
+    op.execute(f"DO $$BEGIN IF {COMPRESSION_SETTABLE} THEN {_alters('DEFAULT')}END IF; END$$")
+
+
+def _alters(compression: str) -> str:
+    """The statements, through EXECUTE: PostgreSQL 13 and older would refuse SET COMPRESSION's syntax even in
+    a branch not taken."""
+    return "".join(
+        f"""EXECUTE 'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION {compression}'; """
+        for table, columns in LARGE_VALUES.items()
+        for column in columns
+    )
