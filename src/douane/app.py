@@ -57,7 +57,9 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    # The PDF routes go first: payments' /receipts/{number:path} would otherwise take /receipts/.../N.pdf
+    # A request is matched against the routes in order: lodging (the busiest path) first, then the PDF
+    # routes, as payments' /receipts/{number:path} would otherwise take /receipts/.../N.pdf
+    app.include_router(declarations_api.lodging_router)
     for print_router in (declarations_print_api.router, payments_print_api.router, printing_api.router):
         app.include_router(print_router)
     # A request is matched against the routes in order: the declarations (lodging is the busiest path)

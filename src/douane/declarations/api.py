@@ -50,6 +50,9 @@ from douane.web.pagination import Page, PageRequest, page_request
 from douane.web.problems import domain_text, problem, request_language
 
 router = APIRouter(prefix="/api/v1", tags=["declarations"])
+lodging_router = APIRouter(prefix="/api/v1", tags=["declarations"])
+"""The two lodging routes, the busiest of all: the application matches them before any other route (a
+request walks the routes in order; /bulk, last of the declarations' 29, took 60 microseconds to find)."""
 P = Permission
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 BASE = "/declarations"
@@ -225,7 +228,7 @@ def validate(
     return _findings_out(findings, request_language(request))
 
 
-@router.post(BASE + "/{declaration_id}/lodge", response_model=DeclarationOut)
+@lodging_router.post(BASE + "/{declaration_id}/lodge", response_model=DeclarationOut)
 async def lodge(
     request: Request,
     declaration_id: Id,
@@ -412,7 +415,7 @@ def download_document(
 # --- bulk ---------------------------------------------------------------------------------------
 
 
-@router.post(BASE + "/bulk", response_model=BulkOut)
+@lodging_router.post(BASE + "/bulk", response_model=BulkOut)
 async def bulk_lodge(
     request: Request,
     body: BulkIn,
