@@ -48,8 +48,9 @@ class AmountDueRow(Base):
     @property
     def outstanding(self) -> Money:
         """What is still to pay in money (a guarantee covers it but does not pay it); nothing once the
-        suspensive regime is discharged (the suspended duties are no longer owed)."""
-        if self.status == AmountDueStatus.DISCHARGED.value:
+        suspensive regime is discharged (the suspended duties are no longer owed) or the amount cancelled
+        (its declaration invalidated)."""
+        if self.status in (AmountDueStatus.DISCHARGED.value, AmountDueStatus.CANCELLED.value):
             return Money.zero()
         return self.total - self.paid
 

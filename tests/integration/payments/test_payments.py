@@ -248,6 +248,7 @@ def test_an_open_amount_due_can_be_cancelled_but_not_once_money_was_taken(
     with db.transaction() as session:
         service.cancel_amount_due(session, clock, "declaration", 1, reason="Declaration invalidated", by=None)
         assert service.settlement_of(session, "declaration", 1).status is SettlementStatus.NONE
+        assert service.get_amount_due(session, untouched.id).outstanding == Money.zero()  # nothing to pay
     with pytest.raises(Conflict) as cancelled:
         pay(db, clock, untouched.id, "100", "k-2", desk)
     assert cancelled.value.code == "payments.amount_due_cancelled"
