@@ -469,7 +469,8 @@ def country(code: str) -> Country:
 
 @lru_cache
 def _countries_by_code() -> dict[str, Country]:
-    """Lodging looks up every item's origin: a walk through the 249 countries cost 10 microseconds each."""
+    """Lodging looks up every item's origin: a walk through the 249 countries cost 3 (CN) to 21 (ZW)
+    microseconds a lookup, this table 0.15."""
     return {code: c for c in countries() for code in (c.alpha_2, c.alpha_3)}
 
 
