@@ -16,7 +16,11 @@ from douane.declarations.tables import RegistrationSequenceRow
 from douane.kernel.errors import InvalidInput
 
 SEQUENCE_DIGITS = 6
-NUMBER_PATTERN = re.compile(r"^(\d{5})/(\d{4})/(\d{1,9})$")
+NUMBER_PATTERN = re.compile(r"^([0-9]{5})/([0-9]{4})/([0-9]{1,9})$")
+ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+"""A number typed with Arabic-Indic (٠١٢) or Eastern Arabic-Indic (۰۱۲) digits reads as the same number in
+ASCII digits. Any other script's digits are refused: `\\d` would take them in, and the office code would
+keep them, naming no office."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class RegistrationNumber:
 
 
 def parse_number(text: str) -> RegistrationNumber:
-    match = NUMBER_PATTERN.match(text.strip())
+    match = NUMBER_PATTERN.match(text.strip().translate(ASCII_DIGITS))
     if match is None:
         raise InvalidInput(
             "declarations.invalid_number",
