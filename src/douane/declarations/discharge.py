@@ -92,8 +92,9 @@ def _ending_declaration(session: Session, row: DeclarationRow, evidence: Dischar
     if found.regime != expected.value:
         raise InvalidInput(
             "declarations.discharge_reference_wrong_regime",
-            "Declaration {number} is under {actual}: a discharge by {method} needs a {expected} declaration",
-            number=number, actual=found.regime, method=evidence.method.value, expected=expected.value,
+            "Declaration {number} is under {actual}: a discharge by {means} needs an {expected} declaration",
+            number=number, actual=found.regime, method=evidence.method.value,
+            means=model.DISCHARGE_METHOD_WORDS[evidence.method], expected=expected.value,
         )  # fmt: skip
     if found.status not in GOODS_RELEASED:
         raise Conflict(

@@ -305,6 +305,13 @@ DISCHARGE_METHOD_LABELS: dict[DischargeMethod, str] = {
     DischargeMethod.ARRIVAL: "Arrival at the office of destination",
 }
 """msgids, translated by the pages."""
+DISCHARGE_METHOD_WORDS: dict[DischargeMethod, str] = {
+    DischargeMethod.RE_EXPORT: "re-export",
+    DischargeMethod.FREE_CIRCULATION: "release for free circulation",
+    DischargeMethod.ARRIVAL: "arrival at the office of destination",
+}
+"""msgids: the means of discharge inside a sentence ("not discharged by {means}"), translated with the
+message; the error's `method` parameter keeps the code for programs."""
 
 
 @dataclass(frozen=True)
@@ -347,9 +354,10 @@ def check_discharge_evidence(
     if method not in DISCHARGE_METHODS.get(Regime(regime), frozenset()):
         raise InvalidInput(
             "declarations.discharge_method_not_allowed",
-            "A declaration under {regime} is not discharged by {method}",
+            "A declaration under {regime} is not discharged by {means}",
             regime=Regime(regime).value,
             method=method.value,
+            means=DISCHARGE_METHOD_WORDS[method],
         )
     if method is DischargeMethod.ARRIVAL:
         _check_arrival(evidence, today=today, released_on=released_on)
@@ -364,8 +372,9 @@ def check_discharge_evidence(
     if evidence.destination_office or evidence.arrived_on:
         raise InvalidInput(
             "declarations.discharge_evidence_mismatch",
-            "A discharge by {method} names a declaration, not an office of destination",
+            "A discharge by {means} names a declaration, not an office of destination",
             method=method.value,
+            means=DISCHARGE_METHOD_WORDS[method],
         )
 
 
@@ -379,8 +388,9 @@ def _check_arrival(evidence: DischargeEvidence, *, today: date, released_on: dat
     if evidence.reference_number:
         raise InvalidInput(
             "declarations.discharge_evidence_mismatch",
-            "A discharge by {method} names an office of destination, not a declaration",
+            "A discharge by {means} names an office of destination, not a declaration",
             method=evidence.method.value,
+            means=DISCHARGE_METHOD_WORDS[evidence.method],
         )
     if evidence.arrived_on > today:
         raise InvalidInput(
