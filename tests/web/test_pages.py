@@ -266,3 +266,13 @@ def test_the_inspector_reads_why_selectivity_chose_the_channel_in_the_page_langu
     assert "inspecteur n°" in french and "inspector:" not in french  # the draw, named in the history
     declarant_view = browser("broker", "fr").get(declaration).text
     assert "tirage aléatoire" not in declarant_view and "inspecteur n°" not in declarant_view
+
+
+def test_the_search_box_finds_a_number_typed_in_arabic_digits(browser: Browser, page_ctx: Context) -> None:
+    broker = browser("broker")
+    own, other = lodged(broker), lodged(broker)
+    with page_ctx.db.transaction() as session:
+        number = session.get(DeclarationRow, int(own.rsplit("/", 1)[1])).number  # type: ignore[union-attr]
+    typed = number.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    listing = broker.get("/declarations", params={"number": typed}).text
+    assert f'href="{own}"' in listing and f'href="{other}"' not in listing

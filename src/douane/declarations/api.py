@@ -294,7 +294,7 @@ def search(
     operator_id: int | None = Query(None, ge=1, le=2**63 - 1),
     registered_from: date | None = None,
     registered_to: date | None = None,
-    number: str | None = Query(None, max_length=24, pattern=r"^[0-9/]+$"),
+    number: str | None = Query(None, max_length=24, pattern=r"^[0-9٠-٩۰-۹/]+$"),
     paging: PageRequest = Depends(page_request),
     actor: Actor = Depends(requires(P.DECLARATIONS_READ)),
 ) -> Page[DeclarationSummary]:

@@ -703,7 +703,7 @@ def search(
     if registered_to is not None:
         query = query.where(DeclarationRow.registered_at <= end_of_local_day(registered_to))
     if number:
-        text = number.strip()
+        text = number.strip().translate(numbering.ASCII_DIGITS)  # as typed on an Arabic keyboard too
         query = query.where(or_(DeclarationRow.number == text, DeclarationRow.number.startswith(text)))
     return fetch_page(session, query, DeclarationRow.id.desc(), offset, limit)
 
