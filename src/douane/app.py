@@ -62,8 +62,7 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     app.include_router(declarations_api.lodging_router)
     for print_router in (declarations_print_api.router, payments_print_api.router, printing_api.router):
         app.include_router(print_router)
-    # A request is matched against the routes in order: the declarations (lodging is the busiest path)
-    # come first; no other router shares their /api/v1/declarations prefix.
+    # Then the declarations' other routes, the next busiest; no other router shares their prefix.
     routers = (
         declarations_api,
         identity_api,
