@@ -555,7 +555,7 @@ def discharge(
     service.flush_or_conflict(session)
     event = RegimeDischarged(
         subject_kind=ENTITY, subject_id=row.id, reference=row.number or str(row.id),
-        method=evidence.method.value, at=clock.now(),
+        method=evidence.method.value, at=clock.now(), discharged_by=actor_ref(by),
     )  # fmt: skip
     bus.publish(session, clock, event)
     return row

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from douane.audit.service import ActorRef
+
 
 @dataclass(frozen=True)
 class RegimeDischarged:
@@ -19,3 +21,4 @@ class RegimeDischarged:
     reference: str  # the declaration's registration number
     method: str  # a model.DischargeMethod value
     at: datetime
+    discharged_by: ActorRef | None  # the officer: what follows from the discharge is audited as theirs

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from douane.audit.service import SYSTEM
 from douane.declarations.events import RegimeDischarged
 from douane.kernel.clock import Clock
 from douane.kernel.events import EventBus
@@ -19,7 +18,7 @@ def on_regime_discharged(session: Session, clock: Clock, event: RegimeDischarged
 
     service.discharge_suspended(
         session, clock, event.subject_kind, event.subject_id,
-        reason=f"regime discharged ({event.method}): declaration {event.reference}", by=SYSTEM,
+        reason=f"regime discharged ({event.method}): declaration {event.reference}", by=event.discharged_by,
     )  # fmt: skip
 
 

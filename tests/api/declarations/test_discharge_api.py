@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from douane.audit.tables import AuditEventRow
 from douane.bootstrap import Context
 from douane.declarations.model import Declaration, DeclarationType, Party, Regime, declaration_to_dict
 from tests.api.declarations.test_officer_flow import API, DECL, Flow, Headers
@@ -83,11 +85,19 @@ def _release_guarantee(flow: Flow, guarantee_id: int) -> Any:
     )
 
 
+def _actors_of(ctx: Context, action: str) -> list[tuple[int | None, str]]:
+    with ctx.db.transaction() as session:
+        events = session.scalars(select(AuditEventRow).where(AuditEventRow.action == action))
+        return [(event.actor_id, event.actor_name) for event in events]
+
+
 def _discharge(flow: Flow, who: Headers, declaration_id: int, body: dict[str, Any]) -> Any:
     return flow.act(who, declaration_id, "discharge", body)
 
 
-def test_a_temporary_admission_re_exported_is_discharged_and_frees_its_guarantee(flow: Flow) -> None:
+def test_a_temporary_admission_re_exported_is_discharged_and_frees_its_guarantee(
+    flow: Flow, ctx: Context
+) -> None:
     admitted, guarantee_id = _guaranteed_and_released(flow)
     assert "discharge" in admitted["allowed_actions"]
     _refused(_release_guarantee(flow, guarantee_id), 409, "payments.guarantee_in_use")
@@ -115,6 +125,8 @@ def test_a_temporary_admission_re_exported_is_discharged_and_frees_its_guarantee
 
     due = flow.amount_due(admitted["number"])
     assert due["status"] == "discharged"
+    officer = _actors_of(ctx, "declaration.discharge")
+    assert _actors_of(ctx, "amount_due.discharged") == officer and officer[0][1] != "system"
     guarantee = _ok(flow.client.get(f"{API}/guarantees/{guarantee_id}", headers=flow.chief))
     assert Decimal(guarantee["allocated"]) == 0
     assert _ok(_release_guarantee(flow, guarantee_id))["status"] == "released"
