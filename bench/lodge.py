@@ -4,13 +4,15 @@
     python bench/lodge.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
     python bench/lodge.py --mode http --items 10      # one HTTP request per declaration
     python bench/lodge.py --mode bulk --items 10      # HTTP bulk lodging, 100 declarations per request
+    python bench/lodge.py --postgres URL --mode http --items 10 -n 3000 --repeat 3   # median of three runs
 
 Each run uses a fresh database (a temporary SQLite file, or a new PostgreSQL database created on the given
 server and dropped afterwards) loaded with the demo data set. The HTTP modes start a real server
 (`douane serve`, --workers processes, default 2) and send from --clients keep-alive connections (default 8)
 with a small asyncio client, so the figures are what a server sustains, not one request's latency alone.
 It prints declarations per second and the p50/p95/p99 latency of one lodging (or of one bulk request).
-No pass/fail: figures only.
+`--repeat N` makes N runs, a checkpoint and a rest apart, and prints their median: on a shared machine one
+run's figures move by a tenth. No pass/fail: figures only.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 import assess as assess_bench
 from _server import cpu_seconds, postgres_cpu_seconds, serve
@@ -269,7 +272,21 @@ def main() -> None:
     parser.add_argument("--mode", choices=("service", "http", "bulk"), default="service")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (HTTP modes)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent connections (HTTP modes)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs, each on a fresh database; prints each and their median"
+    )
+    parser.add_argument("--rest", type=float, default=10.0, help="seconds of rest between runs (default 10)")
     args = parser.parse_args()
+    runs = []
+    for run in range(args.repeat):
+        if run:
+            rest(args.postgres, args.rest)
+        runs.append(one_run(args))
+    if len(runs) > 1:
+        print(summary(runs))
+
+
+def one_run(args: argparse.Namespace) -> Figures:
     engine = "PostgreSQL" if args.postgres else "SQLite"
     speed_before = host_speed()
     with fresh_database(args.postgres) as database, tempfile.TemporaryDirectory() as data_dir:
@@ -283,8 +300,44 @@ def main() -> None:
     print(figures.report())
     print(
         f"Host speed: the pure assessment engine ran {speed_before:,.0f} items/s of CPU before the run and"
-        f" {speed_after:,.0f} after (bench/assess.py's ad valorem workload; compare runs by it)"
+        f" {speed_after:,.0f} after (bench/assess.py's ad valorem workload; compare runs by it)",
+        flush=True,
     )
+    return figures
+
+
+def rest(postgres: str | None, seconds: float) -> None:
+    """Let the previous run's after-effects pass: PostgreSQL writes its dirty pages out (a checkpoint, which
+    would otherwise fall in the middle of the next run) and the machine idles a moment."""
+    if postgres:
+        admin = create_engine(make_url(postgres.replace("postgresql://", "postgresql+psycopg://", 1)))
+        try:
+            with admin.connect() as conn:
+                conn.execute(text("CHECKPOINT"))
+        except DBAPIError as exc:  # a role without the right only skips the checkpoint
+            print(f"(no checkpoint between runs: {exc.orig.__class__.__name__})")
+        finally:
+            admin.dispose()
+    time.sleep(seconds)
+
+
+def summary(runs: list[Figures]) -> str:
+    """The runs' median throughput and CPU split: this machine's figures move by a tenth from run to run."""
+    rates = sorted(f.declarations / f.seconds for f in runs)
+    line = (
+        f"{len(runs)} runs: median {statistics.median(rates):,.0f} declarations/s"
+        f" (from {rates[0]:,.0f} to {rates[-1]:,.0f})"
+    )
+    cpu = [
+        (f.server_cpu, f.postgres_cpu, f.declarations)
+        for f in runs
+        if f.server_cpu is not None and f.postgres_cpu is not None
+    ]
+    if cpu:
+        server = statistics.median(1000 * s / n for s, _, n in cpu)
+        postgres = statistics.median(1000 * p / n for _, p, n in cpu)
+        line += f"; median CPU per declaration: server {server:.2f} ms, PostgreSQL {postgres:.2f} ms"
+    return line
 
 
 def host_speed(items: int = 20_000) -> float:
