@@ -310,11 +310,12 @@ def search(
 def by_number(
     session: UnitOfWork,
     request: Request,
-    office: str = PathParam(pattern=r"^\d{5}$"),
-    year: int = PathParam(ge=1900, le=9999),
-    sequence: int = PathParam(ge=1, le=999_999_999),
+    office: str = PathParam(max_length=5),
+    year: str = PathParam(max_length=4),
+    sequence: str = PathParam(max_length=9),
     actor: Actor = Depends(requires(P.DECLARATIONS_READ)),
 ) -> DeclarationOut:
+    """The parts as typed, in ASCII or Arabic digits (`numbering.parse_number` reads and checks them)."""
     row = service.get_by_number(session, actor, f"{office}/{year}/{sequence}")
     return declaration_out(session, actor, row, request_language(request))
 

@@ -33,9 +33,13 @@ class RegistrationNumber:
         return f"{self.office_code}/{self.year:04d}/{self.sequence:0{SEQUENCE_DIGITS}d}"
 
 
+FIRST_YEAR = 1900
+
+
 def parse_number(text: str) -> RegistrationNumber:
+    """The number as typed, in ASCII or Arabic digits; no number has sequence 0 or a year before 1900."""
     match = NUMBER_PATTERN.match(text.strip().translate(ASCII_DIGITS))
-    if match is None:
+    if match is None or int(match.group(3)) == 0 or int(match.group(2)) < FIRST_YEAR:
         raise InvalidInput(
             "declarations.invalid_number",
             "A registration number reads OFFICE/YEAR/SEQUENCE, e.g. 16011/2026/000123",

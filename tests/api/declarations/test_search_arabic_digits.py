@@ -28,3 +28,21 @@ def test_a_number_in_arabic_digits_finds_the_declaration(
         found = client.get(URL, params={"number": typed}, headers=broker)
         assert found.status_code == 200, (typed, found.text)
         assert [d["number"] for d in found.json()["items"]] == [number], typed
+
+
+def test_reading_by_number_takes_every_part_in_arabic_digits(
+    client: TestClient, demo: Demo, user_headers: UserFactory
+) -> None:
+    broker = user_headers(Role.BROKER, broker_id=demo.broker_id)
+    body = {"declarations": [declaration_to_dict(import_declaration(demo.operator_nif))]}
+    number = client.post(f"{URL}/bulk", json=body, headers=broker).json()["outcomes"][0]["number"]
+
+    for typed in (number, number.translate(ARABIC), number.translate(EASTERN)):
+        read = client.get(f"{URL}/by-number/{typed}", headers=broker)
+        assert read.status_code == 200, (typed, read.text)
+        assert read.json()["number"] == number
+    office, year, _ = number.split("/")
+    for wrong in (f"{office}/{year}/0", f"{office}/1899/1", f"{office}/{year}/x1", f"१६०११/{year}/1"):
+        refused = client.get(f"{URL}/by-number/{wrong}", headers=broker)
+        assert refused.status_code == 422, (wrong, refused.text)
+        assert refused.json()["code"] == "declarations.invalid_number"

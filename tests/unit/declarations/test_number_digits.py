@@ -25,3 +25,10 @@ def test_digits_of_another_script_are_refused() -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_number("१६०११/2026/000123")  # Devanagari office
     assert refused.value.code == "declarations.invalid_number"
+
+
+@pytest.mark.parametrize("typed", ["16011/2026/0", "16011/2026/٠٠٠", "16011/1899/000123"])
+def test_no_number_has_sequence_zero_or_a_year_before_1900(typed: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_number(typed)
+    assert refused.value.code == "declarations.invalid_number"
