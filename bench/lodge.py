@@ -44,6 +44,7 @@ from _server import cpu_seconds, postgres_cpu_seconds, serve
 from douane.assessment.model import assess
 from douane.bootstrap import Context
 from douane.config import Settings
+from douane import migrate
 from douane.db import Database, load_all_tables
 from douane.declarations import lodging
 from douane.declarations.model import (
@@ -146,6 +147,7 @@ def prepare(database: Database, data_dir: Path) -> Context:
     settings = Settings(data_dir=data_dir, argon2_time_cost=1, argon2_memory_kib=64)
     ctx = Context(db=database, settings=settings, clock=SystemClock(), passwords=Passwords(1, 64))
     load_all_tables().create_all(database.engine)
+    migrate.stamp_head(database.engine)  # `douane serve` starts only on a schema at the head revision
     with database.transaction() as session:
         load_demo(session, ctx)
         broker_row = parties.brokers()[0]

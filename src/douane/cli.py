@@ -40,6 +40,15 @@ def _serve(ctx: Context, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level=ctx.settings.log_level)
 
 
+def _refuse_unmigrated(ctx: Context) -> None:
+    """A server on a schema that is missing or behind would answer every request with an error; say so
+    once, before serving, and stop."""
+    problem = migrate.schema_problem(ctx.db.engine)
+    if problem is not None:
+        console.print(f"[bold red]douane serve[/] {problem}")
+        raise typer.Exit(code=1)
+
+
 def _serve_workers(host: str, port: int, workers: int, log_level: str) -> None:
     """Several worker processes, each building its own context from the environment (DOUANE_*)."""
     config = uvicorn.Config(
@@ -117,13 +126,16 @@ def serve(
         int | None, typer.Option(help="Worker processes (default DOUANE_WORKERS or 1)")
     ] = None,
 ) -> None:
-    """Serve the web API on an already migrated database."""
+    """Serve the web API on an already migrated database (it refuses to start on any other)."""
     settings = get_settings()
+    ctx = build_context(settings)
+    _refuse_unmigrated(ctx)
     count = workers or settings.workers
     if count > 1:
+        ctx.db.dispose()  # each worker process opens its own connections
         _serve_workers(host or settings.host, port or settings.port, count, settings.log_level)
         return
-    _serve(build_context(settings), host or settings.host, port or settings.port)
+    _serve(ctx, host or settings.host, port or settings.port)
 
 
 @app.command()

@@ -31,3 +31,38 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The revision this code's migrations end at."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def stamp_head(engine: Engine) -> None:
+    """Record a schema made by `create_all` (tests, benchmarks) as migrated to the head revision."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.stamp(config, "head")
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why a server must not start on this database (its schema is missing, behind or unknown), or None."""
+    from alembic.script import ScriptDirectory
+
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return None
+    if current is None:
+        return "The database has no douane schema yet: run `douane db upgrade` first."
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if current not in known:
+        return (
+            f"The database is at revision {current}, which this douane does not know: a newer douane "
+            "migrated it. Serve it with that version."
+        )
+    return f"The database is at revision {current}, this douane needs {head}: run `douane db upgrade` first."

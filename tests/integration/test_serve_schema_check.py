@@ -1,0 +1,51 @@
+"""`douane serve` starts only on a database migrated to this code's head revision: on a missing or older schema
+it says what to run and stops, instead of serving errors."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from douane import migrate
+from douane.bootstrap import build_context
+from douane.cli import app
+from douane.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("DOUANE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DOUANE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_serve_on_an_empty_database_says_to_migrate_and_stops(data_dir: Path) -> None:
+    result = runner.invoke(app, ["serve", "--port", "1"])
+
+    assert result.exit_code == 1
+    assert "no douane schema" in result.output and "douane db upgrade" in result.output
+
+
+def test_serve_on_an_older_schema_names_both_revisions_and_stops(data_dir: Path) -> None:
+    ctx = build_context(get_settings())
+    migrate.upgrade(ctx.db.engine, "0008")  # one migration short of the head
+    older = migrate.current_revision(ctx.db.engine)
+    ctx.db.dispose()
+
+    result = runner.invoke(app, ["serve", "--port", "1"])
+
+    assert result.exit_code == 1
+    assert older is not None and older in result.output and migrate.head_revision() in result.output
+    assert "douane db upgrade" in result.output
+
+
+def test_a_schema_at_head_has_no_problem(data_dir: Path) -> None:
+    ctx = build_context(get_settings())
+    migrate.upgrade(ctx.db.engine)
+
+    assert migrate.schema_problem(ctx.db.engine) is None
