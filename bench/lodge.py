@@ -41,10 +41,10 @@ from sqlalchemy.exc import DBAPIError
 
 import assess as assess_bench
 from _server import cpu_seconds, postgres_cpu_seconds, serve
+from douane import migrate
 from douane.assessment.model import assess
 from douane.bootstrap import Context
 from douane.config import Settings
-from douane import migrate
 from douane.db import Database, load_all_tables
 from douane.declarations import lodging
 from douane.declarations.model import (

@@ -1,5 +1,5 @@
-"""`douane serve` starts only on a database migrated to this code's head revision: on a missing or older schema
-it says what to run and stops, instead of serving errors."""
+"""`douane serve` starts only on a database migrated to this code's head revision: on a missing or older
+schema it says what to run and stops, instead of serving errors."""
 
 from collections.abc import Iterator
 from pathlib import Path
