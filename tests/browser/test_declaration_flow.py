@@ -132,7 +132,10 @@ def liquidator_confirms(walk: Walk, declaration_id: str) -> None:
     page = walk.sign_in("liquidator")
     page.click(f"a[href='/declarations/{declaration_id}']")
     expect(page.locator("#assessment")).to_be_visible()
-    page.locator("#assessment details").first.locator("summary").click()
+    first_item = page.locator("#assessment details").first
+    first_item.locator("summary").click()
+    expect(first_item.locator("p.hint")).to_have_text("declared 5 000 000.00")  # the inspector's amended value
+    expect(first_item.locator("tbody td.hint").first).to_contain_text("rounded down to")
     walk.shot(page, "liquidator-assessment")
     page.click("#confirm-assessment")
     _status(walk, page, "Assessed")

@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from douane.assessment import texts
 from douane.assessment.model import (
     ADD_FREIGHT_AND_INSURANCE,
     ADD_INSURANCE,
@@ -24,20 +25,19 @@ from douane.assessment.model import (
     ItemInput,
     TaxLine,
     Texts,
+    plain,
 )
+from douane.assessment.texts import CENT, ONE, cents_down, dinars, number
 from douane.kernel.money import DZD, Money
 
 if TYPE_CHECKING:
     from douane.reference.model import DutyFormula, Measure, SpecificDuty, TaxType
 
 new_tuple = tuple.__new__  # builds a named tuple without its Python-level __new__ (the hot path)
-CENT = Decimal("0.01")
-ONE = Decimal(1)
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 TAX_KINDS = frozenset({"ad_valorem", "specific", "compound"})
 UNKNOWN_ORDER = 1_000_000
-CUSTOMS_VALUE = "CV"
 
 # Supplementary units as declared, by the unit a specific duty names (lower case, spaces removed).
 UNIT_SYNONYMS = {
@@ -492,40 +492,51 @@ class ItemTexts(Texts):
         self.amounts: dict[str, Decimal] = {}
 
     def render(self) -> dict[str, tuple[str, ...]]:
-        value_text = dinars(self.value)
+        value_dinars = dinars(self.value)
         amount_texts = {code: dinars(amount) for code, amount in self.amounts.items()}
         rendered: dict[str, tuple[str, ...]] = {"": (self._value_text(),)}
         for tax in self.plan:
-            rendered[tax.tax_code] = self._tax_texts(tax, value_text, amount_texts)
+            rendered[tax.tax_code] = self._tax_texts(tax, value_dinars, amount_texts)
         return rendered
 
-    def _value_text(self) -> str:
-        item = self.item
-        if item.declared_customs_value is not None:
-            return f"declared {dinars(self.invoiced)}"
-        currency = self.shared.currency
-        text = f"{currency} {number(item.invoice_amount)}"
-        if currency != DZD:
-            text += f" x {self.shared.rate_text} = {dinars(self.invoiced)}"
-        for label, cents in zip(("freight", "insurance", "other costs"), self.costs, strict=True):
-            if cents:
-                text += f" + {label} {dinars(Decimal(cents).scaleb(-2))}"
-        return text
+    def stored_extras(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """What storage keeps to write the texts again (see `texts`): the item's dinar value before costs,
+        its costs and whether an officer declared its value; per tax code, the earlier taxes its base adds
+        and, for a line that is not a plain percentage, its explanation as written now."""
+        extras: dict[str, Any] = {"invoiced": plain(self.invoiced), "costs": list(self.costs)}
+        if self.item.declared_customs_value is not None:
+            extras["declared"] = True
+        lines: dict[str, dict[str, Any]] = {}
+        for tax in self.plan:
+            added = [code for code in tax.base_codes if code in self.amounts]
+            lines[tax.tax_code] = {"adds": added} if added else {}
+        kept = [tax for tax in self.plan if not _rewritable(tax)]
+        if kept:  # written now, and only these: the other lines' texts are written when read
+            value_dinars = dinars(self.value)
+            amount_texts = {code: dinars(amount) for code, amount in self.amounts.items()}
+            for tax in kept:
+                lines[tax.tax_code]["explanation"] = self._tax_texts(tax, value_dinars, amount_texts)[1]
+        return extras, lines
 
-    def _tax_texts(self, tax: TaxPlan, value_text: str, amount_texts: dict[str, str]) -> tuple[str, str]:
-        base, base_text, base_number = self.value, f"{CUSTOMS_VALUE} {value_text}", value_text
-        for code in tax.base_codes:
-            if code in self.amounts:
-                base += self.amounts[code]
-                base_text += f" + {code} {amount_texts[code]}"
-        if base is not self.value:
+    def _value_text(self) -> str:
+        shared = self.shared
+        return texts.value_text(
+            currency=shared.currency, invoice_amount=self.item.invoice_amount, rate_text=shared.rate_text,
+            invoiced=self.invoiced, costs=self.costs, declared=self.item.declared_customs_value is not None,
+        )  # fmt: skip
+
+    def _tax_texts(self, tax: TaxPlan, value_dinars: str, amount_texts: dict[str, str]) -> tuple[str, str]:
+        base, base_number = self.value, value_dinars
+        added = [code for code in tax.base_codes if code in self.amounts]
+        for code in added:
+            base += self.amounts[code]
+        if added:
             base_number = dinars(base)
+        base_text = texts.base_text(value_dinars, [(code, amount_texts[code]) for code in added])
         amount = amount_texts[tax.tax_code]
         if tax.factor is not None:
-            raw = base * tax.factor
-            return base_text, f"{tax.formula.percent_text} x {base_number} = {cents_down(raw)}, " + (
-                f"rounded down to {amount} DZD"
-            )
+            percent = tax.formula.percent_text or ""
+            return base_text, texts.ad_valorem_explanation(percent, base * tax.factor, base_number, amount)
         rates = self.shared.rates
         main = _run(tax.tax_code, tax.formula, base, self.item, rates)
         working = f"{self._working(tax.tax_code, tax.formula, base_number)} = {cents_down(main)}"
@@ -584,6 +595,12 @@ def supplementary_quantity(tax_code: str, item: ItemInput, unit: str) -> Decimal
     )
 
 
+def _rewritable(tax: TaxPlan) -> bool:
+    """Whether a stored line's explanation can be written again from its rate text and figures: a plain
+    percentage whose rate reads as its percent text."""
+    return tax.factor is not None and tax.formula.percent_text == tax.rate_text
+
+
 def _canonical(unit: str | None) -> str | None:
     if not unit:
         return None
@@ -600,22 +617,6 @@ _canonical_units: dict[str, str] = {}
 
 
 # --- texts -------------------------------------------------------------------------------------------
-
-
-def number(value: Decimal) -> str:
-    """A rate or quantity for people: thousands grouped with spaces, no trailing zeros ("1 200", "0.5")."""
-    value = value.quantize(ONE) if value == value.to_integral_value() else value.normalize()
-    return format(value, ",f").replace(",", " ")
-
-
-def cents_down(value: Decimal) -> str:
-    """An unrounded amount shown to the centime, cut (not rounded) so it agrees with the rounding down."""
-    return dinars(value.quantize(CENT, rounding=ROUND_DOWN))
-
-
-def dinars(value: Decimal) -> str:
-    """A dinar amount as kept: centimes when it has them ("1 234.50"), whole dinars otherwise."""
-    return format(value, ",f").replace(",", " ")
 
 
 def amount_number(value: Decimal) -> str:

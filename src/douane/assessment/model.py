@@ -39,7 +39,8 @@ from douane.kernel.money import DZD, Money
 if TYPE_CHECKING:
     from douane.reference.model import Measure, TaxType
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_FORMAT = 1
 ZERO = Decimal(0)
 ADD_FREIGHT_AND_INSURANCE = frozenset({"EXW", "FCA", "FAS", "FOB"})
 ADD_INSURANCE = frozenset({"CFR", "CPT"})
@@ -108,12 +109,73 @@ class Texts:
     def render(self) -> dict[str, tuple[str, ...]]:
         raise NotImplementedError
 
+    def stored_extras(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]] | None:
+        """The figures storage keeps to write the texts again (format 2), or None when only the written
+        texts are known (a breakdown stored in format 1)."""
+        return None
+
 
 class StoredTexts(Texts):
+    """The texts of a breakdown stored in format 1, as written then."""
+
     __slots__ = ()
 
     def __init__(self, rendered: dict[str, tuple[str, ...]]) -> None:
         self._rendered = rendered
+
+
+def _line_texts(line: Mapping[str, Any], value_dinars: str, amounts: Mapping[str, str]) -> tuple[str, str]:
+    """A stored line's base text and explanation: written again for a plain percentage, else as kept."""
+    from douane.assessment import texts
+
+    added = [str(code) for code in line.get("adds", ())]
+    base_text = texts.base_text(value_dinars, [(code, amounts[code]) for code in added])
+    explanation = line.get("explanation")
+    if explanation is not None:
+        return base_text, str(explanation)
+    base, rate = Decimal(line["base"]), str(line["rate"])
+    base_number = texts.dinars(base) if added else value_dinars
+    raw = base * texts.percent_factor(rate)
+    return base_text, texts.ad_valorem_explanation(rate, raw, base_number, amounts[str(line["tax_code"])])
+
+
+class FiguresTexts(Texts):
+    """The texts of a breakdown stored in format 2, written again from its figures on first use."""
+
+    __slots__ = ("_currency", "_item", "_rate_text")
+
+    def __init__(self, item: Mapping[str, Any], currency: str, rate_text: str) -> None:
+        self._item, self._currency, self._rate_text = item, currency, rate_text
+
+    def render(self) -> dict[str, tuple[str, ...]]:
+        from douane.assessment import texts
+
+        item = self._item
+        value_dinars = texts.dinars(Decimal(item["customs_value"]))
+        amounts = {str(line["tax_code"]): texts.dinars(Decimal(line["amount"])) for line in item["lines"]}
+        rendered: dict[str, tuple[str, ...]] = {"": (self._value_text(),)}
+        for line in item["lines"]:
+            rendered[str(line["tax_code"])] = _line_texts(line, value_dinars, amounts)
+        return rendered
+
+    def _value_text(self) -> str:
+        from douane.assessment import texts
+
+        item = self._item
+        return texts.value_text(
+            currency=self._currency, invoice_amount=Decimal(item["invoice_amount"]),
+            rate_text=self._rate_text, invoiced=Decimal(item["invoiced"]), costs=item["costs"],
+            declared=bool(item.get("declared")),
+        )  # fmt: skip
+
+    def stored_extras(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        item = self._item
+        extras = {key: item[key] for key in ("invoiced", "costs", "declared") if key in item}
+        lines = {
+            str(line["tax_code"]): {key: line[key] for key in ("adds", "explanation") if key in line}
+            for line in item["lines"]
+        }
+        return extras, lines
 
 
 class TaxLine(NamedTuple):
@@ -222,9 +284,24 @@ class Assessment:
     total: Money
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready breakdown: decimals as strings, dinar amounts unless said otherwise."""
+        """The stored form (format 2): JSON-ready, decimals as strings, dinar amounts unless said otherwise;
+        each item keeps the figures its texts are written from, not the texts (`readable` writes them).
+        An assessment read from a format 1 breakdown is stored in format 1 again."""
+        extras = [item.texts.stored_extras() for item in self.items]
+        if any(extra is None for extra in extras):
+            return self.to_readable_dict()
         return {
-            "version": FORMAT_VERSION,
+            **self._header_dict(FORMAT_VERSION),
+            "items": [_item_figures(item, extra) for item, extra in zip(self.items, extras, strict=True)],  # type: ignore[arg-type]
+        }
+
+    def to_readable_dict(self) -> dict[str, Any]:
+        """The breakdown with its texts written out (format 1): what the API and the pages show."""
+        return {**self._header_dict(READABLE_FORMAT), "items": [_item_dict(item) for item in self.items]}
+
+    def _header_dict(self, version: int) -> dict[str, Any]:
+        return {
+            "version": version,
             "currency": DZD,
             "on": self.on.isoformat(),
             "invoice_currency": self.invoice_currency,
@@ -237,7 +314,6 @@ class Assessment:
             "customs_value": plain(self.customs_value.amount),
             "taxes_by_code": {code: plain(m.amount) for code, m in self.taxes_by_code.items()},
             "total": plain(self.total.amount),
-            "items": [_item_dict(item) for item in self.items],
         }
 
     @classmethod
@@ -281,6 +357,30 @@ def plain(value: Decimal) -> str:
     return format(value, "f") if "E" in text else text
 
 
+def _item_figures(
+    item: ItemAssessment, extras: tuple[dict[str, Any], dict[str, dict[str, Any]]]
+) -> dict[str, Any]:
+    item_extras, line_extras = extras
+    return {
+        "number": item.number,
+        "line_code": item.line_code,
+        "invoice_amount": plain(item.invoice_value),
+        "customs_value": plain(item.customs_value_dzd),
+        "total": plain(item.total_dzd),
+        **item_extras,
+        "lines": [
+            {
+                "tax_code": line.tax_code,
+                "base": plain(line.base_dzd),
+                "rate": line.rate,
+                "amount": plain(line.amount_dzd),
+                **line_extras[line.tax_code],
+            }
+            for line in item.lines
+        ],
+    }
+
+
 def _item_dict(item: ItemAssessment) -> dict[str, Any]:
     return {
         "number": item.number,
@@ -307,13 +407,20 @@ def _dzd(text: str) -> Money:
     return Money(Decimal(text), DZD)
 
 
-def _item_of(item: Mapping[str, Any], currency: str) -> ItemAssessment:
-    texts: dict[str, tuple[str, ...]] = {"": (str(item["value_text"]),)}
-    stored = StoredTexts(texts)
+def _item_of(item: Mapping[str, Any], currency: str, rate_text: str | None) -> ItemAssessment:
+    """An item of format 1 (`rate_text` None: its texts as written) or of format 2 (texts from figures)."""
+    stored: Texts
+    if rate_text is None:
+        texts: dict[str, tuple[str, ...]] = {"": (str(item["value_text"]),)}
+        for line in item["lines"]:
+            texts[str(line["tax_code"])] = (str(line["base_text"]), str(line["explanation"]))
+        stored = StoredTexts(texts)
+    else:
+        _check_figures(item)
+        stored = FiguresTexts(item, currency, rate_text)
     lines = []
     for line in item["lines"]:
         code = str(line["tax_code"])
-        texts[code] = (str(line["base_text"]), str(line["explanation"]))
         lines.append(TaxLine(code, Decimal(line["base"]), str(line["rate"]), Decimal(line["amount"]), stored))
     return ItemAssessment(
         number=int(item["number"]),
@@ -328,10 +435,11 @@ def _item_of(item: Mapping[str, Any], currency: str) -> ItemAssessment:
 
 
 def _assessment_of(data: Mapping[str, Any]) -> Assessment:
-    if data["version"] != FORMAT_VERSION:
+    if data["version"] not in (READABLE_FORMAT, FORMAT_VERSION):
         raise ValueError("unknown version")
     currency = str(data["invoice_currency"])
-    items = tuple(_item_of(item, currency) for item in data["items"])
+    rate_text = _rate_text(data) if data["version"] == FORMAT_VERSION else None
+    items = tuple(_item_of(item, currency, rate_text) for item in data["items"])
     return Assessment(
         on=date.fromisoformat(data["on"]),
         invoice_currency=currency,
@@ -346,3 +454,28 @@ def _assessment_of(data: Mapping[str, Any]) -> Assessment:
         customs_value=_dzd(data["customs_value"]),
         total=_dzd(data["total"]),
     )
+
+
+def _check_figures(item: Mapping[str, Any]) -> None:
+    """A format 2 item whose texts could not be written is refused when read, not when shown."""
+    Decimal(item["invoiced"])
+    if len([int(cents) for cents in item["costs"]]) != 3:
+        raise ValueError("three costs expected")
+    for line in item["lines"]:
+        if "explanation" not in line:
+            Decimal(str(line["rate"]).removesuffix("%").replace(" ", ""))
+
+
+def _rate_text(data: Mapping[str, Any]) -> str:
+    from douane.assessment.texts import number
+
+    return number(Decimal(data["exchange_rate_used"]))
+
+
+def readable(breakdown: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored breakdown with its texts written out (format 1, as the API and the pages show it); what a
+    format 1 breakdown or a suspension adds is kept. AssessmentError if it is not a stored breakdown."""
+    if breakdown.get("version") == READABLE_FORMAT:
+        return dict(breakdown)
+    readable_form = Assessment.from_dict(breakdown).to_readable_dict()
+    return {**breakdown, **readable_form}

@@ -38,7 +38,7 @@ from douane.declarations.schemas import (
     VersionIn,
     VersionOut,
 )
-from douane.declarations.tables import DeclarationDocumentRow, DeclarationRow
+from douane.declarations.tables import DeclarationDocumentRow, DeclarationRow, DeclarationVersionRow
 from douane.i18n import translate
 from douane.identity.guards import Credentials, requires, requires_on_worker
 from douane.identity.model import Actor, Permission
@@ -126,7 +126,7 @@ def declaration_out(
         invoice_total=row.invoice_total, incoterm=model.Incoterm(row.incoterm), freight=row.freight,
         insurance=row.insurance, other_costs=row.other_costs, costs_currency=row.costs_currency,
         domiciliation_reference=row.domiciliation_reference, post_clearance_audit=row.post_clearance_audit,
-        customs_value=_amount(row.customs_value), assessment=row.assessment,
+        customs_value=_amount(row.customs_value), assessment=service.readable_breakdown(row.assessment),
         findings=[_finding_out(f, language) for f in row.findings or []],
         items=[
             {**_item_fields(i), "assessed_customs_value": _amount(i.assessed_customs_value),
@@ -335,7 +335,12 @@ def read(
 def versions(
     session: UnitOfWork, declaration_id: Id, actor: Actor = Depends(requires(P.DECLARATIONS_READ))
 ) -> list[VersionOut]:
-    return [VersionOut.model_validate(v) for v in service.versions(session, actor, declaration_id)]
+    return [_version_out(v) for v in service.versions(session, actor, declaration_id)]
+
+
+def _version_out(version: DeclarationVersionRow) -> VersionOut:
+    shown = VersionOut.model_validate(version)
+    return shown.model_copy(update={"assessment": service.readable_breakdown(version.assessment)})
 
 
 @router.get(BASE + "/{declaration_id}/invalidation-requests", response_model=list[InvalidationRequestOut])

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi import Path as PathParam
 from sqlalchemy.orm import Session
 
-from douane.declarations import control, discharge
+from douane.declarations import control, discharge, service
 from douane.declarations.control_schemas import (
     ControlResultIn,
     ControlResultOut,
@@ -113,7 +113,7 @@ def _detail(session: Session, row: DeclarationRow) -> OfficerDetailOut:
     return OfficerDetailOut(
         **_out(session, row).model_dump(),
         control_results=[ControlResultOut.of(r) for r in control.control_results(session, row.id)],
-        assessment=row.assessment,
+        assessment=service.readable_breakdown(row.assessment),
         discharge=None if discharged is None else DischargeOut.of(discharged),
     )
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from douane.assessment import service as assessment_service
-from douane.assessment.model import Assessment, AssessmentInput, ItemInput, assess
+from douane.assessment.model import Assessment, AssessmentInput, ItemInput, assess, readable
 from douane.audit import service as audit
 from douane.audit.service import ActorRef, AuditEvent
 from douane.db import fetch_page
@@ -504,6 +504,11 @@ def checked_assessment(
         return findings, assess(data)
     except InvalidInput as exc:
         raise BlockingFindings([error_finding(exc, "items")]) from exc
+
+
+def readable_breakdown(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored assessment breakdown with its texts written out, as readers see it (API, pages)."""
+    return None if stored is None else readable(stored)
 
 
 def store_assessment(row: DeclarationRow, assessment: Assessment | None, *, items: bool = True) -> None:

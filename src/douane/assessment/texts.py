@@ -1,0 +1,74 @@
+"""The sentences of a breakdown, written from its figures alone.
+
+The engine writes them this way for a fresh assessment, and a stored breakdown writes them again when it
+is read: storage keeps the figures each sentence is made of (the dinar value before costs, the costs, the
+earlier taxes a base adds), not the sentences, which cost more to write at lodging than the assessment
+itself. Only a line whose arithmetic needs more than its own figures (specific, compound or bounded
+duties) keeps its explanation as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_DOWN, Decimal
+
+from douane.kernel.money import DZD
+
+CENT = Decimal("0.01")
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+CUSTOMS_VALUE = "CV"
+COST_LABELS = ("freight", "insurance", "other costs")
+
+
+def number(value: Decimal) -> str:
+    """A rate or quantity for people: thousands grouped with spaces, no trailing zeros ("1 200", "0.5")."""
+    value = value.quantize(ONE) if value == value.to_integral_value() else value.normalize()
+    return format(value, ",f").replace(",", " ")
+
+
+def dinars(value: Decimal) -> str:
+    """A dinar amount as kept: centimes when it has them ("1 234.50"), whole dinars otherwise."""
+    return format(value, ",f").replace(",", " ")
+
+
+def cents_down(value: Decimal) -> str:
+    """An unrounded amount shown to the centime, cut (not rounded) so it agrees with the rounding down."""
+    return dinars(value.quantize(CENT, rounding=ROUND_DOWN))
+
+
+def value_text(
+    *,
+    currency: str,
+    invoice_amount: Decimal,
+    rate_text: str,
+    invoiced: Decimal,
+    costs: Iterable[int],
+    declared: bool,
+) -> str:
+    """How an item's customs value was reached: "EUR 1 000 x 148.5 = 148 500.00 + freight 1 234.56"
+    (`invoiced` in dinars, `costs` in centimes), or "declared 150 000.00" for an officer's value."""
+    if declared:
+        return f"declared {dinars(invoiced)}"
+    text = f"{currency} {number(invoice_amount)}"
+    if currency != DZD:
+        text += f" x {rate_text} = {dinars(invoiced)}"
+    for label, cents in zip(COST_LABELS, costs, strict=True):
+        if cents:
+            text += f" + {label} {dinars(Decimal(cents).scaleb(-2))}"
+    return text
+
+
+def base_text(value_dinars: str, added: Iterable[tuple[str, str]]) -> str:
+    """A tax's base: the customs value, then each earlier tax it adds ("CV 1 234.50 + DD 185")."""
+    return f"{CUSTOMS_VALUE} {value_dinars}" + "".join(f" + {code} {amount}" for code, amount in added)
+
+
+def ad_valorem_explanation(percent_text: str, raw: Decimal, base_number: str, amount_text: str) -> str:
+    """ "15% x 1 234.50 = 185.17, rounded down to 185 DZD" (`raw` is the unrounded amount)."""
+    return f"{percent_text} x {base_number} = {cents_down(raw)}, rounded down to {amount_text} DZD"
+
+
+def percent_factor(percent_text: str) -> Decimal:
+    """The factor of a rate written by `number` and a percent sign ("1 200%" -> 12)."""
+    return Decimal(percent_text.removesuffix("%").replace(" ", "")) / HUNDRED
