@@ -134,7 +134,7 @@ def liquidator_confirms(walk: Walk, declaration_id: str) -> None:
     expect(page.locator("#assessment")).to_be_visible()
     first_item = page.locator("#assessment details").first
     first_item.locator("summary").click()
-    expect(first_item.locator("p.hint")).to_have_text("declared 5 000 000.00")  # the inspector's amended value
+    expect(first_item.locator("p.hint")).to_have_text("declared 5 000 000.00")  # the inspector's amendment
     expect(first_item.locator("tbody td.hint").first).to_contain_text("rounded down to")
     walk.shot(page, "liquidator-assessment")
     page.click("#confirm-assessment")

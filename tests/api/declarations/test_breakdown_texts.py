@@ -56,7 +56,7 @@ def test_the_breakdown_reads_with_its_sentences_everywhere(
 def _sentences(breakdown: dict[str, Any]) -> list[Any]:
     """Each item's value text and, per line, its amount, base text and explanation."""
     return [
-        (item["value_text"], [(line["amount"], line["base_text"], line["explanation"]) for line in item["lines"]])
+        (item["value_text"], [(ln["amount"], ln["base_text"], ln["explanation"]) for ln in item["lines"]])
         for item in breakdown["items"]
     ]
 
