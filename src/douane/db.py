@@ -541,19 +541,29 @@ def insert_rows_with_ids(
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         with session.no_autoflush:
             return list(session.scalars(statement.execution_options(render_nulls=True), list(rows)))
-    with _driver_cursor(session) as cursor:
-        if len(rows) < COPY_FROM_ROWS:  # one round trip
-            names, given = _as_json(table, rows, dialect)
+    if len(rows) < COPY_FROM_ROWS:  # one round trip
+        names, given = _as_json(table, rows, dialect)
+        with _driver_cursor(session) as cursor:
             cursor.execute(_insert_statement(table, names, "id"), (given,))
             # The rows draw their ids from the sequence in the order given: ascending ids are the rows' order.
             return sorted(int(found[0]) for found in cursor.fetchall())
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            (table.name, len(rows)),
-        )
-        ids = sorted(int(found[0]) for found in cursor.fetchall())
+    ids = reserve_ids(session, table, len(rows))
+    assert ids is not None
     insert_rows(session, table, [{"id": new_id, **row} for new_id, row in zip(ids, rows, strict=True)])
     return ids
+
+
+def reserve_ids(session: Session, into: type[Base] | Table, count: int) -> list[int] | None:
+    """`count` new surrogate keys drawn now from the table's sequence, ascending, for rows written later
+    (`insert_later` with their ids); None where the database draws keys only as it inserts (SQLite)."""
+    if count == 0 or session.get_bind().dialect.name != "postgresql":
+        return None if count else []
+    with _driver_cursor(session) as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (_table_of(into).name, count),
+        )
+        return sorted(int(found[0]) for found in cursor.fetchall())
 
 
 _PENDING_ROWS = "douane.pending_rows"

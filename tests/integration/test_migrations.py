@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from douane import migrate
 from douane.db import LZ4_AVAILABLE, load_all_tables, make_engine
@@ -95,3 +96,45 @@ def _downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+CHECKED_AT_COMMIT = {
+    "fk_declaration_items_declaration_id_declarations",
+    "fk_declaration_documents_declaration_id_declarations",
+    "fk_declaration_versions_declaration_id_declarations",
+}
+
+
+def test_a_declarations_children_refer_to_it_through_keys_checked_at_commit(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine)
+    assert _checked_at_commit(empty_engine) == CHECKED_AT_COMMIT
+    _downgrade(empty_engine, "0009")
+    assert _checked_at_commit(empty_engine) == set()
+    migrate.upgrade(empty_engine)
+    with empty_engine.connect() as connection:  # a child written before its parent waits for the commit
+        transaction = connection.begin()
+        connection.execute(text(ORPHAN_VERSION))
+        with pytest.raises(IntegrityError, match=r"(?i)foreign key"):
+            transaction.commit()
+
+
+DEFERRED_KEYS = "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferrable AND condeferred"
+ORPHAN_VERSION = (
+    "INSERT INTO declaration_versions (declaration_id, version_number, created_at, created_by_name, snapshot)"
+    " VALUES (999, 1, '2026-12-06', 'x', '{}')"
+)
+
+
+def _checked_at_commit(engine: Engine) -> set[str]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            names = connection.execute(text(DEFERRED_KEYS))
+            return {name for (name,) in names} & CHECKED_AT_COMMIT
+    with engine.connect() as connection:  # SQLite keeps the constraint's text in the table's
+        tables = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        deferred = {name for name, sql in tables if "DEFERRABLE INITIALLY DEFERRED" in (sql or "")}
+    return {name for name in CHECKED_AT_COMMIT if _child_table(name) in deferred}
+
+
+def _child_table(constraint: str) -> str:
+    return constraint.removeprefix("fk_").split("_declaration_id")[0]

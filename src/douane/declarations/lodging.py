@@ -6,17 +6,21 @@ the yellow and red channels. Every step passes the transition table and is audit
 
 Gap-free numbers mean one office's registrations queue behind its counter row, locked from the moment a
 number is taken until the transaction commits. So everything that can be done before is done before: the
-content is checked and assessed in memory, the rows, the registered version and the channel decision are
-written, and only then are the numbers taken (one counter step per office, offices in code order) and the
+content is checked and assessed in memory, the items, the registered version and the channel decision
+are written, and only then are the numbers taken (one counter step per office, offices in code order) and the
 last few statements sent. A batch of a hundred costs a handful of statements, not a few per declaration.
 The caller owns the transaction and commits right after.
 
 New declarations (`lodge_many`) are built in memory as rows the session never tracks (the ORM unit of
-work cost more Python than the rest of lodging together): the rows are inserted at once for their ids;
-their items, documents, versions, channel decisions and evaluations are queued (`douane.db.insert_later`)
-and written before the numbering lock is taken; the registrations, audit events and inspector draws are
-queued after it and written in one last round trip before the commit. A draft lodged (`lodge`) is a row
-the session already tracks and goes through it.
+work cost more Python than the rest of lodging together). On PostgreSQL the rows on their way to
+registration draw their ids from the sequence; their items, documents, versions, channel decisions and
+evaluations are queued (`douane.db.insert_later`) and written before the numbering lock is taken (the
+foreign keys of items, documents and versions are checked at commit); then each declaration's row is
+written once, numbered, with the audit events and inspector draws, in one last round trip before the
+commit (a row inserted early and updated once numbered would cost PostgreSQL every index twice). Where
+ids come only with an insert (SQLite), and for the drafts a batch keeps with their findings, the rows are
+inserted first and the registrations update them. A draft lodged (`lodge`) is a row the session already
+tracks and goes through it.
 """
 
 from __future__ import annotations
@@ -32,7 +36,14 @@ from sqlalchemy.orm import Session
 from douane.assessment.model import Assessment
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
-from douane.db import column_values, insert_later, insert_rows_with_ids, update_later, write_pending
+from douane.db import (
+    column_values,
+    insert_later,
+    insert_rows_with_ids,
+    reserve_ids,
+    update_later,
+    write_pending,
+)
 from douane.declarations import model, numbering, service
 from douane.declarations.model import Action, Channel, Declaration, Finding, Item, Status
 from douane.declarations.ports import ChannelDecision, ItemFacts, SelectivityPort, SelectivityRequest
@@ -74,6 +85,7 @@ class LodgingOutcome:
     steps: list[Step] = field(default_factory=list, repr=False)
     decision: ChannelDecision | None = field(default=None, repr=False)
     assessment: Assessment | None = field(default=None, repr=False)
+    inserted: bool = field(default=False, repr=False)  # the row is in the database already
 
     @property
     def lodged(self) -> bool:
@@ -180,17 +192,29 @@ def _prepared(
 
 
 def _insert_declarations(session: Session, stored: list[LodgingOutcome]) -> None:
-    """The new rows, which get their ids; their documents and items (each item with its assessed value
-    and taxes) are queued for `write_pending`."""
+    """The new rows get their ids: drafts kept with their findings are inserted now, and so are the rows on
+    their way to registration where ids come only with an insert (SQLite); on PostgreSQL those draw their ids
+    now and are written once, numbered (`_write_registrations`). Their documents and items (each item with
+    its assessed value and taxes) are queued for `write_pending`: their foreign keys are checked at commit."""
+    lodging = [o for o in stored if o.lodging]
+    reserved = reserve_ids(session, DeclarationRow, len(lodging))
+    early = [o for o in stored if not o.lodging or reserved is None]
+    ids = insert_rows_with_ids(session, DeclarationRow, [column_values(_row(o)) for o in early])
+    for outcome, new_id in zip(early, ids, strict=True):
+        _row(outcome).id, outcome.inserted = new_id, True
+    for outcome, new_id in zip(lodging, reserved or (), strict=reserved is not None):
+        _row(outcome).id = new_id
     rows = [o.row for o in stored if o.row is not None]
-    ids = insert_rows_with_ids(session, DeclarationRow, [column_values(row) for row in rows])
-    for row, new_id in zip(rows, ids, strict=True):
-        row.id = new_id
     documents = [
         {**column_values(document), "declaration_id": row.id} for row in rows for document in row.documents
     ]  # fmt: skip
     insert_later(session, DeclarationDocumentRow, documents)
     insert_later(session, DeclarationItemRow, [value for o in stored for value in _item_values(o)])
+
+
+def _row(outcome: LodgingOutcome) -> DeclarationRow:
+    assert outcome.row is not None
+    return outcome.row
 
 
 def _item_values(outcome: LodgingOutcome) -> list[dict[str, Any]]:
@@ -214,17 +238,22 @@ REGISTRATION_COLUMNS = (
 
 
 def _write_registrations(session: Session, lodging: list[LodgingOutcome]) -> None:
-    """Queue each new row's number, channel and inspector for `write_pending` (its version moves on by
-    one, as every write of a declaration does)."""
-    values = []
+    """Queue for `write_pending` each new row not written yet, whole and numbered, and the number, channel
+    and inspector of those already inserted (the version moves on by one, as every write of a declaration
+    does, so a declaration reads at the same version either way)."""
+    inserts, updates = [], []
     for outcome in lodging:
         row = outcome.row
         assert row is not None
         row.version += 1
-        values.append(
+        if not outcome.inserted:
+            inserts.append({"id": row.id, **column_values(row)})
+            continue
+        updates.append(
             {"id": row.id, "version": row.version, **{n: getattr(row, n) for n in REGISTRATION_COLUMNS}}
         )
-    update_later(session, DeclarationRow, values)
+    insert_later(session, DeclarationRow, inserts)
+    update_later(session, DeclarationRow, updates)
 
 
 # --- the steps -------------------------------------------------------------------------------------

@@ -134,11 +134,17 @@ LARGE_DECLARATION_VALUES = ("assessment",)
 compress_with_lz4(DeclarationRow.__table__, *LARGE_DECLARATION_VALUES)  # type: ignore[arg-type]
 
 
+def of_a_declaration() -> ForeignKey:
+    """What an item, a document or a version refers to: its declaration, checked at commit (migration
+    0010), so that lodging writes them before the declaration's one numbered row."""
+    return ForeignKey("declarations.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED")
+
+
 class DeclarationItemRow(Base):
     __tablename__ = "declaration_items"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"))
+    declaration_id: Mapped[int] = mapped_column(of_a_declaration())
     number: Mapped[int] = mapped_column(Integer)
     line_code: Mapped[str] = mapped_column(String(10))
     description: Mapped[str] = mapped_column(String(500))
@@ -167,7 +173,7 @@ class DeclarationDocumentRow(Base):
     __tablename__ = "declaration_documents"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"), index=True)
+    declaration_id: Mapped[int] = mapped_column(of_a_declaration(), index=True)
     type_code: Mapped[str] = mapped_column(String(8))
     number: Mapped[str] = mapped_column(String(60))
     issuer: Mapped[str | None] = mapped_column(String(200))
@@ -187,7 +193,7 @@ class DeclarationVersionRow(Base):
     __tablename__ = "declaration_versions"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"))
+    declaration_id: Mapped[int] = mapped_column(of_a_declaration())
     version_number: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_user_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,0 +1,51 @@
+"""A batch lodged at once: the declarations kept as drafts (findings) and those registered side by side, every
+one with its items and version; on PostgreSQL each registered declaration's row is written once, numbered
+(its items and version went first, their keys checked at commit), never inserted and then updated."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from douane.bootstrap import Context
+from douane.declarations import lodging, service
+from douane.declarations.model import Status
+from douane.declarations.tables import DeclarationRow
+from tests.integration.declarations.fixtures import Demo, FixedSelectivity, import_declaration, item
+
+
+def test_a_mixed_batch_keeps_its_drafts_and_registers_the_rest_whole(ctx: Context, demo: Demo) -> None:
+    good = import_declaration(demo.operator_nif)
+    bad = import_declaration(demo.operator_nif, items=(item(1, amount="100.00", net_mass_kg=Decimal("500")),))
+    with ctx.db.transaction() as session:
+        outcomes = lodging.lodge_many(
+            session, ctx.clock, demo.broker, [good, bad, good], selectivity=FixedSelectivity("yellow")
+        )
+        writes = _declaration_writes(session)
+    ids = [o.row.id for o in outcomes if o.row is not None]
+    assert len(set(ids)) == 3
+    with ctx.db.transaction() as session:
+        rows = [session.get(DeclarationRow, i) for i in ids]
+        assert [r.status for r in rows if r] == [Status.CHANNEL_ASSIGNED.value, Status.DRAFT.value,
+                                                 Status.CHANNEL_ASSIGNED.value]  # fmt: skip
+        first, draft, third = (r for r in rows if r)
+        assert (first.number, third.number) == ("16011/2026/000001", "16011/2026/000002")
+        assert first.version == third.version == 2 and draft.number is None
+        assert len(first.items) == len(third.items) == 3 and len(draft.items) == 1
+        assert first.inspector_officer_id is not None
+        assert [v.version_number for v in service.versions(session, demo.broker, first.id)] == [1]
+    if writes is not None:  # PostgreSQL: the draft inserted, the two registered inserted once, none updated
+        assert writes == (3, 0)
+
+
+WRITES = "SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'declarations'"
+
+
+def _declaration_writes(session: Session) -> tuple[int, int] | None:
+    """Rows of `declarations` this transaction inserted and updated so far (PostgreSQL's own count)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    inserted, updated = session.execute(text(WRITES)).one()
+    return int(inserted), int(updated)
