@@ -19,13 +19,25 @@ def refusal_of(exc: BaseException) -> DouaneError | None:
     """The domain error a refused write stands for, or None when `exc` is not the database refusing a row."""
     if isinstance(exc, IntegrityError | DriverIntegrityError):
         return Conflict("conflict.integrity", "The change conflicts with existing data")
+    if (
+        isinstance(exc, OverflowError)
+        or _sqlstate(exc) in OUT_OF_RANGE
+        or (isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError))
+    ):
+        return InvalidInput("request.out_of_range", "A date or number in the request is out of range")
     if isinstance(exc, DataError | DriverDataError):
         return InvalidInput(
             "request.unstorable_value",
             "A value in the request cannot be stored: remove control characters and check number ranges",
         )
-    if isinstance(exc, OverflowError) or (
-        isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)
-    ):
-        return InvalidInput("request.out_of_range", "A date or number in the request is out of range")
     return None
+
+
+OUT_OF_RANGE = frozenset({"22003", "22008"})
+"""PostgreSQL's numeric_value_out_of_range and datetime_field_overflow: the refusal SQLite's driver raises
+as an OverflowError, so that both engines answer `request.out_of_range`."""
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    driver_error = exc.orig if isinstance(exc, StatementError) else exc
+    return getattr(driver_error, "sqlstate", None)

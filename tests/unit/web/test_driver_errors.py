@@ -27,7 +27,9 @@ def _app_raising(error: Exception) -> TestClient:
     [
         (errors.UniqueViolation("duplicate key value"), 409, "conflict.integrity"),
         (errors.ForeignKeyViolation("no such parent"), 409, "conflict.integrity"),
-        (errors.NumericValueOutOfRange("out of range"), 422, "request.unstorable_value"),
+        (errors.NumericValueOutOfRange("out of range"), 422, "request.out_of_range"),
+        (errors.DatetimeFieldOverflow("year 20260 out of range"), 422, "request.out_of_range"),
+        (errors.UntranslatableCharacter("NUL in text"), 422, "request.unstorable_value"),
     ],
 )
 def test_a_refusal_by_the_database_is_a_problem_not_a_server_error(
