@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import threading
 from collections.abc import Sequence
 from decimal import Decimal
@@ -89,6 +90,9 @@ class ActiveModelScore:
             return None
         _, riskiest = scorer.score_riskiest([model_fields(request, item) for item in request.items])
         score, features = _as_score(riskiest)
+        if not math.isfinite(score):  # a broken model: decided without it, as when it cannot be loaded
+            log.warning("The active risk model %s scored a declaration %s: no score", active.version, score)
+            return None
         return ModelScore(active.version, score, features)
 
 

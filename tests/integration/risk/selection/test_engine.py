@@ -215,3 +215,33 @@ def test_the_active_model_scores_each_item_and_the_riskiest_counts(ctx: Context,
             assert scores == [0.9, 0.1]
     finally:
         sources._scorers.pop(str(folder.resolve()), None)
+
+
+class _ScorerGoneWrong:
+    def score_riskiest(self, items: list[dict[str, object]]) -> tuple[int, _Scored]:
+        return 0, _Scored(float("nan"))
+
+
+def test_a_model_that_answers_no_number_is_left_out_of_the_decision(ctx: Context, tmp_path: Path) -> None:
+    """Its evaluation stores no score, its reasons show none, and the channel is decided without it."""
+    from douane.risk.models import service as models
+    from douane.risk.selection import sources
+
+    _setup(ctx)
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "metadata.json").write_text(json.dumps({"version": "m-2", "rows": 10}), encoding="utf-8")
+    with ctx.db.transaction() as session:
+        models.activate(session, ctx.clock, models.register(session, ctx.clock, folder).id)
+    sources._scorers[str(folder.resolve())] = _ScorerGoneWrong()
+    try:
+        engine = RiskSelectivity(random.Random(9), rules=FixedRules())
+        _channel, source = _choose(ctx, engine, 1)
+        assert source != "score"
+        with ctx.db.transaction() as session:
+            evaluation = session.scalars(select(RiskEvaluationRow)).one()
+            assert evaluation.score is None and evaluation.model_version is None
+            decision = session.scalars(select(SelectivityDecisionRow)).one()
+            assert not any("nan" in reason.lower() for reason in decision.reasons)
+    finally:
+        sources._scorers.pop(str(folder.resolve()), None)
