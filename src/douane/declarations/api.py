@@ -244,7 +244,7 @@ async def lodge(
         return declaration_out(session, actor, row, language)
 
     try:
-        return await in_lodging_slot(request, caller.actor, lodge_draft)
+        return await in_lodging_slot(request, caller.actor_in, lodge_draft)
     except service.BlockingFindings as exc:
         return _blocking_problem(request, exc)  # nothing was written: the draft stays as it was
 
@@ -434,7 +434,7 @@ async def bulk_lodge(
         contents = [d.to_model() for d in body.declarations]
         return lodging.lodge_many(session, _clock(request), actor, contents)
 
-    outcomes = await in_lodging_slot(request, caller.actor, lodge_all)
+    outcomes = await in_lodging_slot(request, caller.actor_in, lodge_all)
     result = [_bulk_outcome(o, language) for o in outcomes]
     lodged = sum(1 for o in outcomes if o.lodged)
     return BulkOut(lodged=lodged, failed=len(outcomes) - lodged, outcomes=result)

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy.orm import Session
 
 from douane.bootstrap import Context
 from douane.identity import service
@@ -94,6 +95,17 @@ class Credentials:
         """The caller, if the credentials hold and grant every permission (else Unauthorized/Forbidden);
         reads the database, so call it off the event loop."""
         return _holding_all(authenticate(self.request, self.token, self.api_key), self.permissions)
+
+    def actor_in(self, session: Session) -> Actor:
+        """`actor`, a bearer token read in the caller's unit of work (no connection of its own: a lodging
+        saves a pool checkout). An API key keeps its own transaction, which records a refused key even
+        though the unit of work is then rolled back."""
+        if not self.token or self.api_key:
+            return self.actor()
+        ctx = get_context(self.request)
+        actor = service.actor_for_token(session, ctx.clock, self.token, client_ip(self.request))
+        self.request.state.actor, self.request.state.token = actor, self.token
+        return _holding_all(actor, self.permissions)
 
 
 def requires_on_worker(*permissions: Permission) -> Callable[..., Awaitable[Credentials]]:

@@ -40,9 +40,13 @@ UnitOfWork = Annotated[Session, Depends(transaction, scope="function")]
 """Declare a handler parameter `session: UnitOfWork` to get the request's transaction."""
 
 
-async def in_lodging_slot(request: Request, caller: Callable[[], A], work: Callable[[Session, A], T]) -> T:
-    """Check the caller (`caller()`, e.g. `Credentials.actor` of `requires_on_worker`), then run `work` for
-    it in one unit of work (committed before this returns), on a worker thread, inside one of the
+async def in_lodging_slot(
+    request: Request, caller: Callable[[Session], A], work: Callable[[Session, A], T]
+) -> T:
+    """Check the caller (`caller(session)`, e.g. `Credentials.actor_in` of `requires_on_worker`, which reads
+    a bearer token on the unit of work's own connection), then run `work` for it in that unit of work
+    (committed before this returns; a refused caller leaves nothing written), on a worker thread, inside one
+    of the
     process's lodging slots (`DOUANE_LODGINGS_AT_ONCE`, default 2), awaited on the event loop so that
     waiting lodgings hold no worker thread. The check and the whole unit of work are one thread hop:
     declared as dependencies, the check, opening the unit of work, the handler and closing it cost a hop
@@ -61,7 +65,6 @@ async def in_lodging_slot(request: Request, caller: Callable[[], A], work: Calla
         return await run_in_threadpool(_in_unit_of_work, ctx, caller, work)
 
 
-def _in_unit_of_work(ctx: Context, caller: Callable[[], A], work: Callable[[Session, A], T]) -> T:
-    who = caller()
+def _in_unit_of_work(ctx: Context, caller: Callable[[Session], A], work: Callable[[Session, A], T]) -> T:
     with ctx.db.transaction() as session:
-        return work(session, who)
+        return work(session, caller(session))
