@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from sqlalchemy.exc import DBAPIError
 from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
 from douane import migrate
@@ -42,8 +43,16 @@ def _serve(ctx: Context, host: str, port: int) -> None:
 
 def _refuse_unmigrated(ctx: Context) -> None:
     """A server on a schema that is missing or behind would answer every request with an error; say so
-    once, before serving, and stop."""
-    problem = migrate.schema_problem(ctx.db.engine)
+    once, before serving, and stop. A database not reachable yet (started after the server) is no reason
+    to stop: requests answer 503 until it is, as they would if it went away later."""
+    try:
+        problem = migrate.schema_problem(ctx.db.engine)
+    except DBAPIError as unreachable:
+        console.print(
+            "[bold yellow]douane serve[/] The database cannot be reached, so its schema is not checked: "
+            f"serving anyway; requests answer 503 until it can be ({type(unreachable.orig).__name__})."
+        )
+        return
     if problem is not None:
         console.print(f"[bold red]douane serve[/] {problem}")
         raise typer.Exit(code=1)

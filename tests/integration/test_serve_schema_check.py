@@ -49,3 +49,19 @@ def test_a_schema_at_head_has_no_problem(data_dir: Path) -> None:
     migrate.upgrade(ctx.db.engine)
 
     assert migrate.schema_problem(ctx.db.engine) is None
+
+
+def test_serve_on_a_database_not_reachable_yet_warns_and_serves(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started before its database (a container starting first), it serves and answers 503 until the
+    database is up, instead of stopping."""
+    monkeypatch.setenv("DOUANE_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+    get_settings.cache_clear()
+    served: list[str] = []
+    monkeypatch.setattr("douane.cli._serve", lambda ctx, host, port: served.append(f"{host}:{port}"))
+
+    result = runner.invoke(app, ["serve", "--port", "8123"])
+
+    assert result.exit_code == 0, result.output
+    assert "cannot be reached" in result.output and served == ["127.0.0.1:8123"]

@@ -113,7 +113,7 @@ def lodge(
     with reads_cached(session):
         row = service.own(session, actor, declaration_id)
         service.check_version(row, expected_version)
-        outcome = LodgingOutcome(0, row=row, content=service.content_of(row))
+        outcome = LodgingOutcome(0, row=row, content=service.content_of(row), inserted=True)
         assert outcome.content is not None
         outcome.steps = _check_and_assess(session, clock, actor, outcome)
         service.store_assessment(row, outcome.assessment)
@@ -192,18 +192,22 @@ def _prepared(
 
 
 def _insert_declarations(session: Session, stored: list[LodgingOutcome]) -> None:
-    """The new rows get their ids: drafts kept with their findings are inserted now, and so are the rows on
-    their way to registration where ids come only with an insert (SQLite); on PostgreSQL those draw their ids
-    now and are written once, numbered (`_write_registrations`). Their documents and items (each item with
-    its assessed value and taxes) are queued for `write_pending`: their foreign keys are checked at commit."""
-    lodging = [o for o in stored if o.lodging]
-    reserved = reserve_ids(session, DeclarationRow, len(lodging))
-    early = [o for o in stored if not o.lodging or reserved is None]
-    ids = insert_rows_with_ids(session, DeclarationRow, [column_values(_row(o)) for o in early])
-    for outcome, new_id in zip(early, ids, strict=True):
-        _row(outcome).id, outcome.inserted = new_id, True
-    for outcome, new_id in zip(lodging, reserved or (), strict=reserved is not None):
+    """The new rows get their ids, in the batch's order. On PostgreSQL the ids are drawn from the sequence:
+    drafts kept with their findings are queued now, and the rows on their way to registration are written
+    once, numbered (`_write_registrations`). Where ids come only with an insert (SQLite) every row is
+    inserted now. Their documents and items (each item with its assessed value and taxes) are queued for
+    `write_pending`: their foreign keys are checked at commit."""
+    reserved = reserve_ids(session, DeclarationRow, len(stored))
+    if reserved is None:
+        reserved = insert_rows_with_ids(session, DeclarationRow, [column_values(_row(o)) for o in stored])
+        for outcome in stored:
+            outcome.inserted = True
+    for outcome, new_id in zip(stored, reserved, strict=True):
         _row(outcome).id = new_id
+    drafts = [o for o in stored if not o.lodging and not o.inserted]
+    insert_later(session, DeclarationRow, [{"id": _row(o).id, **column_values(_row(o))} for o in drafts])
+    for outcome in drafts:
+        outcome.inserted = True
     rows = [o.row for o in stored if o.row is not None]
     documents = [
         {**column_values(document), "declaration_id": row.id} for row in rows for document in row.documents

@@ -46,9 +46,8 @@ async def in_lodging_slot(
     """Check the caller (`caller(session)`, e.g. `Credentials.actor_in` of `requires_on_worker`, which reads
     a bearer token on the unit of work's own connection), then run `work` for it in that unit of work
     (committed before this returns; a refused caller leaves nothing written), on a worker thread, inside one
-    of the
-    process's lodging slots (`DOUANE_LODGINGS_AT_ONCE`, default 2), awaited on the event loop so that
-    waiting lodgings hold no worker thread. The check and the whole unit of work are one thread hop:
+    of the process's lodging slots (`DOUANE_LODGINGS_AT_ONCE`, default 2), awaited on the event loop so
+    that waiting lodgings hold no worker thread. The check and the whole unit of work are one thread hop:
     declared as dependencies, the check, opening the unit of work, the handler and closing it cost a hop
     each.
 

@@ -16,7 +16,10 @@ from tests.unit.assessment.builders import declaration, line
 CODES = ("0101210000", "2103909100", "8703603931")
 TAX_CODES = ("DD", "DAPS", "PRCT", "TCS", "TIC", "TVA")
 
-percent = st.decimals(min_value=0, max_value=200, places=2).map(lambda d: f"{d}%")
+percent = st.one_of(
+    st.decimals(min_value=0, max_value=200, places=2),
+    st.decimals(min_value=0, max_value=5000, places=3),  # "1 200%", "12.345%": grouped and finer rates
+).map(lambda d: f"{d}%")
 per_kg = st.decimals(min_value=0, max_value=500, places=2).map(lambda d: f"{d} DZD/kg")
 rate_text = st.one_of(
     percent,
