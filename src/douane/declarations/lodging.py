@@ -17,10 +17,10 @@ registration draw their ids from the sequence; their items, documents, versions,
 evaluations are queued (`douane.db.insert_later`) and written before the numbering lock is taken (the
 foreign keys of items, documents and versions are checked at commit); then each declaration's row is
 written once, numbered, with the audit events and inspector draws, in one last round trip before the
-commit (a row inserted early and updated once numbered would cost PostgreSQL every index twice). Where
-ids come only with an insert (SQLite), and for the drafts a batch keeps with their findings, the rows are
-inserted first and the registrations update them. A draft lodged (`lodge`) is a row the session already
-tracks and goes through it.
+commit (a row inserted early and updated once numbered would cost PostgreSQL every index twice); the
+drafts a batch keeps with their findings are written with the items. Where ids come only with an insert
+(SQLite), every row is inserted first and the registrations update it. A draft lodged (`lodge`) is a row
+the session already tracks and goes through it.
 """
 
 from __future__ import annotations
