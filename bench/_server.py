@@ -70,6 +70,13 @@ def cpu_seconds(root_pid: int) -> float:
     return sum(_own_cpu_seconds(pid) for pid in _process_tree(root_pid))
 
 
+def main_thread_cpu_seconds(root_pid: int) -> float:
+    """CPU time used so far by the main thread of a process and of every process under it: in a served
+    worker that is its event loop (HTTP, middleware, routing, validation, responses); lodging runs on
+    other threads."""
+    return sum(_own_cpu_seconds(pid, thread=pid) for pid in _process_tree(root_pid))
+
+
 def postgres_cpu_seconds() -> float:
     """CPU time used so far by every PostgreSQL process on this machine (Linux /proc), 0 elsewhere."""
     return sum(_own_cpu_seconds(pid) for pid in _pids() if _command(pid) == "postgres")
@@ -89,9 +96,10 @@ def _pids() -> list[int]:
     return [int(entry.name) for entry in proc.iterdir() if entry.name.isdigit()] if proc.exists() else []
 
 
-def _stat(pid: int) -> list[str]:
+def _stat(pid: int, thread: int | None = None) -> list[str]:
+    path = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
     try:
-        text = Path(f"/proc/{pid}/stat").read_text()
+        text = Path(path).read_text()
     except OSError:
         return []
     return text.rsplit(")", 1)[1].split()
@@ -109,8 +117,8 @@ def _command(pid: int) -> str:
         return ""
 
 
-def _own_cpu_seconds(pid: int) -> float:
-    fields = _stat(pid)
+def _own_cpu_seconds(pid: int, thread: int | None = None) -> float:
+    fields = _stat(pid, thread)
     if not fields:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -10,7 +10,9 @@ Each run uses a fresh database (a temporary SQLite file, or a new PostgreSQL dat
 server and dropped afterwards) loaded with the demo data set. The HTTP modes start a real server
 (`douane serve`, --workers processes, default 2) and send from --clients keep-alive connections (default 8)
 with a small asyncio client, so the figures are what a server sustains, not one request's latency alone.
-It prints declarations per second and the p50/p95/p99 latency of one lodging (or of one bulk request).
+It prints declarations per second and the p50/p95/p99 latency of one lodging (or of one bulk request), and
+for the HTTP modes the CPU the server and PostgreSQL used per declaration, with the server's event loops'
+share (their main threads: HTTP, middleware, validation, responses; lodging runs on worker threads).
 `--repeat N` makes N runs, a checkpoint and a rest apart, and prints their median: on a shared machine one
 run's figures move by a tenth. No pass/fail: figures only.
 """
@@ -40,7 +42,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 import assess as assess_bench
-from _server import cpu_seconds, postgres_cpu_seconds, serve
+from _server import cpu_seconds, main_thread_cpu_seconds, postgres_cpu_seconds, serve
 from douane import migrate
 from douane.assessment.model import assess
 from douane.bootstrap import Context
@@ -79,6 +81,7 @@ class Figures:
     latencies: list[float]
     server_cpu: float | None = None  # seconds used by the server's processes during the run
     postgres_cpu: float | None = None
+    event_loop_cpu: float | None = None  # the part of server_cpu its processes' main threads used
 
     def report(self) -> str:
         cuts = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else self.latencies * 99
@@ -96,8 +99,9 @@ class Figures:
             return ""
         per = 1000 / self.declarations
         busy = (self.server_cpu + self.postgres_cpu) / self.seconds
+        loops = "" if self.event_loop_cpu is None else f" (event loops {self.event_loop_cpu * per:.2f})"
         return (
-            f"\nCPU per declaration: server {self.server_cpu * per:.2f} ms,"
+            f"\nCPU per declaration: server {self.server_cpu * per:.2f} ms{loops},"
             f" PostgreSQL {self.postgres_cpu * per:.2f} ms (all its processes on this machine);"
             f" {busy:.0%} of one core busy on average, {os.cpu_count()} cores"
         )
@@ -204,12 +208,14 @@ def run_http(database: Database, data_dir: Path, args: argparse.Namespace, bulk:
         token = _token(base)
         requests = [_bulk_request(host, token, batch) for batch in batches]
         server_before, postgres_before = cpu_seconds(base.pid), postgres_cpu_seconds()
+        loops_before = main_thread_cpu_seconds(base.pid)
         latencies, seconds = asyncio.run(_fire(host, int(port), requests, args.clients))
         server_cpu = cpu_seconds(base.pid) - server_before
         postgres_cpu = postgres_cpu_seconds() - postgres_before
+        event_loop_cpu = main_thread_cpu_seconds(base.pid) - loops_before
     label = f"HTTP bulk, {size} per request" if bulk else "HTTP, one request per declaration"
     label += f", {args.workers} worker(s), {args.clients} client(s)"
-    return Figures(label, args.count, seconds, latencies, server_cpu, postgres_cpu)
+    return Figures(label, args.count, seconds, latencies, server_cpu, postgres_cpu, event_loop_cpu)
 
 
 def _token(base: str) -> str:
