@@ -33,6 +33,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from douane.assessment import texts
 from douane.kernel.errors import InvalidInput
 from douane.kernel.money import DZD, Money
 
@@ -126,8 +127,6 @@ class StoredTexts(Texts):
 
 def _line_texts(line: Mapping[str, Any], value_dinars: str, amounts: Mapping[str, str]) -> tuple[str, str]:
     """A stored line's base text and explanation: written again for a plain percentage, else as kept."""
-    from douane.assessment import texts
-
     added = [str(code) for code in line.get("adds", ())]
     base_text = texts.base_text(value_dinars, [(code, amounts[code]) for code in added])
     explanation = line.get("explanation")
@@ -148,8 +147,6 @@ class FiguresTexts(Texts):
         self._item, self._currency, self._rate_text = item, currency, rate_text
 
     def render(self) -> dict[str, tuple[str, ...]]:
-        from douane.assessment import texts
-
         item = self._item
         value_dinars = texts.dinars(Decimal(item["customs_value"]))
         amounts = {str(line["tax_code"]): texts.dinars(Decimal(line["amount"])) for line in item["lines"]}
@@ -159,8 +156,6 @@ class FiguresTexts(Texts):
         return rendered
 
     def _value_text(self) -> str:
-        from douane.assessment import texts
-
         item = self._item
         return texts.value_text(
             currency=self._currency, invoice_amount=Decimal(item["invoice_amount"]),
@@ -411,10 +406,10 @@ def _item_of(item: Mapping[str, Any], currency: str, rate_text: str | None) -> I
     """An item of format 1 (`rate_text` None: its texts as written) or of format 2 (texts from figures)."""
     stored: Texts
     if rate_text is None:
-        texts: dict[str, tuple[str, ...]] = {"": (str(item["value_text"]),)}
+        written: dict[str, tuple[str, ...]] = {"": (str(item["value_text"]),)}
         for line in item["lines"]:
-            texts[str(line["tax_code"])] = (str(line["base_text"]), str(line["explanation"]))
-        stored = StoredTexts(texts)
+            written[str(line["tax_code"])] = (str(line["base_text"]), str(line["explanation"]))
+        stored = StoredTexts(written)
     else:
         _check_figures(item)
         stored = FiguresTexts(item, currency, rate_text)
@@ -463,13 +458,11 @@ def _check_figures(item: Mapping[str, Any]) -> None:
         raise ValueError("three costs expected")
     for line in item["lines"]:
         if "explanation" not in line:
-            Decimal(str(line["rate"]).removesuffix("%").replace(" ", ""))
+            texts.percent_factor(str(line["rate"]))
 
 
 def _rate_text(data: Mapping[str, Any]) -> str:
-    from douane.assessment.texts import number
-
-    return number(Decimal(data["exchange_rate_used"]))
+    return texts.number(Decimal(data["exchange_rate_used"]))
 
 
 def readable(breakdown: Mapping[str, Any]) -> dict[str, Any]:
