@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -192,19 +194,28 @@ class _ScorerByOrigin:
         return riskiest, _Scored(scores[riskiest])
 
 
-def test_the_active_model_scores_each_item_and_the_riskiest_counts(ctx: Context, tmp_path: Path) -> None:
-    from douane.declarations.ports import ItemFacts
+@contextmanager
+def _active_model(ctx: Context, folder: Path, scorer: object) -> Iterator[None]:
+    """A model registered and activated from `folder`, scoring with `scorer` (loaded in its place)."""
     from douane.risk.models import service as models
     from douane.risk.selection import sources
 
-    _setup(ctx)
-    folder = tmp_path / "model"
     folder.mkdir()
     (folder / "metadata.json").write_text(json.dumps({"version": "m-1", "rows": 10}), encoding="utf-8")
     with ctx.db.transaction() as session:
         models.activate(session, ctx.clock, models.register(session, ctx.clock, folder).id)
-    sources._scorers[str(folder.resolve())] = _ScorerByOrigin()
+    sources._scorers[str(folder.resolve())] = scorer
     try:
+        yield
+    finally:
+        sources._scorers.pop(str(folder.resolve()), None)
+
+
+def test_the_active_model_scores_each_item_and_the_riskiest_counts(ctx: Context, tmp_path: Path) -> None:
+    from douane.declarations.ports import ItemFacts
+
+    _setup(ctx)
+    with _active_model(ctx, tmp_path / "model", _ScorerByOrigin()):
         first = facts(1, OFFICE, NOON).items[0]
         items = (first, ItemFacts(**{**first.__dict__, "number": 2, "origin_country": "CN"}))
         engine = RiskSelectivity(random.Random(9), rules=FixedRules())
@@ -213,8 +224,6 @@ def test_the_active_model_scores_each_item_and_the_riskiest_counts(ctx: Context,
         with ctx.db.transaction() as session:
             scores = session.scalars(select(RiskEvaluationRow.score).order_by(RiskEvaluationRow.id)).all()
             assert scores == [0.9, 0.1]
-    finally:
-        sources._scorers.pop(str(folder.resolve()), None)
 
 
 class _ScorerGoneWrong:
@@ -224,17 +233,8 @@ class _ScorerGoneWrong:
 
 def test_a_model_that_answers_no_number_is_left_out_of_the_decision(ctx: Context, tmp_path: Path) -> None:
     """Its evaluation stores no score, its reasons show none, and the channel is decided without it."""
-    from douane.risk.models import service as models
-    from douane.risk.selection import sources
-
     _setup(ctx)
-    folder = tmp_path / "model"
-    folder.mkdir()
-    (folder / "metadata.json").write_text(json.dumps({"version": "m-2", "rows": 10}), encoding="utf-8")
-    with ctx.db.transaction() as session:
-        models.activate(session, ctx.clock, models.register(session, ctx.clock, folder).id)
-    sources._scorers[str(folder.resolve())] = _ScorerGoneWrong()
-    try:
+    with _active_model(ctx, tmp_path / "model", _ScorerGoneWrong()):
         engine = RiskSelectivity(random.Random(9), rules=FixedRules())
         _channel, source = _choose(ctx, engine, 1)
         assert source != "score"
@@ -243,5 +243,3 @@ def test_a_model_that_answers_no_number_is_left_out_of_the_decision(ctx: Context
             assert evaluation.score is None and evaluation.model_version is None
             decision = session.scalars(select(SelectivityDecisionRow)).one()
             assert not any("nan" in reason.lower() for reason in decision.reasons)
-    finally:
-        sources._scorers.pop(str(folder.resolve()), None)
