@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -35,11 +36,13 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str:
     """The revision this code's migrations end at."""
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None
     return head
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
 
 
 def stamp_head(engine: Engine) -> None:
@@ -52,15 +55,12 @@ def stamp_head(engine: Engine) -> None:
 
 def schema_problem(engine: Engine) -> str | None:
     """Why a server must not start on this database (its schema is missing, behind or unknown), or None."""
-    from alembic.script import ScriptDirectory
-
     current, head = current_revision(engine), head_revision()
     if current == head:
         return None
     if current is None:
         return "The database has no douane schema yet: run `douane db upgrade` first."
-    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    if current not in known:
+    if current not in {script.revision for script in _scripts().walk_revisions()}:
         return (
             f"The database is at revision {current}, which this douane does not know: a newer douane "
             "migrated it. Serve it with that version."
