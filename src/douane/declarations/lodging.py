@@ -224,13 +224,13 @@ def _row(outcome: LodgingOutcome) -> DeclarationRow:
 def _item_values(outcome: LodgingOutcome) -> list[dict[str, Any]]:
     assert outcome.row is not None and outcome.content is not None
     assessed = service.assessed_items(outcome.assessment)
+    declaration_id = outcome.row.id
     values = []
     for item in outcome.content.items:
-        customs_value, taxes = assessed.get(item.number, (None, None))
-        values.append(
-            {"declaration_id": outcome.row.id, **service.item_values(item),
-             "assessed_customs_value": customs_value, "assessed_taxes": taxes}
-        )  # fmt: skip
+        row = service.item_values(item)
+        row["declaration_id"] = declaration_id
+        row["assessed_customs_value"], row["assessed_taxes"] = assessed.get(item.number, (None, None))
+        values.append(row)
     return values
 
 

@@ -97,7 +97,7 @@ class ItemIn(FormModel):
     customs_value_dzd: Annotated[Decimal, Field(max_digits=17, decimal_places=2, ge=0)] | None = None
 
     def to_model(self) -> model.Item:
-        return model.Item(**self.model_dump())
+        return model.Item(**self.__dict__)  # the same fields, every one a plain value
 
 
 class DocumentIn(FormModel):

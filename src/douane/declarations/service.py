@@ -192,7 +192,10 @@ def _item_row(item: Item) -> DeclarationItemRow:
 
 def item_values(item: Item) -> dict[str, Any]:
     """The item's columns (for a row, or for many rows written in one statement)."""
-    return {"number": item.number, **{name: getattr(item, name) for name in ITEM_FIELDS}}
+    values = {"number": item.number}
+    for name in ITEM_FIELDS:
+        values[name] = getattr(item, name)
+    return values
 
 
 ITEM_FIELDS = (

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from stdnum.dz import nif as dz_nif
 from stdnum.exceptions import ValidationError as StdnumValidationError
@@ -116,11 +117,17 @@ def require_reason(reason: str | None) -> str:
 def clean_nif(value: str) -> str:
     """The NIF (tax identification number) as stored: 15 or 20 digits, spaces dropped."""
     try:
-        return str(dz_nif.validate(value))
+        return _checked_nif(value)
     except StdnumValidationError as exc:
         raise InvalidInput(
             "registry.invalid_nif", "The NIF must be 15 or 20 digits", value=str(value)[:40]
         ) from exc
+
+
+@lru_cache(maxsize=4096)
+def _checked_nif(value: str) -> str:
+    # A batch names the same few importers again and again; the check is pure, so it is made once.
+    return str(dz_nif.validate(value))
 
 
 def clean_office_code(value: str) -> str:
