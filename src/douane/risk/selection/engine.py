@@ -12,15 +12,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from douane.db import column_values, insert_later
+from douane.db import insert_later
 from douane.declarations.ports import ChannelDecision, SelectivityRequest
 from douane.kernel.clock import Clock, local_date
 from douane.risk import service as shares_service
-from douane.risk.model import DRAW_SCALE, RandomSource, draw_channel
+from douane.risk.model import DRAW_SCALE, ChannelDraw, RandomSource, draw_channel
 from douane.risk.notices import service as notices
 from douane.risk.notices.model import LiveNotice
 from douane.risk.selection import capacity, sources
@@ -36,6 +36,7 @@ from douane.risk.selection.policy import (
     rule_channels,
     shares_reason,
 )
+from douane.risk.service import SharesInForce
 from douane.risk.tables import RiskEvaluationRow, SelectivityDecisionRow
 
 
@@ -93,22 +94,10 @@ class RiskSelectivity:
             model=model,
         )
         verdict = decide(signals, lambda channel: _has_room(session, settings, channel, on))
-        decision = SelectivityDecisionRow(
-            declaration_id=request.declaration_id,
-            office_code=request.office_code,
-            channel=verdict.channel,
-            reasons=list(verdict.reasons),
-            source=verdict.source,
-            shares=in_force.shares.as_dict(),
-            setting_id=in_force.setting_id,
-            draw_value=drawn.value,
-            decided_at=clock.now(),
-        )
         # written with the lodging's other rows in one round trip (capacity.day_use writes them first)
-        insert_later(session, SelectivityDecisionRow, [column_values(decision)])
+        insert_later(session, SelectivityDecisionRow, [_decision(clock, request, verdict, in_force, drawn)])
         capacity.count_decision(session, request.office_code, on, verdict.channel)
-        evaluation = _evaluation(clock, request, verdict, signals, matched)
-        insert_later(session, RiskEvaluationRow, [column_values(evaluation)])
+        insert_later(session, RiskEvaluationRow, [_evaluation(clock, request, verdict, signals, matched)])
         notices.record_matches(session, clock, request.declaration_id, matched)
         return ChannelDecision(channel=verdict.channel, reasons=verdict.reasons, source=verdict.source)  # type: ignore[arg-type]
 
@@ -125,27 +114,46 @@ def _has_room(session: Session, settings: OfficeSettings, channel: str, on: date
     return capacity.day_use(session, settings.office_code, on)[channel] < limit
 
 
+def _decision(
+    clock: Clock, request: SelectivityRequest, verdict: Verdict, in_force: SharesInForce, drawn: ChannelDraw
+) -> dict[str, Any]:
+    """The decision's row: every column of SelectivityDecisionRow but the key, in the table's order (a
+    plain mapping, as `insert_later` takes it: cheaper than an ORM instance never added to the session)."""
+    return {
+        "declaration_id": request.declaration_id,
+        "office_code": request.office_code,
+        "channel": verdict.channel,
+        "reasons": list(verdict.reasons),
+        "source": verdict.source,
+        "shares": in_force.shares.as_dict(),
+        "setting_id": in_force.setting_id,
+        "draw_value": drawn.value,
+        "decided_at": clock.now(),
+    }
+
+
 def _evaluation(
     clock: Clock,
     request: SelectivityRequest,
     verdict: Verdict,
     signals: Signals,
     matched: Sequence[LiveNotice],
-) -> RiskEvaluationRow:
+) -> dict[str, Any]:
+    """The evaluation's row: every column of RiskEvaluationRow but the key, in the table's order."""
     model = signals.model
-    return RiskEvaluationRow(
-        declaration_id=request.declaration_id,
-        rule_hits=[hit.as_dict() for hit in signals.rules],
-        notice_ids=[notice.id for notice in matched],
-        score=None if model is None else model.score,
-        model_version=None if model is None else model.version,
-        explanation=[
+    return {
+        "declaration_id": request.declaration_id,
+        "rule_hits": [hit.as_dict() for hit in signals.rules],
+        "notice_ids": [notice.id for notice in matched],
+        "score": None if model is None else model.score,
+        "model_version": None if model is None else model.version,
+        "explanation": [
             {"feature": name, "contribution": value} for name, value in (model.top_features if model else ())
         ],
-        exploration=signals.exploring,
-        channel=verdict.channel,
-        evaluated_at=clock.now(),
-    )
+        "exploration": signals.exploring,
+        "channel": verdict.channel,
+        "evaluated_at": clock.now(),
+    }
 
 
 def _default_rules() -> RuleSource:
