@@ -156,6 +156,8 @@ def test_an_item_reaches_only_the_rules_its_guards_meet_and_the_unguarded() -> N
     assert ruleset.hits([car]) == ["cars", "office"]
     assert ruleset.hits([shirt, car]) == ["cars", "shirts", "office", "anything"]
     assert ruleset.hits([]) == []
+    assert ruleset.fields_used == {"hs6", "origin", "value", "office", "risk"}
+    assert ruleset.functions_used == {"indicator"}
 
 
 def test_header_rules_are_read_once_per_declaration() -> None:

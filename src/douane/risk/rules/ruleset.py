@@ -104,6 +104,9 @@ class RuleSet:
     ) -> None:
         self.rule_ids = tuple(rules)
         self.functions = functions or {}
+        # what the rules read, all together: a caller may build only these values
+        self.fields_used = frozenset[str]().union(*(rule.fields_used for rule in rules.values()))
+        self.functions_used = frozenset[str]().union(*(rule.functions_used for rule in rules.values()))
         self._evaluators: tuple[Evaluator, ...] = tuple(rule.evaluator for rule in rules.values())
         header = frozenset(header_fields)
         sorted_rules: dict[bool, tuple[list[tuple[int, str, frozenset[str]]], list[int]]] = {
@@ -149,15 +152,18 @@ class RuleSet:
         if not items_fields:
             return []
         chosen = self.functions if functions is None else functions
-        evaluators = self._evaluators
-        first = items_fields[0]
-        context = Context(first, chosen)
-        hit = {
-            position for position in self._header.candidates(first) if evaluators[position](context) is True
-        }
+        hit: set[int] = set()
+        self._add_hits(self._header, items_fields[0], chosen, hit)
         for values in items_fields:
-            context = Context(values, chosen)
-            for position in self._items.candidates(values):
-                if position not in hit and evaluators[position](context) is True:
-                    hit.add(position)
+            self._add_hits(self._items, values, chosen, hit)
         return [self.rule_ids[position] for position in sorted(hit)]
+
+    def _add_hits(
+        self, group: _Group, values: Mapping[str, Any], functions: Functions, hit: set[int]
+    ) -> None:
+        """Add the group's rules these values meet to `hit` (a rule already hit is not evaluated again)."""
+        candidates = [position for position in group.candidates(values) if position not in hit]
+        if candidates:
+            context = Context(values, functions)
+            evaluators = self._evaluators
+            hit.update(position for position in candidates if evaluators[position](context) is True)

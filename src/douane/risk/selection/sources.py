@@ -37,11 +37,11 @@ class ActiveTargetingRules:
 
     The rule set is compiled once per set of active rules (the rules service shares that tuple between
     units of work until a rule changes); the declaration's context (operator history, indicators) is read
-    only when at least one active rule is in scope.
+    only when at least one active rule is in scope, and only the facts the rules read are built.
     """
 
     def __init__(self) -> None:
-        self._compiled: tuple[tuple[ActiveRule, ...], RuleSet] | None = None
+        self._compiled: tuple[tuple[ActiveRule, ...], RuleSet, facts.Reads] | None = None
         self._lock = threading.Lock()
 
     def hits(self, session: Session, request: SelectivityRequest) -> Sequence[RuleHit]:
@@ -52,16 +52,19 @@ class ActiveTargetingRules:
         }
         if not in_scope:
             return ()
-        context = facts.load_context(session, request)
-        codes = self._rule_set(every).hits(facts.item_fields(request, context), facts.functions(context))
+        rule_set, reads = self._rule_set(every)
+        context = facts.load_context(session, request, reads)
+        codes = rule_set.hits(facts.item_fields(request, context, reads.fields), facts.functions(context))
         return tuple(_hit(in_scope[code]) for code in codes if code in in_scope)
 
-    def _rule_set(self, every: tuple[ActiveRule, ...]) -> RuleSet:
+    def _rule_set(self, every: tuple[ActiveRule, ...]) -> tuple[RuleSet, facts.Reads]:
         with self._lock:
             if self._compiled is None or self._compiled[0] is not every:
                 rules = {rule.code: rule.compiled for rule in every}
-                self._compiled = (every, RuleSet.compile(rules, header_fields=HEADER_FIELDS))
-            return self._compiled[1]
+                rule_set = RuleSet.compile(rules, header_fields=HEADER_FIELDS)
+                reads = facts.Reads(rule_set.fields_used, rule_set.functions_used)
+                self._compiled = (every, rule_set, reads)
+            return self._compiled[1], self._compiled[2]
 
 
 def _hit(rule: ActiveRule) -> RuleHit:

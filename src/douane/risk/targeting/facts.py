@@ -13,7 +13,7 @@ places so that the closure and the batch back-ends see exactly the same numbers.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -30,6 +30,7 @@ from douane.kernel.money import Money
 from douane.read_cache import cached, watch_writes
 from douane.registry import service as registry
 from douane.risk.tables import ValueIndicatorRow
+from douane.risk.targeting.schema import DECLARATION_SCHEMA, HEADER_FIELDS
 
 RATIO_PLACES = Decimal("0.000001")
 
@@ -121,21 +122,52 @@ def functions(context: RiskContext) -> dict[str, Callable[..., Any]]:
     return {"indicator": indicator}
 
 
+@dataclass(frozen=True)
+class Reads:
+    """The fields a set of rules reads and the functions it calls: the facts worth building for it."""
+
+    fields: frozenset[str]
+    functions: frozenset[str] = frozenset()
+
+    def any_of(self, *names: str) -> bool:
+        """Whether any of these fields or functions is read."""
+        return any(name in self.fields or name in self.functions for name in names)
+
+
+EVERYTHING = Reads(frozenset(DECLARATION_SCHEMA.fields), frozenset(DECLARATION_SCHEMA.functions))
+
+
 # --- loading the context for one declaration --------------------------------------------------------
 
 
-def load_context(session: Session, request: SelectivityRequest) -> RiskContext:
-    """The context of a declaration at lodging: history counts only results recorded before registration."""
+def load_context(session: Session, request: SelectivityRequest, reads: Reads = EVERYTHING) -> RiskContext:
+    """The context of a declaration at lodging: history counts only results recorded before registration.
+
+    With `reads`, only the parts its fields and functions depend on are read; the others stay empty."""
     moment = as_utc(request.registered_at)
-    on = local_date(moment)
-    licence = _broker_licence(session, request.broker_id) if request.broker_id is not None else ""
+    wants = reads.any_of
+    operator_id, broker_id = request.operator_id, request.broker_id
     return RiskContext(
-        on=on,
-        operator_registered_on=_operator_registered_on(session, request.operator_id),
-        operator_history=_history(session, declarations.operator_control_counts, request.operator_id, moment),
-        broker_licence=licence,
-        broker_history=_history(session, declarations.broker_control_counts, request.broker_id, moment),
-        indicators=indicators_for_lines(session, {_hs6(item.line_code) for item in request.items}),
+        on=local_date(moment),
+        operator_registered_on=(
+            _operator_registered_on(session, operator_id) if wants("operator_days_registered") else None
+        ),
+        operator_history=(
+            _history(session, declarations.operator_control_counts, operator_id, moment)
+            if wants("operator_controls", "operator_discrepancy_rate")
+            else ControlHistory()
+        ),
+        broker_licence=_broker_licence(session, broker_id) if wants("broker") else "",
+        broker_history=(
+            _history(session, declarations.broker_control_counts, broker_id, moment)
+            if wants("broker_discrepancy_rate")
+            else ControlHistory()
+        ),
+        indicators=(
+            indicators_for_lines(session, {_hs6(item.line_code) for item in request.items})
+            if wants("indicator_ratio", "indicator")
+            else IndicatorBook()
+        ),
     )
 
 
@@ -149,7 +181,10 @@ def _operator_registered_on(session: Session, operator_id: int | None) -> date |
     return cached(session, ("risk.operator_registered_on", operator_id), load, shared=True)
 
 
-def _broker_licence(session: Session, broker_id: int) -> str:
+def _broker_licence(session: Session, broker_id: int | None) -> str:
+    if broker_id is None:
+        return ""
+
     def load() -> str:
         return registry.broker_licence_numbers(session, [broker_id]).get(broker_id, "")
 
@@ -215,8 +250,11 @@ class _Header:
     registered_at: datetime
 
 
-def item_fields(request: SelectivityRequest, context: RiskContext) -> list[dict[str, Any]]:
-    """Every DECLARATION_SCHEMA field, one mapping per goods item, for a declaration being lodged."""
+def item_fields(
+    request: SelectivityRequest, context: RiskContext, fields: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every DECLARATION_SCHEMA field (or only `fields`), one mapping per goods item, for a declaration
+    being lodged."""
     invoice_total = getattr(request, "invoice_total_dzd", None)  # not yet carried by the request
     header = _Header(
         declaration_type=request.declaration_type, regime=request.regime, office=request.office_code,
@@ -225,7 +263,7 @@ def item_fields(request: SelectivityRequest, context: RiskContext) -> list[dict[
         incoterm=request.incoterm, currency=request.invoice_currency,
         invoice_total_dzd=_dinars(invoice_total), registered_at=request.registered_at,
     )  # fmt: skip
-    return _fields(header, request.items, context)
+    return _fields(header, request.items, context, fields)
 
 
 def item_fields_of_stored(declaration: StoredDeclaration, context: RiskContext) -> list[dict[str, Any]]:
@@ -263,11 +301,32 @@ def _stored_item(item: StoredItem) -> ItemFacts:
     )  # fmt: skip
 
 
-def _fields(header: _Header, items: Sequence[ItemFacts], context: RiskContext) -> list[dict[str, Any]]:
+def _fields(
+    header: _Header, items: Sequence[ItemFacts], context: RiskContext, wanted: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    if wanted is None:
+        common = _header_values(header, len(items), context)
+        return [{**common, **_item_values(item, context)} for item in items]
+    common = _wanted_header_values(header, len(items), context, wanted)
+    computed = [(name, value) for name, value in _ITEM_VALUES.items() if name in wanted]
+    return [{**common, **{name: value(item, context) for name, value in computed}} for item in items]
+
+
+def _wanted_header_values(
+    header: _Header, item_count: int, context: RiskContext, wanted: Collection[str]
+) -> dict[str, Any]:
+    names = [name for name in HEADER_FIELDS if name in wanted]
+    if not names:
+        return {}
+    every = _header_values(header, item_count, context)
+    return {name: every[name] for name in names}
+
+
+def _header_values(header: _Header, item_count: int, context: RiskContext) -> dict[str, Any]:
     local = as_utc(header.registered_at).astimezone(ALGIERS)
     registered_on = context.operator_registered_on
     registered_days = (context.on - registered_on).days if registered_on is not None else None
-    common: dict[str, Any] = {
+    return {
         "declaration_type": header.declaration_type,
         "regime": header.regime,
         "office": header.office,
@@ -279,7 +338,7 @@ def _fields(header: _Header, items: Sequence[ItemFacts], context: RiskContext) -
         "incoterm": header.incoterm,
         "currency": header.currency,
         "invoice_total_dzd": header.invoice_total_dzd,
-        "item_count": len(items),
+        "item_count": item_count,
         "operator_days_registered": registered_days,
         "operator_controls": context.operator_history.controls,
         "operator_discrepancy_rate": context.operator_history.discrepancy_rate(),
@@ -288,21 +347,19 @@ def _fields(header: _Header, items: Sequence[ItemFacts], context: RiskContext) -
         "weekday": local.isoweekday(),
         "hour": local.hour,
     }
-    return [{**common, **_item_values(item, context)} for item in items]
 
 
 def _item_values(item: ItemFacts, context: RiskContext) -> dict[str, Any]:
+    """Every item field at once (each is also in _ITEM_VALUES, for a rule set that reads a few)."""
     line = item.line_code
-    hs6 = _hs6(line)
     value = _dinars(item.customs_value_dzd)
     per_kg = _ratio(value, item.net_mass_kg)
-    indicator = context.indicators.in_force(hs6, item.origin_country, context.on)
     return {
         "hs10": line,
-        "hs6": hs6,
+        "hs6": _hs6(line),
         "hs4": line[:4],
         "hs2": line[:2],
-        "hs_prefixes": list(dict.fromkeys(line[:size] for size in (2, 4, 6, len(line)))),
+        "hs_prefixes": _hs_prefixes(line),
         "origin": item.origin_country,
         "preference": item.preference,
         "description": item.description,
@@ -312,8 +369,40 @@ def _item_values(item: ItemFacts, context: RiskContext) -> dict[str, Any]:
         "customs_value_dzd": value,
         "value_per_kg": per_kg,
         "value_per_unit": _ratio(value, item.supplementary_quantity),
-        "indicator_ratio": _ratio(per_kg, indicator),
+        "indicator_ratio": _ratio(per_kg, _indicator(item, context)),
     }
+
+
+_ITEM_VALUES: dict[str, Callable[[ItemFacts, RiskContext], Any]] = {
+    "hs10": lambda item, _: item.line_code,
+    "hs6": lambda item, _: _hs6(item.line_code),
+    "hs4": lambda item, _: item.line_code[:4],
+    "hs2": lambda item, _: item.line_code[:2],
+    "hs_prefixes": lambda item, _: _hs_prefixes(item.line_code),
+    "origin": lambda item, _: item.origin_country,
+    "preference": lambda item, _: item.preference,
+    "description": lambda item, _: item.description,
+    "quantity": lambda item, _: item.supplementary_quantity,
+    "net_mass_kg": lambda item, _: item.net_mass_kg,
+    "gross_mass_kg": lambda item, _: item.gross_mass_kg,
+    "customs_value_dzd": lambda item, _: _dinars(item.customs_value_dzd),
+    "value_per_kg": lambda item, _: _value_per_kg(item),
+    "value_per_unit": lambda item, _: _ratio(_dinars(item.customs_value_dzd), item.supplementary_quantity),
+    "indicator_ratio": lambda item, context: _ratio(_value_per_kg(item), _indicator(item, context)),
+}
+"""Each item field on its own, for the few a rule set reads."""
+
+
+def _hs_prefixes(line: str) -> list[str]:
+    return list(dict.fromkeys(line[:size] for size in (2, 4, 6, len(line))))
+
+
+def _value_per_kg(item: ItemFacts) -> Decimal | None:
+    return _ratio(_dinars(item.customs_value_dzd), item.net_mass_kg)
+
+
+def _indicator(item: ItemFacts, context: RiskContext) -> Decimal | None:
+    return context.indicators.in_force(_hs6(item.line_code), item.origin_country, context.on)
 
 
 def _hs6(line_code: str) -> str:
@@ -332,9 +421,11 @@ def _ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | 
 
 
 __all__ = [
+    "EVERYTHING",
     "ControlHistory",
     "IndicatorBook",
     "IndicatorPeriod",
+    "Reads",
     "RiskContext",
     "functions",
     "indicators_between",

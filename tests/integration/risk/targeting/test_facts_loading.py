@@ -13,7 +13,9 @@ from douane.kernel.money import Money
 from douane.read_cache import reads_cached
 from douane.risk.tables import ValueIndicatorRow
 from douane.risk.targeting.facts import (
+    EVERYTHING,
     ControlHistory,
+    Reads,
     RiskContext,
     item_fields,
     item_fields_of_stored,
@@ -57,6 +59,29 @@ def test_history_counts_only_results_recorded_before_registration(ctx: Context) 
     with ctx.db.transaction() as session:
         later = load_context(session, _request(who.operator_ids[0], who.broker_id, registered_day=11))
     assert later.operator_history == ControlHistory(controls=3, discrepancies=2)
+
+
+def test_only_the_parts_of_the_context_the_rules_read_are_loaded(ctx: Context) -> None:
+    with ctx.db.transaction() as session:
+        who = parties(session, ctx.clock)
+        declaration(session, who, at(1), control="discrepancy", broker=True)
+        session.add(
+            ValueIndicatorRow(hs6="870323", origin="DE", centimes_per_kg=150000, valid_from=date(2026, 1, 1),
+                              source="analyst", basis={}, set_by="analyst", set_at=at(1))
+        )  # fmt: skip
+    request = _request(who.operator_ids[0], who.broker_id, registered_day=5)
+    with ctx.db.transaction() as session:
+        every = load_context(session, request)
+        assert load_context(session, request, EVERYTHING) == every
+        indicators = load_context(session, request, Reads(frozenset({"hs6"}), frozenset({"indicator"})))
+        broker = load_context(session, request, Reads(frozenset({"broker", "broker_discrepancy_rate"})))
+        operator = load_context(session, request, Reads(frozenset({"operator_days_registered"})))
+    assert every.indicators.in_force("870323", "DE", date(2026, 3, 5)) == Decimal(1500)
+    assert indicators == RiskContext(on=every.on, indicators=every.indicators)
+    assert broker == RiskContext(
+        on=every.on, broker_licence="16-0001", broker_history=ControlHistory(controls=1, discrepancies=1)
+    )
+    assert operator == RiskContext(on=every.on, operator_registered_on=date(2025, 1, 1))
 
 
 class _Recording:

@@ -81,6 +81,15 @@ def test_each_item_carries_the_header_and_its_own_derived_values() -> None:
     assert third["customs_value_dzd"] is None and third["indicator_ratio"] is None
 
 
+def test_only_the_fields_asked_for_are_built_with_the_values_of_every_field() -> None:
+    every = item_fields(_request(), CONTEXT)
+    for name in DECLARATION_SCHEMA.fields:
+        some = item_fields(_request(), CONTEXT, {name, "hs6"})
+        expected = [{key: values[key] for key in (name, "hs6")} for values in every]
+        assert [sorted(values.items()) for values in some] == [sorted(values.items()) for values in expected]
+        assert repr(some) == repr([{key: values[key] for key in some[0]} for values in every])  # same types
+
+
 def test_an_origin_without_its_own_indicator_reads_the_lines_any_origin_indicator() -> None:
     assert BOOK.in_force("870323", "JP", date(2026, 3, 15)) == Decimal(800)
     assert BOOK.in_force("870323", "DE", date(2025, 6, 1)) == Decimal(1500)
