@@ -26,6 +26,7 @@ from douane.assessment.model import (
 from douane.i18n import LANGUAGES, translate
 from douane.kernel.errors import NotFound
 from douane.kernel.money import DZD, Money
+from douane.read_cache import cached
 from douane.reference import service as reference
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ def assessment_input_at(
     """The engine's input for a declaration registered on `on`. An item declaring a supplementary
     quantity without its unit gets the unit of its tariff line. AssessmentError
     `assessment.exchange_rate_missing` when a currency used has no rate on `on`."""
-    measures = measures_by_line(session, _codes(items), on)
-    currencies = {invoice_currency.upper()} | _specific_currencies(m for ms in measures.values() for m in ms)
+    measures, specific_currencies = _lines(session, _codes(items), on)
+    currencies = {invoice_currency.upper()} | specific_currencies
     currencies |= {m.currency for m in _added_costs(incoterm, freight, insurance, other_costs_to_border)}
     return AssessmentInput(
         on=on,
@@ -59,7 +60,7 @@ def assessment_input_at(
         items=tuple(_with_unit(session, item, on) for item in items),
         exchange_rates={code: _rate(session, code, on) for code in sorted(currencies - {DZD})},
         measures=measures,
-        tax_types=tuple(reference.list_tax_types(session)),
+        tax_types=reference.tax_types_in_order(session),
     )
 
 
@@ -91,8 +92,26 @@ def assess_at(
 
 def measures_by_line(session: Session, codes: Sequence[str], on: date) -> dict[str, tuple[Measure, ...]]:
     """The measures in force on `on` of each line, read for all lines at once."""
-    found = reference.measures_in_force_many(session, codes, on)
-    return {code: tuple(found[code]) for code in codes}
+    found = reference.measures_in_force_by_line(session, codes, on)
+    return {code: found[code] for code in codes}
+
+
+def _lines(
+    session: Session, codes: list[str], on: date
+) -> tuple[dict[str, tuple[Measure, ...]], frozenset[str]]:
+    """The measures of `codes` (sorted, distinct) on `on` and the currencies of their specific duties.
+    Kept in the read cache for the set of lines: a batch's declarations often share theirs."""
+    measures, currencies = cached(
+        session, ("assessment.lines", tuple(codes), on), lambda: _lines_read(session, codes, on), shared=True
+    )
+    return dict(measures), currencies
+
+
+def _lines_read(
+    session: Session, codes: list[str], on: date
+) -> tuple[dict[str, tuple[Measure, ...]], frozenset[str]]:
+    measures = measures_by_line(session, codes, on)
+    return measures, frozenset(_specific_currencies(m for ms in measures.values() for m in ms))
 
 
 def _added_costs(

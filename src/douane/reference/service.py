@@ -70,7 +70,13 @@ def split_codes(text: str | None) -> tuple[str, ...]:
 
 
 def list_tax_types(session: Session) -> list[TaxType]:
-    return list(cached(session, ("reference.tax_types",), lambda: _load_tax_types(session), shared=True))
+    return list(tax_types_in_order(session))
+
+
+def tax_types_in_order(session: Session) -> tuple[TaxType, ...]:
+    """The tax types in computation order, as the read cache keeps them: the same tuple while they are
+    unchanged, so a caller can recognise it by identity."""
+    return cached(session, ("reference.tax_types",), lambda: _load_tax_types(session), shared=True)
 
 
 def _load_tax_types(session: Session) -> tuple[TaxType, ...]:
@@ -208,13 +214,23 @@ def measures_in_force(session: Session, line_code: str, on: date) -> list[Measur
 
 def measures_in_force_many(session: Session, line_codes: Iterable[str], on: date) -> dict[str, list[Measure]]:
     """`measures_in_force` for many lines at once; every code asked for has an entry, maybe empty."""
-    codes = sorted(set(line_codes))
-    known = {code: peek(session, ("reference.measures", code, on)) for code in codes}
-    missing = [code for code, measures in known.items() if measures is MISSING]
-    loaded = _load_measures_in_force(session, missing, on) if missing else {}
-    for code, measures in loaded.items():
-        remember(session, ("reference.measures", code, on), tuple(measures), shared=True)
-    return {code: list(loaded[code]) if code in loaded else list(known[code]) for code in codes}
+    return {
+        code: list(measures) for code, measures in measures_in_force_by_line(session, line_codes, on).items()
+    }
+
+
+def measures_in_force_by_line(
+    session: Session, line_codes: Iterable[str], on: date
+) -> dict[str, tuple[Measure, ...]]:
+    """`measures_in_force_many` as the tuples the read cache keeps: the same tuple for a line while the
+    tariff is unchanged, so a caller can recognise it by identity. Keyed by code, in code order."""
+    found = {code: peek(session, ("reference.measures", code, on)) for code in sorted(set(line_codes))}
+    missing = [code for code, measures in found.items() if measures is MISSING]
+    if missing:
+        for code, loaded in _load_measures_in_force(session, missing, on).items():
+            found[code] = measures = tuple(loaded)
+            remember(session, ("reference.measures", code, on), measures, shared=True)
+    return found
 
 
 def _load_measures_in_force(session: Session, line_codes: list[str], on: date) -> dict[str, list[Measure]]:
