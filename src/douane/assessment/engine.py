@@ -7,7 +7,7 @@ bases and rate texts); each item then runs its line's plan. See `model.py` for t
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
@@ -71,14 +71,12 @@ def compute(data: AssessmentInput) -> Assessment:
     rates = Rates(data.exchange_rates, data.on)
     invoice_rate = rates.rate(currency)
     header = _header_costs(data, incoterm, rates)
-    weights = IntegerWeights([item.invoice_amount for item in data.items])
-    freight, insurance, other = (weights.share(cost) for cost in header)
     plans = Plans(data.measures, data.tax_types, data.on)
     sums: dict[str, Decimal] = {}
-    shared = Shared(invoice_rate, currency, rates, number(invoice_rate))
+    shared = Shared(invoice_rate, currency, rates)
     items = tuple(
         _assess_item(shared, item, costs, plans.of(item.line_code), sums)
-        for item, *costs in zip(data.items, freight, insurance, other, strict=True)
+        for item, costs in zip(data.items, _item_costs(data.items, header), strict=True)
     )
     ordered = sorted(sums, key=lambda code: (plans.order.get(code, UNKNOWN_ORDER), code))
     return Assessment(
@@ -87,14 +85,21 @@ def compute(data: AssessmentInput) -> Assessment:
         incoterm=incoterm,
         exchange_rate_used=invoice_rate,
         exchange_rates=dict(sorted(rates.used.items())),
-        freight=Money.from_minor(header[0]),
-        insurance=Money.from_minor(header[1]),
-        other_costs=Money.from_minor(header[2]),
+        freight=_dinars_of_centimes(header[0]),
+        insurance=_dinars_of_centimes(header[1]),
+        other_costs=_dinars_of_centimes(header[2]),
         items=items,
         taxes_by_code={code: Money(sums[code], DZD) for code in ordered},
         customs_value=Money(sum((i.customs_value_dzd for i in items), ZERO), DZD),
         total=Money(sum(sums.values(), ZERO), DZD),
     )
+
+
+NO_DINARS = Money.from_minor(0)
+
+
+def _dinars_of_centimes(centimes: int) -> Money:
+    return NO_DINARS if centimes == 0 else Money.from_minor(centimes)
 
 
 # --- checks and exchange rates -----------------------------------------------------------------------
@@ -209,7 +214,7 @@ class IntegerWeights:
     """Weights turned into integers once (scaled by a common power of ten), so shares are exact."""
 
     def __init__(self, weights: Sequence[Decimal]) -> None:
-        scale = max(0, *(-int(w.as_tuple().exponent) for w in weights))
+        scale = _decimal_places(weights)
         whole = [int(w.scaleb(scale)) for w in weights]
         if sum(whole) == 0:
             whole = [1] * len(weights)
@@ -223,6 +228,26 @@ class IntegerWeights:
         shares = [total * w // self.denominator for w in self.whole]
         shares[self.largest] += total - sum(shares)
         return shares
+
+
+def _decimal_places(weights: Sequence[Decimal]) -> int:
+    """The most decimal places among `weights`, at least 0. Amounts to the centime, the usual case, are
+    recognised without taking their digits apart."""
+    if weights and all(w.same_quantum(CENT) for w in weights):
+        return 2
+    return max(0, *(-int(w.as_tuple().exponent) for w in weights))
+
+
+NO_COSTS = (0, 0, 0)
+
+
+def _item_costs(items: Sequence[ItemInput], header: tuple[int, int, int]) -> list[tuple[int, int, int]]:
+    """Each item's share of the freight, insurance and other costs, in centimes."""
+    if header == NO_COSTS:
+        return [NO_COSTS] * len(items)
+    weights = IntegerWeights([item.invoice_amount for item in items])
+    freight, insurance, other = (weights.share(cost) for cost in header)
+    return list(zip(freight, insurance, other, strict=True))
 
 
 def allocate_centimes(total: int, weights: Sequence[Decimal]) -> list[int]:
@@ -263,7 +288,9 @@ class Compiled:
 @dataclass(frozen=True, slots=True)
 class TaxPlan:
     """One tax of a line: `factor` is set for a plain ad valorem rate (rate / 100), the fast path;
-    otherwise the compiled formula and its bounds are run."""
+    otherwise the compiled formula and its bounds are run. `adds` are the codes of `base_codes` the line
+    carries (computed before this tax), in their order; `rewritable` says whether a stored breakdown can
+    write this line's explanation again from its figures."""
 
     tax_code: str
     base_codes: tuple[str, ...]
@@ -273,16 +300,48 @@ class TaxPlan:
     formula: Compiled
     minimum: Compiled | None
     maximum: Compiled | None
+    adds: tuple[str, ...]
+    rewritable: bool
 
 
 PLAN_CACHE_LIMIT = 20_000
 _plan_cache: dict[tuple[object, ...], tuple[TaxPlan, ...]] = {}
+# The same plans found by the identity of a line's measures tuple (the reference cache hands out the same
+# tuple while the tariff is unchanged): each entry keeps its tuple alive, so its id cannot be reused.
+_plans_by_identity: dict[tuple[object, ...], tuple[tuple[Measure, ...], tuple[TaxPlan, ...]]] = {}
 _type_tokens: dict[tuple[TaxType, ...], int] = {}
 _next_token = itertools.count()
 
 
+class TaxTypes:
+    """A declaration's tax types indexed once: by code, their computation order, and a token standing for
+    the set in plan keys. Kept by the identity of an immutable tuple of tax types."""
+
+    __slots__ = ("by_code", "order", "source", "token")
+
+    def __init__(self, source: Sequence[TaxType]) -> None:
+        self.source = source
+        self.by_code = {t.code: t for t in source}
+        self.order = {t.code: t.computation_order for t in source}
+        self.token = _types_token(tuple(source))
+
+
+_tax_types_by_identity: dict[int, TaxTypes] = {}
+
+
+def _indexed_tax_types(tax_types: Sequence[TaxType]) -> TaxTypes:
+    if type(tax_types) is not tuple:
+        return TaxTypes(tax_types)
+    known = _tax_types_by_identity.get(id(tax_types))
+    if known is None or known.source is not tax_types:
+        if len(_tax_types_by_identity) >= 100:
+            _tax_types_by_identity.clear()
+        known = _tax_types_by_identity[id(tax_types)] = TaxTypes(tax_types)
+    return known
+
+
 def _types_token(tax_types: tuple[TaxType, ...]) -> int:
-    """A small number standing for a set of tax types in plan keys (hashed once per declaration)."""
+    """A small number standing for a set of tax types in plan keys."""
     token = _type_tokens.get(tax_types)
     if token is None:
         if len(_type_tokens) >= 1000:
@@ -294,28 +353,45 @@ def _types_token(tax_types: tuple[TaxType, ...]) -> int:
 class Plans:
     """The plans of a declaration's lines. Plans are also kept between declarations, keyed by the
     measures' values (not their identity), the tax types and the date: the same line with the same
-    measures is planned once."""
+    measures is planned once. A tuple of measures seen before is found by its identity, unhashed."""
 
     def __init__(self, measures: Mapping[str, Sequence[Measure]], tax_types: Sequence[TaxType], on: date):
+        types = _indexed_tax_types(tax_types)
         self._measures = measures
-        self._tax_types = {t.code: t for t in tax_types}
-        self._types_key = _types_token(tuple(tax_types))
-        self.order = {t.code: t.computation_order for t in tax_types}
+        self._tax_types = types.by_code
+        self._types_key = types.token
+        self.order = types.order
         self._on = on
         self._plans: dict[str, tuple[TaxPlan, ...]] = {}
 
     def of(self, line_code: str) -> tuple[TaxPlan, ...]:
         plan = self._plans.get(line_code)
         if plan is None:
-            measures = tuple(self._measures.get(line_code, ()))
-            key = (line_code, self._on, measures, self._types_key)
-            plan = _plan_cache.get(key)
-            if plan is None:
-                plan = self._build(line_code, measures)
-                if len(_plan_cache) >= PLAN_CACHE_LIMIT:
-                    _plan_cache.clear()
-                _plan_cache[key] = plan
-            self._plans[line_code] = plan
+            plan = self._plans[line_code] = self._planned(line_code)
+        return plan
+
+    def _planned(self, line_code: str) -> tuple[TaxPlan, ...]:
+        given = self._measures.get(line_code, ())
+        if type(given) is not tuple:
+            return self._by_value(line_code, tuple(given))
+        identity = (line_code, id(given), self._on, self._types_key)
+        known = _plans_by_identity.get(identity)
+        if known is not None and known[0] is given:
+            return known[1]
+        plan = self._by_value(line_code, given)
+        if len(_plans_by_identity) >= PLAN_CACHE_LIMIT:
+            _plans_by_identity.clear()
+        _plans_by_identity[identity] = (given, plan)
+        return plan
+
+    def _by_value(self, line_code: str, measures: tuple[Measure, ...]) -> tuple[TaxPlan, ...]:
+        key = (line_code, self._on, measures, self._types_key)
+        plan = _plan_cache.get(key)
+        if plan is None:
+            plan = self._build(line_code, measures)
+            if len(_plan_cache) >= PLAN_CACHE_LIMIT:
+                _plan_cache.clear()
+            _plan_cache[key] = plan
         return plan
 
     def _build(self, line_code: str, measures: tuple[Measure, ...]) -> tuple[TaxPlan, ...]:
@@ -335,18 +411,7 @@ class Plans:
             base = measure.effective_base(self._tax_types)
             self._check_base(line_code, code, base, codes[:position], codes)
             _check_components(line_code, measure)
-            plans.append(
-                TaxPlan(
-                    code,
-                    base,
-                    measure,
-                    rate_text(measure),
-                    _plain_factor(measure),
-                    _compile(measure.formula),
-                    _compile(measure.minimum) if measure.minimum is not None else None,
-                    _compile(measure.maximum) if measure.maximum is not None else None,
-                )
-            )
+            plans.append(_tax_plan(code, base, measure, tuple(c for c in base if c in codes)))
         return tuple(plans)
 
     @staticmethod
@@ -362,6 +427,24 @@ class Plans:
                     tax_code=code,
                     base_code=base_code,
                 )
+
+
+def _tax_plan(code: str, base: tuple[str, ...], measure: Measure, adds: tuple[str, ...]) -> TaxPlan:
+    factor = _plain_factor(measure)
+    formula = _compile(measure.formula)
+    text = rate_text(measure)
+    return TaxPlan(
+        code,
+        base,
+        measure,
+        text,
+        factor,
+        formula,
+        _compile(measure.minimum) if measure.minimum is not None else None,
+        _compile(measure.maximum) if measure.maximum is not None else None,
+        adds,
+        factor is not None and formula.percent_text == text,
+    )
 
 
 def _plain_factor(measure: Measure) -> Decimal | None:
@@ -397,7 +480,11 @@ def _check_components(line_code: str, measure: Measure) -> None:
 
 
 def _assess_item(
-    shared: Shared, item: ItemInput, costs: list[int], plan: tuple[TaxPlan, ...], sums: dict[str, Decimal]
+    shared: Shared,
+    item: ItemInput,
+    costs: tuple[int, int, int],
+    plan: tuple[TaxPlan, ...],
+    sums: dict[str, Decimal],
 ) -> ItemAssessment:
     """One item's customs value and taxes; adds its amounts to the declaration's `sums` by tax code."""
     invoice_rate, currency, rates = shared.invoice_rate, shared.currency, shared.rates
@@ -413,12 +500,10 @@ def _assess_item(
     total = ZERO
     for tax in plan:
         base = value
-        for code in tax.base_codes:
-            earlier = amounts.get(code)
-            if earlier is not None:
-                base += earlier
+        for code in tax.adds:
+            base += amounts[code]
         raw = base * tax.factor if tax.factor is not None else _evaluate(tax, base, item, rates)
-        amount = raw.quantize(ONE, rounding=ROUND_DOWN) if raw > ZERO else ZERO
+        amount = raw.quantize(ONE, ROUND_DOWN) if raw > ZERO else ZERO
         code = tax.tax_code
         amounts[code] = amount
         sums[code] = sums.get(code, ZERO) + amount
@@ -457,14 +542,20 @@ def _run(tax_code: str, formula: Compiled, base: Decimal, item: ItemInput, rates
 # --- texts, rendered when read -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class Shared:
-    """What every item of a declaration shares."""
+    """What every item of a declaration shares; the invoice rate's text is written when first read."""
 
-    invoice_rate: Decimal
-    currency: str
-    rates: Rates
-    rate_text: str
+    __slots__ = ("_rate_text", "currency", "invoice_rate", "rates")
+
+    def __init__(self, invoice_rate: Decimal, currency: str, rates: Rates) -> None:
+        self.invoice_rate, self.currency, self.rates = invoice_rate, currency, rates
+        self._rate_text: str | None = None
+
+    @property
+    def rate_text(self) -> str:
+        if self._rate_text is None:
+            self._rate_text = number(self.invoice_rate)
+        return self._rate_text
 
 
 class ItemTexts(Texts):
@@ -478,17 +569,15 @@ class ItemTexts(Texts):
         item: ItemInput,
         invoiced: Decimal,
         value: Decimal,
-        costs: list[int],
+        costs: tuple[int, int, int],
         plan: tuple[TaxPlan, ...],
     ) -> None:
-        self.shared, self.item, self.invoiced, self.value, self.costs, self.plan = (
-            shared,
-            item,
-            invoiced,
-            value,
-            costs,
-            plan,
-        )
+        self.shared = shared
+        self.item = item
+        self.invoiced = invoiced
+        self.value = value
+        self.costs = costs
+        self.plan = plan
         self.amounts: dict[str, Decimal] = {}
 
     def render(self) -> dict[str, tuple[str, ...]]:
@@ -499,24 +588,47 @@ class ItemTexts(Texts):
             rendered[tax.tax_code] = self._tax_texts(tax, value_dinars, amount_texts)
         return rendered
 
-    def stored_extras(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-        """What storage keeps to write the texts again (see `texts`): the item's dinar value before costs,
-        its costs and whether an officer declared its value; per tax code, the earlier taxes its base adds
-        and, for a line that is not a plain percentage, its explanation as written now."""
-        extras: dict[str, Any] = {"invoiced": plain(self.invoiced), "costs": list(self.costs)}
+    def stored_item(self, item: ItemAssessment) -> dict[str, Any]:
+        """The item's stored form, written in one pass: its figures, then what storage keeps to write the
+        texts again (see `texts`): the item's dinar value before costs, its costs and whether an officer
+        declared its value; per line, the earlier taxes its base adds and, for a line that is not a plain
+        percentage, its explanation as written now. `item` is the one these texts were made for."""
+        value = item.customs_value_dzd
+        value_text = plain(value)
+        stored: dict[str, Any] = {
+            "number": item.number,
+            "line_code": item.line_code,
+            "invoice_amount": plain(item.invoice_value),
+            "customs_value": value_text,
+            "total": plain(item.total_dzd),
+            "invoiced": value_text if self.invoiced is value else plain(self.invoiced),
+            "costs": list(self.costs),
+        }
         if self.item.declared_customs_value is not None:
-            extras["declared"] = True
-        lines: dict[str, dict[str, Any]] = {}
-        for tax in self.plan:
-            added = [code for code in tax.base_codes if code in self.amounts]
-            lines[tax.tax_code] = {"adds": added} if added else {}
-        kept = [tax for tax in self.plan if not _rewritable(tax)]
-        if kept:  # written now, and only these: the other lines' texts are written when read
-            value_dinars = dinars(self.value)
-            amount_texts = {code: dinars(amount) for code, amount in self.amounts.items()}
-            for tax in kept:
-                lines[tax.tax_code]["explanation"] = self._tax_texts(tax, value_dinars, amount_texts)[1]
-        return extras, lines
+            stored["declared"] = True
+        lines = []
+        explanations = None
+        for line, tax in zip(item.lines, self.plan, strict=True):
+            base = line.base_dzd
+            figures: dict[str, Any] = {
+                "tax_code": line.tax_code,
+                "base": value_text if base is value else plain(base),
+                "rate": line.rate,
+                "amount": plain(line.amount_dzd),
+            }
+            if tax.adds:
+                figures["adds"] = list(tax.adds)
+            if not tax.rewritable:  # written now; the other lines' texts are written when read
+                explanations = explanations or self._explanations()
+                figures["explanation"] = explanations(tax)
+            lines.append(figures)
+        stored["lines"] = lines
+        return stored
+
+    def _explanations(self) -> Callable[[TaxPlan], str]:
+        value_dinars = dinars(self.value)
+        amount_texts = {code: dinars(amount) for code, amount in self.amounts.items()}
+        return lambda tax: self._tax_texts(tax, value_dinars, amount_texts)[1]
 
     def _value_text(self) -> str:
         shared = self.shared
@@ -527,7 +639,7 @@ class ItemTexts(Texts):
 
     def _tax_texts(self, tax: TaxPlan, value_dinars: str, amount_texts: dict[str, str]) -> tuple[str, str]:
         base, base_number = self.value, value_dinars
-        added = [code for code in tax.base_codes if code in self.amounts]
+        added = tax.adds
         for code in added:
             base += self.amounts[code]
         if added:
@@ -593,12 +705,6 @@ def supplementary_quantity(tax_code: str, item: ItemInput, unit: str) -> Decimal
         unit=unit,
         tax_code=tax_code,
     )
-
-
-def _rewritable(tax: TaxPlan) -> bool:
-    """Whether a stored line's explanation can be written again from its rate text and figures: a plain
-    percentage whose rate reads as its percent text."""
-    return tax.factor is not None and tax.formula.percent_text == tax.rate_text
 
 
 def _canonical(unit: str | None) -> str | None:

@@ -27,10 +27,11 @@ Choices a user can notice:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from douane.assessment import texts
@@ -109,6 +110,12 @@ class Texts:
 
     def render(self) -> dict[str, tuple[str, ...]]:
         raise NotImplementedError
+
+    def stored_item(self, item: ItemAssessment) -> dict[str, Any] | None:
+        """The stored form (format 2) of `item`, whose texts these are, or None when only the written
+        texts are known (a breakdown stored in format 1)."""
+        extras = self.stored_extras()
+        return None if extras is None else _item_figures(item, extras)
 
     def stored_extras(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]] | None:
         """The figures storage keeps to write the texts again (format 2), or None when only the written
@@ -282,13 +289,15 @@ class Assessment:
         """The stored form (format 2): JSON-ready, decimals as strings, dinar amounts unless said otherwise;
         each item keeps the figures its texts are written from, not the texts (`readable` writes them).
         An assessment read from a format 1 breakdown is stored in format 1 again."""
-        extras = [item.texts.stored_extras() for item in self.items]
-        if any(extra is None for extra in extras):
-            return self.to_readable_dict()
-        return {
-            **self._header_dict(FORMAT_VERSION),
-            "items": [_item_figures(item, extra) for item, extra in zip(self.items, extras, strict=True)],  # type: ignore[arg-type]
-        }
+        items = []
+        for item in self.items:
+            stored = item.texts.stored_item(item)
+            if stored is None:
+                return self.to_readable_dict()
+            items.append(stored)
+        header = self._header_dict(FORMAT_VERSION)
+        header["items"] = items
+        return header
 
     def to_readable_dict(self) -> dict[str, Any]:
         """The breakdown with its texts written out (format 1): what the API and the pages show."""
@@ -338,9 +347,16 @@ def mark_suspended(breakdown: Mapping[str, Any], notes: Mapping[str, str]) -> di
 
 def assess(data: AssessmentInput) -> Assessment:
     """Customs value, duties and taxes of a declaration; raises AssessmentError."""
+    return _compute()(data)
+
+
+@cache
+def _compute() -> Callable[[AssessmentInput], Assessment]:
+    """The engine's entry point, imported once (the engine imports this module); an import statement
+    run at every assessment cost more than a tenth of a small one."""
     from douane.assessment.engine import compute
 
-    return compute(data)
+    return compute
 
 
 # --- storage form ------------------------------------------------------------------------------------
