@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Protocol
 
 from douane.kernel.errors import InvalidInput, NotFound
@@ -63,10 +64,34 @@ class ChannelShares:
         return value
 
     def as_dict(self) -> dict[str, int]:
-        return {channel.value: self.of(channel) for channel in CHANNEL_ORDER}
+        return dict(_percentages(self))
 
     def describe(self) -> str:
-        return ", ".join(f"{channel.value} {self.of(channel)} %" for channel in CHANNEL_ORDER)
+        return _described(self)
+
+
+# A few shares are in force at a time and every lodged declaration draws against them: what depends only on
+# the shares is worked out once per shares.
+
+
+@lru_cache(maxsize=256)
+def _percentages(shares: ChannelShares) -> tuple[tuple[str, int], ...]:
+    return tuple((channel.value, shares.of(channel)) for channel in CHANNEL_ORDER)
+
+
+@lru_cache(maxsize=256)
+def _described(shares: ChannelShares) -> str:
+    return ", ".join(f"{channel.value} {shares.of(channel)} %" for channel in CHANNEL_ORDER)
+
+
+@lru_cache(maxsize=256)
+def _slices(shares: ChannelShares) -> tuple[tuple[int, Channel], ...]:
+    """The upper end (excluded) of each channel's slice of [0, DRAW_SCALE), in CHANNEL_ORDER."""
+    slices, upper = [], 0
+    for channel in CHANNEL_ORDER:
+        upper += shares.of(channel) * (DRAW_SCALE // 100)
+        slices.append((upper, channel))
+    return tuple(slices)
 
 
 BUILT_IN_SHARES = ChannelShares(green=60, yellow=20, red=15, blue=5)
@@ -83,9 +108,7 @@ def channel_for_value(shares: ChannelShares, value: int) -> Channel:
     """The channel whose slice of [0, DRAW_SCALE) holds `value`; slices follow CHANNEL_ORDER."""
     if not 0 <= value < DRAW_SCALE:
         raise ValueError(f"draw value {value} outside [0, {DRAW_SCALE})")
-    upper = 0
-    for channel in CHANNEL_ORDER:
-        upper += shares.of(channel) * (DRAW_SCALE // 100)
+    for upper, channel in _slices(shares):
         if value < upper:
             return channel
     raise AssertionError("shares add up to 100, so the slices cover every value")

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from douane.risk.model import DRAW_SCALE, ChannelDraw
 
@@ -152,6 +153,7 @@ class Verdict:
 HasRoom = Callable[[str], bool]
 
 
+@lru_cache(maxsize=256)  # a few shares are in force at a time
 def shares_reason(scope: str, shares_text: str) -> str:
     """The shares drawn against: an office's, or the national or built-in default (scope "national" or
     "built-in", as douane.risk.service names them)."""
