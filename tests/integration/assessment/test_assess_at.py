@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from douane.assessment.model import Assessment, AssessmentError, ItemInput
+from douane.assessment.model import Assessment, AssessmentError, ItemInput, assess
 from douane.assessment.service import assess_at, assessment_input_at
 from douane.db import Database
 from douane.kernel.clock import FixedClock
 from douane.kernel.money import Money
+from douane.read_cache import reads_cached
 from douane.reference import service as reference
 from douane.reference.importers import import_rates, import_tariff
 from tests.integration.reference.factories import load_mini_hs, write
@@ -149,3 +150,28 @@ def test_the_batch_look_up_answers_every_line_asked_for(db: Database, loaded: Fi
     assert list(found) == sorted({WINE, MAYONNAISE, "9999999999"})
     assert [m.tax_code for m in found[WINE]] == ["DD", "TIC", "TVA"]
     assert found["9999999999"] == []
+
+
+# From 1 August 2026 the customs duty on mayonnaise falls again, to 5 %.
+AUGUST = """
+code10,hs6,description_fr,supplementary_unit,dd_pct,daps_pct,prct_pct,tcs_pct,tic_expr,tva_pct,valid_from
+2103909100,210390,Mayonnaise,,5.00,,2.00,3.00,,19.00,2026-08-01
+"""
+
+
+def mayonnaise_duty(db: Database, on: date) -> Decimal:
+    with db.transaction() as session, reads_cached(session):
+        first = assessment_input_at(session, on, invoice_currency="EUR", incoterm="CIF", items=items())
+        again = assessment_input_at(session, on, invoice_currency="EUR", incoterm="CIF", items=items())
+        assert again.measures[MAYONNAISE] is first.measures[MAYONNAISE]  # what the engine keys plans on
+        assert again.tax_types is first.tax_types
+        return assess(again).items[0].amount_of("DD").amount
+
+
+def test_a_tariff_change_is_seen_by_the_next_unit_of_work(
+    db: Database, loaded: FixedClock, tmp_path: Path
+) -> None:
+    assert mayonnaise_duty(db, date(2026, 8, 15)) == 45000
+    with db.transaction() as session:
+        import_tariff(session, loaded, write(tmp_path, "august.csv", AUGUST))
+    assert mayonnaise_duty(db, date(2026, 8, 15)) == 15000
