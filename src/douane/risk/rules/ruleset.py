@@ -162,8 +162,12 @@ class RuleSet:
         self, group: _Group, values: Mapping[str, Any], functions: Functions, hit: set[int]
     ) -> None:
         """Add the group's rules these values meet to `hit` (a rule already hit is not evaluated again)."""
-        candidates = [position for position in group.candidates(values) if position not in hit]
+        candidates = group.candidates(values)
         if candidates:
             context = Context(values, functions)
             evaluators = self._evaluators
-            hit.update(position for position in candidates if evaluators[position](context) is True)
+            hit.update(
+                position
+                for position in candidates
+                if position not in hit and evaluators[position](context) is True
+            )

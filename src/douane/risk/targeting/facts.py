@@ -13,10 +13,11 @@ places so that the closure and the batch back-ends see exactly the same numbers.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cached_property, lru_cache
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -133,6 +134,20 @@ class Reads:
         """Whether any of these fields or functions is read."""
         return any(name in self.fields or name in self.functions for name in names)
 
+    @cached_property
+    def context_parts(self) -> frozenset[str]:
+        """The parts of a RiskContext these fields and functions depend on."""
+        return frozenset(part for part, names in _READ_FROM_CONTEXT.items() if self.any_of(*names))
+
+
+_READ_FROM_CONTEXT = {
+    "operator_registered_on": ("operator_days_registered",),
+    "operator_history": ("operator_controls", "operator_discrepancy_rate"),
+    "broker_licence": ("broker",),
+    "broker_history": ("broker_discrepancy_rate",),
+    "indicators": ("indicator_ratio", "indicator"),
+}
+
 
 EVERYTHING = Reads(frozenset(DECLARATION_SCHEMA.fields), frozenset(DECLARATION_SCHEMA.functions))
 
@@ -145,27 +160,27 @@ def load_context(session: Session, request: SelectivityRequest, reads: Reads = E
 
     With `reads`, only the parts its fields and functions depend on are read; the others stay empty."""
     moment = as_utc(request.registered_at)
-    wants = reads.any_of
+    needs = reads.context_parts.__contains__
     operator_id, broker_id = request.operator_id, request.broker_id
     return RiskContext(
         on=local_date(moment),
         operator_registered_on=(
-            _operator_registered_on(session, operator_id) if wants("operator_days_registered") else None
+            _operator_registered_on(session, operator_id) if needs("operator_registered_on") else None
         ),
         operator_history=(
             _history(session, declarations.operator_control_counts, operator_id, moment)
-            if wants("operator_controls", "operator_discrepancy_rate")
+            if needs("operator_history")
             else ControlHistory()
         ),
-        broker_licence=_broker_licence(session, broker_id) if wants("broker") else "",
+        broker_licence=_broker_licence(session, broker_id) if needs("broker_licence") else "",
         broker_history=(
             _history(session, declarations.broker_control_counts, broker_id, moment)
-            if wants("broker_discrepancy_rate")
+            if needs("broker_history")
             else ControlHistory()
         ),
         indicators=(
             indicators_for_lines(session, {_hs6(item.line_code) for item in request.items})
-            if wants("indicator_ratio", "indicator")
+            if needs("indicators")
             else IndicatorBook()
         ),
     )
@@ -251,10 +266,10 @@ class _Header:
 
 
 def item_fields(
-    request: SelectivityRequest, context: RiskContext, fields: Collection[str] | None = None
-) -> list[dict[str, Any]]:
-    """Every DECLARATION_SCHEMA field (or only `fields`), one mapping per goods item, for a declaration
-    being lodged."""
+    request: SelectivityRequest, context: RiskContext, fields: frozenset[str] | None = None
+) -> list[Mapping[str, Any]]:
+    """Every DECLARATION_SCHEMA field, one mapping per goods item, for a declaration being lodged; with
+    `fields`, only those, and an item's own each computed when a rule first reads it."""
     invoice_total = getattr(request, "invoice_total_dzd", None)  # not yet carried by the request
     header = _Header(
         declaration_type=request.declaration_type, regime=request.regime, office=request.office_code,
@@ -263,7 +278,9 @@ def item_fields(
         incoterm=request.incoterm, currency=request.invoice_currency,
         invoice_total_dzd=_dinars(invoice_total), registered_at=request.registered_at,
     )  # fmt: skip
-    return _fields(header, request.items, context, fields)
+    if fields is None:
+        return list(_fields(header, request.items, context))
+    return _fields_read_lazily(header, request.items, context, fields)
 
 
 def item_fields_of_stored(declaration: StoredDeclaration, context: RiskContext) -> list[dict[str, Any]]:
@@ -301,15 +318,55 @@ def _stored_item(item: StoredItem) -> ItemFacts:
     )  # fmt: skip
 
 
-def _fields(
-    header: _Header, items: Sequence[ItemFacts], context: RiskContext, wanted: Collection[str] | None = None
-) -> list[dict[str, Any]]:
-    if wanted is None:
-        common = _header_values(header, len(items), context)
-        return [{**common, **_item_values(item, context)} for item in items]
+def _fields(header: _Header, items: Sequence[ItemFacts], context: RiskContext) -> list[dict[str, Any]]:
+    common = _header_values(header, len(items), context)
+    return [{**common, **_item_values(item, context)} for item in items]
+
+
+def _fields_read_lazily(
+    header: _Header, items: Sequence[ItemFacts], context: RiskContext, wanted: frozenset[str]
+) -> list[Mapping[str, Any]]:
     common = _wanted_header_values(header, len(items), context, wanted)
-    computed = [(name, value) for name, value in _ITEM_VALUES.items() if name in wanted]
-    return [{**common, **{name: value(item, context) for name, value in computed}} for item in items]
+    computable = _item_values_among(wanted)
+    return [_ItemFields(common, item, context, computable) for item in items]
+
+
+class _ItemFields(Mapping[str, Any]):
+    """One item's fields: the header's, given, and the item's own, each computed when first read (a rule set
+    reads a few fields, and most of its rules only on the items their guards let through)."""
+
+    __slots__ = ("_computable", "_context", "_item", "_values")
+
+    def __init__(
+        self,
+        header_values: Mapping[str, Any],
+        item: ItemFacts,
+        context: RiskContext,
+        computable: Mapping[str, Callable[[ItemFacts, RiskContext], Any]],
+    ) -> None:
+        self._values = dict(header_values)
+        self._item, self._context, self._computable = item, context, computable
+
+    def get(self, name: str, default: Any = None) -> Any:
+        values = self._values
+        if name in values:
+            return values[name]
+        compute = self._computable.get(name)
+        if compute is None:
+            return default
+        value = values[name] = compute(self._item, self._context)
+        return value
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._values and name not in self._computable:
+            raise KeyError(name)
+        return self.get(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self._values, **self._computable})
+
+    def __len__(self) -> int:
+        return len({**self._values, **self._computable})
 
 
 def _wanted_header_values(
@@ -391,6 +448,11 @@ _ITEM_VALUES: dict[str, Callable[[ItemFacts, RiskContext], Any]] = {
     "indicator_ratio": lambda item, context: _ratio(_value_per_kg(item), _indicator(item, context)),
 }
 """Each item field on its own, for the few a rule set reads."""
+
+
+@lru_cache(maxsize=64)
+def _item_values_among(wanted: frozenset[str]) -> dict[str, Callable[[ItemFacts, RiskContext], Any]]:
+    return {name: value for name, value in _ITEM_VALUES.items() if name in wanted}
 
 
 def _hs_prefixes(line: str) -> list[str]:

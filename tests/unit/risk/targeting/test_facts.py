@@ -84,10 +84,18 @@ def test_each_item_carries_the_header_and_its_own_derived_values() -> None:
 def test_only_the_fields_asked_for_are_built_with_the_values_of_every_field() -> None:
     every = item_fields(_request(), CONTEXT)
     for name in DECLARATION_SCHEMA.fields:
-        some = item_fields(_request(), CONTEXT, {name, "hs6"})
-        expected = [{key: values[key] for key in (name, "hs6")} for values in every]
-        assert [sorted(values.items()) for values in some] == [sorted(values.items()) for values in expected]
-        assert repr(some) == repr([{key: values[key] for key in some[0]} for values in every])  # same types
+        some = item_fields(_request(), CONTEXT, frozenset({name, "hs6"}))
+        assert [sorted(values) for values in some] == [sorted({name, "hs6"})] * len(every)
+        for values, all_values in zip(some, every, strict=True):
+            assert repr(values.get(name)) == repr(all_values[name])  # the same value of the same type
+            assert repr(values[name]) == repr(all_values[name])
+            assert values.get("origin" if name != "origin" else "hs10") is None
+
+
+def test_an_item_field_is_computed_when_first_read_and_kept() -> None:
+    first = item_fields(_request(), CONTEXT, frozenset({"value_per_kg", "office"}))[0]
+    assert first.get("value_per_kg") is first.get("value_per_kg") == Decimal(2000)
+    assert dict(first) == {"office": "16011", "value_per_kg": Decimal(2000)}
 
 
 def test_an_origin_without_its_own_indicator_reads_the_lines_any_origin_indicator() -> None:
