@@ -185,7 +185,7 @@ class Rates:
         return rate
 
     def to_centimes(self, money: Money) -> int:
-        dinars = (money.amount * self.rate(money.currency)).quantize(CENT, rounding=ROUND_HALF_EVEN)
+        dinars = (money.amount * self.rate(money.currency)).quantize(CENT, ROUND_HALF_EVEN)
         return int(dinars * 100)
 
 
@@ -490,10 +490,10 @@ def _assess_item(
     invoice_rate, currency, rates = shared.invoice_rate, shared.currency, shared.rates
     declared = item.declared_customs_value
     if declared is not None:
-        invoiced = value = declared.amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+        invoiced = value = declared.amount.quantize(CENT, ROUND_HALF_EVEN)
     else:
-        invoiced = (item.invoice_amount * invoice_rate).quantize(CENT, rounding=ROUND_HALF_EVEN)
-        value = invoiced + Decimal(costs[0] + costs[1] + costs[2]).scaleb(-2)
+        invoiced = (item.invoice_amount * invoice_rate).quantize(CENT, ROUND_HALF_EVEN)
+        value = invoiced + Decimal(costs[0] + costs[1] + costs[2]) * CENT  # centimes to dinars, exactly
     texts = ItemTexts(shared, item, invoiced, value, costs, plan)
     amounts = texts.amounts
     lines = []
@@ -614,7 +614,7 @@ class ItemTexts(Texts):
                 "tax_code": line.tax_code,
                 "base": value_text if base is value else plain(base),
                 "rate": line.rate,
-                "amount": plain(line.amount_dzd),
+                "amount": str(line.amount_dzd),  # whole dinars: never written with an exponent
             }
             if tax.adds:
                 figures["adds"] = list(tax.adds)
