@@ -13,7 +13,7 @@ places so that the closure and the batch back-ends see exactly the same numbers.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -162,28 +162,20 @@ def load_context(session: Session, request: SelectivityRequest, reads: Reads = E
     moment = as_utc(request.registered_at)
     needs = reads.context_parts.__contains__
     operator_id, broker_id = request.operator_id, request.broker_id
-    return RiskContext(
-        on=local_date(moment),
-        operator_registered_on=(
-            _operator_registered_on(session, operator_id) if needs("operator_registered_on") else None
-        ),
-        operator_history=(
-            _history(session, declarations.operator_control_counts, operator_id, moment)
-            if needs("operator_history")
-            else ControlHistory()
-        ),
-        broker_licence=_broker_licence(session, broker_id) if needs("broker_licence") else "",
-        broker_history=(
-            _history(session, declarations.broker_control_counts, broker_id, moment)
-            if needs("broker_history")
-            else ControlHistory()
-        ),
-        indicators=(
-            indicators_for_lines(session, {_hs6(item.line_code) for item in request.items})
-            if needs("indicators")
-            else IndicatorBook()
-        ),
-    )
+    read: dict[str, Any] = {}  # the parts not read keep RiskContext's empty defaults
+    if needs("operator_registered_on"):
+        read["operator_registered_on"] = _operator_registered_on(session, operator_id)
+    if needs("operator_history"):
+        read["operator_history"] = _history(
+            session, declarations.operator_control_counts, operator_id, moment
+        )
+    if needs("broker_licence"):
+        read["broker_licence"] = _broker_licence(session, broker_id)
+    if needs("broker_history"):
+        read["broker_history"] = _history(session, declarations.broker_control_counts, broker_id, moment)
+    if needs("indicators"):
+        read["indicators"] = indicators_for_lines(session, {item.line_code[:6] for item in request.items})
+    return RiskContext(on=local_date(moment), **read)
 
 
 def _operator_registered_on(session: Session, operator_id: int | None) -> date | None:
@@ -270,17 +262,20 @@ def item_fields(
 ) -> list[Mapping[str, Any]]:
     """Every DECLARATION_SCHEMA field, one mapping per goods item, for a declaration being lodged; with
     `fields`, only those, and an item's own each computed when a rule first reads it."""
+    if fields is None:
+        return list(_fields(_header_of(request), request.items, context))
+    return _fields_read_lazily(request, context, fields)
+
+
+def _header_of(request: SelectivityRequest) -> _Header:
     invoice_total = getattr(request, "invoice_total_dzd", None)  # not yet carried by the request
-    header = _Header(
+    return _Header(
         declaration_type=request.declaration_type, regime=request.regime, office=request.office_code,
         operator=request.operator_nif, dispatch_country=request.dispatch_country,
         destination_country=request.destination_country, transport_mode=request.transport_mode,
         incoterm=request.incoterm, currency=request.invoice_currency,
         invoice_total_dzd=_dinars(invoice_total), registered_at=request.registered_at,
     )  # fmt: skip
-    if fields is None:
-        return list(_fields(header, request.items, context))
-    return _fields_read_lazily(header, request.items, context, fields)
 
 
 def item_fields_of_stored(declaration: StoredDeclaration, context: RiskContext) -> list[dict[str, Any]]:
@@ -324,11 +319,15 @@ def _fields(header: _Header, items: Sequence[ItemFacts], context: RiskContext) -
 
 
 def _fields_read_lazily(
-    header: _Header, items: Sequence[ItemFacts], context: RiskContext, wanted: frozenset[str]
+    request: SelectivityRequest, context: RiskContext, wanted: frozenset[str]
 ) -> list[Mapping[str, Any]]:
-    common = _wanted_header_values(header, len(items), context, wanted)
+    header_names = _header_fields_among(wanted)
+    common: dict[str, Any] = {}
+    if header_names:
+        every = _header_values(_header_of(request), len(request.items), context)
+        common = {name: every[name] for name in header_names}
     computable = _item_values_among(wanted)
-    return [_ItemFields(common, item, context, computable) for item in items]
+    return [_ItemFields(common, item, context, computable) for item in request.items]
 
 
 class _ItemFields(Mapping[str, Any]):
@@ -369,14 +368,9 @@ class _ItemFields(Mapping[str, Any]):
         return len({**self._values, **self._computable})
 
 
-def _wanted_header_values(
-    header: _Header, item_count: int, context: RiskContext, wanted: Collection[str]
-) -> dict[str, Any]:
-    names = [name for name in HEADER_FIELDS if name in wanted]
-    if not names:
-        return {}
-    every = _header_values(header, item_count, context)
-    return {name: every[name] for name in names}
+@lru_cache(maxsize=64)
+def _header_fields_among(wanted: frozenset[str]) -> tuple[str, ...]:
+    return tuple(name for name in HEADER_FIELDS if name in wanted)
 
 
 def _header_values(header: _Header, item_count: int, context: RiskContext) -> dict[str, Any]:
