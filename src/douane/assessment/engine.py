@@ -193,18 +193,18 @@ def _header_costs(data: AssessmentInput, incoterm: str, rates: Rates) -> tuple[i
     """Freight, insurance and other costs to add, in centimes of dinar."""
     add_freight = incoterm in ADD_FREIGHT_AND_INSURANCE
     add_insurance = add_freight or incoterm in ADD_INSURANCE
-    costs = []
-    for field, money, added in (
-        ("freight", data.freight, add_freight),
-        ("insurance", data.insurance, add_insurance),
-        ("other_costs_to_border", data.other_costs_to_border, True),
-    ):
-        if money is None:
-            costs.append(0)
-            continue
-        _refuse_negative(money.amount, None, field)
-        costs.append(rates.to_centimes(money) if added else 0)
-    return costs[0], costs[1], costs[2]
+    return (
+        _header_cost("freight", data.freight, add_freight, rates),
+        _header_cost("insurance", data.insurance, add_insurance, rates),
+        _header_cost("other_costs_to_border", data.other_costs_to_border, True, rates),
+    )
+
+
+def _header_cost(field: str, money: Money | None, added: bool, rates: Rates) -> int:
+    if money is None:
+        return 0
+    _refuse_negative(money.amount, None, field)
+    return rates.to_centimes(money) if added else 0
 
 
 # --- allocation --------------------------------------------------------------------------------------
@@ -245,6 +245,8 @@ def _item_costs(items: Sequence[ItemInput], header: tuple[int, int, int]) -> lis
     """Each item's share of the freight, insurance and other costs, in centimes."""
     if header == NO_COSTS:
         return [NO_COSTS] * len(items)
+    if len(items) == 1:  # the whole of each cost, whatever its weight
+        return [header]
     weights = IntegerWeights([item.invoice_amount for item in items])
     freight, insurance, other = (weights.share(cost) for cost in header)
     return list(zip(freight, insurance, other, strict=True))
@@ -306,9 +308,11 @@ class TaxPlan:
 
 PLAN_CACHE_LIMIT = 20_000
 _plan_cache: dict[tuple[object, ...], tuple[TaxPlan, ...]] = {}
-# The same plans found by the identity of a line's measures tuple (the reference cache hands out the same
-# tuple while the tariff is unchanged): each entry keeps its tuple alive, so its id cannot be reused.
-_plans_by_identity: dict[tuple[object, ...], tuple[tuple[Measure, ...], tuple[TaxPlan, ...]]] = {}
+# The same plans found again by the identity of a line's measures tuple (the reference cache hands out the
+# same tuple while the tariff is unchanged), one table per date and set of tax types. Each entry keeps its
+# tuple alive, so no other tuple can take its id while the entry exists.
+IdentityTable = dict[int, tuple[tuple["Measure", ...], str, tuple[TaxPlan, ...]]]
+_plans_by_identity: dict[tuple[date, int], IdentityTable] = {}
 _type_tokens: dict[tuple[TaxType, ...], int] = {}
 _next_token = itertools.count()
 
@@ -340,6 +344,15 @@ def _indexed_tax_types(tax_types: Sequence[TaxType]) -> TaxTypes:
     return known
 
 
+def _identity_table(on: date, types_token: int) -> IdentityTable:
+    table = _plans_by_identity.get((on, types_token))
+    if table is None:
+        if len(_plans_by_identity) >= 8:
+            _plans_by_identity.clear()
+        table = _plans_by_identity[(on, types_token)] = {}
+    return table
+
+
 def _types_token(tax_types: tuple[TaxType, ...]) -> int:
     """A small number standing for a set of tax types in plan keys."""
     token = _type_tokens.get(tax_types)
@@ -362,26 +375,26 @@ class Plans:
         self._types_key = types.token
         self.order = types.order
         self._on = on
+        self._by_identity = _identity_table(on, types.token)
         self._plans: dict[str, tuple[TaxPlan, ...]] = {}
 
     def of(self, line_code: str) -> tuple[TaxPlan, ...]:
+        given = self._measures.get(line_code, ())
+        known = self._by_identity.get(id(given))
+        if known is not None and known[0] is given and known[1] == line_code:
+            return known[2]
         plan = self._plans.get(line_code)
         if plan is None:
-            plan = self._plans[line_code] = self._planned(line_code)
+            plan = self._plans[line_code] = self._planned(line_code, given)
         return plan
 
-    def _planned(self, line_code: str) -> tuple[TaxPlan, ...]:
-        given = self._measures.get(line_code, ())
+    def _planned(self, line_code: str, given: Sequence[Measure]) -> tuple[TaxPlan, ...]:
         if type(given) is not tuple:
             return self._by_value(line_code, tuple(given))
-        identity = (line_code, id(given), self._on, self._types_key)
-        known = _plans_by_identity.get(identity)
-        if known is not None and known[0] is given:
-            return known[1]
         plan = self._by_value(line_code, given)
-        if len(_plans_by_identity) >= PLAN_CACHE_LIMIT:
-            _plans_by_identity.clear()
-        _plans_by_identity[identity] = (given, plan)
+        if len(self._by_identity) >= PLAN_CACHE_LIMIT:
+            self._by_identity.clear()
+        self._by_identity[id(given)] = (given, line_code, plan)
         return plan
 
     def _by_value(self, line_code: str, measures: tuple[Measure, ...]) -> tuple[TaxPlan, ...]:
