@@ -171,7 +171,7 @@ class DeclarationSubjects:
         pairs += [(SubjectKind.CONSIGNMENT.value, value) for value in self.consignments]
         pairs += [(SubjectKind.CONTAINER.value, value) for value in self.containers]
         pairs += [(SubjectKind.VEHICLE.value, value) for value in self.vehicles]
-        return [(kind, compact(value)) for kind, value in pairs if compact(value)]
+        return [(kind, key) for kind, value in pairs if (key := compact(value))]
 
 
 def matching(
