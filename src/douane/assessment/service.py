@@ -100,9 +100,10 @@ def _lines(
     session: Session, codes: list[str], on: date
 ) -> tuple[dict[str, tuple[Measure, ...]], frozenset[str]]:
     """The measures of `codes` (sorted, distinct) on `on` and the currencies of their specific duties.
-    Kept in the read cache for the set of lines: a batch's declarations often share theirs."""
+    Kept for the set of lines during the unit of work only (a batch's declarations often share theirs;
+    sets are too many to keep between units of work, unlike single lines)."""
     measures, currencies = cached(
-        session, ("assessment.lines", tuple(codes), on), lambda: _lines_read(session, codes, on), shared=True
+        session, ("assessment.lines", tuple(codes), on), lambda: _lines_read(session, codes, on)
     )
     return dict(measures), currencies
 
