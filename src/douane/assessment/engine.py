@@ -307,6 +307,8 @@ class TaxPlan:
 
 
 PLAN_CACHE_LIMIT = 20_000
+# Identity tables pin their tuples (an old tariff's too, until cleared): at most as many as the plan cache.
+IDENTITY_TABLES, IDENTITY_TABLE_LIMIT = 4, 5_000
 _plan_cache: dict[tuple[object, ...], tuple[TaxPlan, ...]] = {}
 # The same plans found again by the identity of a line's measures tuple (the reference cache hands out the
 # same tuple while the tariff is unchanged), one table per date and set of tax types. Each entry keeps its
@@ -347,7 +349,7 @@ def _indexed_tax_types(tax_types: Sequence[TaxType]) -> TaxTypes:
 def _identity_table(on: date, types_token: int) -> IdentityTable:
     table = _plans_by_identity.get((on, types_token))
     if table is None:
-        if len(_plans_by_identity) >= 8:
+        if len(_plans_by_identity) >= IDENTITY_TABLES:
             _plans_by_identity.clear()
         table = _plans_by_identity[(on, types_token)] = {}
     return table
@@ -392,7 +394,7 @@ class Plans:
         if type(given) is not tuple:
             return self._by_value(line_code, tuple(given))
         plan = self._by_value(line_code, given)
-        if len(self._by_identity) >= PLAN_CACHE_LIMIT:
+        if len(self._by_identity) >= IDENTITY_TABLE_LIMIT:
             self._by_identity.clear()
         self._by_identity[id(given)] = (given, line_code, plan)
         return plan
