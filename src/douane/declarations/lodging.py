@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -86,6 +87,11 @@ class LodgingOutcome:
     decision: ChannelDecision | None = field(default=None, repr=False)
     assessment: Assessment | None = field(default=None, repr=False)
     inserted: bool = field(default=False, repr=False)  # the row is in the database already
+
+    @cached_property
+    def assessed_items(self) -> dict[int, tuple[Money | None, Money | None]]:
+        """Each item's assessed customs value and taxes by number (read for its row and for selectivity)."""
+        return service.assessed_items(self.assessment)
 
     @property
     def lodged(self) -> bool:
@@ -223,7 +229,7 @@ def _row(outcome: LodgingOutcome) -> DeclarationRow:
 
 def _item_values(outcome: LodgingOutcome) -> list[dict[str, Any]]:
     assert outcome.row is not None and outcome.content is not None
-    assessed = service.assessed_items(outcome.assessment)
+    assessed = outcome.assessed_items
     declaration_id = outcome.row.id
     values = []
     for item in outcome.content.items:
@@ -353,7 +359,7 @@ def _step_events(clock: Clock, outcome: LodgingOutcome, by: ActorRef | None) -> 
 def _selectivity_request(outcome: LodgingOutcome) -> SelectivityRequest:
     row, content = outcome.row, outcome.content
     assert row is not None and content is not None and row.registered_at is not None
-    assessed = service.assessed_items(outcome.assessment)
+    assessed = outcome.assessed_items
     return SelectivityRequest(
         declaration_id=row.id, office_code=row.office_code, regime=row.regime, operator_id=row.operator_id,
         broker_id=row.broker_id, item_lines=tuple(i.line_code for i in content.items),

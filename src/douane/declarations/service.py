@@ -224,22 +224,29 @@ def _apply_content(
     session: Session, row: DeclarationRow, content: Declaration, *, items: bool = True
 ) -> None:
     _refuse_repeated_item_numbers(content.items)
-    c = content
-    row.type, row.regime, row.office_code = c.type.value, c.regime.value, c.office_code
-    row.operator_nif, row.broker_id = c.operator_nif, c.broker_id
-    row.operator_id = registry.operator_id_of_nif(session, c.operator_nif) if c.operator_nif else None
-    row.consignor, row.consignee = _party_dict(c.consignor), _party_dict(c.consignee)
-    row.dispatch_country, row.destination_country = c.dispatch_country, c.destination_country
-    row.transport_mode = c.transport_mode.value if c.transport_mode else None
-    row.transport_means, row.manifest_reference = c.transport_means, c.manifest_reference
-    row.bill_of_lading, row.invoice_currency = c.bill_of_lading, c.invoice_currency
-    row.containers = list(c.containers)
-    row.invoice_total, row.incoterm = c.invoice_total, c.incoterm.value
-    row.freight, row.insurance, row.other_costs = c.freight, c.insurance, c.other_costs
-    row.costs_currency, row.domiciliation_reference = c.costs_currency, c.domiciliation_reference
+    for name, value in _header_columns(session, content).items():
+        setattr(row, name, value)
     if items:
-        _replace_items(row, c.items)
-    _merge_documents(row, c.documents)
+        _replace_items(row, content.items)
+    _merge_documents(row, content.documents)
+
+
+def _header_columns(session: Session, content: Declaration) -> dict[str, Any]:
+    """The row's columns that hold the content's header."""
+    c = content
+    return {
+        "type": c.type.value, "regime": c.regime.value, "office_code": c.office_code,
+        "operator_nif": c.operator_nif, "broker_id": c.broker_id,
+        "operator_id": registry.operator_id_of_nif(session, c.operator_nif) if c.operator_nif else None,
+        "consignor": _party_dict(c.consignor), "consignee": _party_dict(c.consignee),
+        "dispatch_country": c.dispatch_country, "destination_country": c.destination_country,
+        "transport_mode": c.transport_mode.value if c.transport_mode else None,
+        "transport_means": c.transport_means, "manifest_reference": c.manifest_reference,
+        "bill_of_lading": c.bill_of_lading, "invoice_currency": c.invoice_currency,
+        "containers": list(c.containers), "invoice_total": c.invoice_total, "incoterm": c.incoterm.value,
+        "freight": c.freight, "insurance": c.insurance, "other_costs": c.other_costs,
+        "costs_currency": c.costs_currency, "domiciliation_reference": c.domiciliation_reference,
+    }  # fmt: skip
 
 
 def _refuse_repeated_item_numbers(items: Sequence[Item]) -> None:
@@ -401,13 +408,19 @@ def new_draft_row(
 ) -> DeclarationRow:
     """A draft row holding the content, not yet added to the session. `items=False` leaves the item rows
     to the caller (a batch writes them in one statement once the rows have their ids)."""
+    _refuse_repeated_item_numbers(content.items)
     now = clock.now()
-    row = DeclarationRow(
+    row = DeclarationRow()
+    # A new row's columns go straight into its state, where an insert reads them (a row never loaded has
+    # no change history to keep); a bulk lodging builds a hundred rows of thirty columns.
+    row.__dict__.update(
         status=Status.DRAFT.value, declarant_user_id=actor.user_id, declarant_name=actor.username,
         version=1, current_version=1, created_at=now, updated_at=now, post_clearance_audit=False,
-        assessment_confirmed=False,
+        assessment_confirmed=False, **_header_columns(session, content),
     )  # fmt: skip
-    _apply_content(session, row, content, items=items)
+    if items:
+        _replace_items(row, content.items)
+    _merge_documents(row, content.documents)
     return row
 
 
