@@ -29,6 +29,7 @@ from douane.declarations.model import (
     Severity,
 )
 from douane.kernel.errors import NotFound
+from douane.read_cache import MISSING, peek, remember
 from douane.reference import service as reference
 from douane.reference.model import Measure, MeasureKind
 from douane.registry import service as registry
@@ -290,19 +291,20 @@ def _rate_findings(session: Session, d: Declaration, on: date) -> list[Finding]:
     return found
 
 
+LineFacts = tuple[bool, frozenset[str], str | None]
+"""Whether a line's goods are prohibited, the documents it requires, its supplementary unit."""
+
+
 def _tariff_findings(session: Session, d: Declaration, on: date, measures: LineMeasures) -> list[Finding]:
     found: list[Finding] = []
     attached = {doc.type_code.strip() for doc in d.documents}
-    lines: dict[str, tuple[bool, set[str], str | None] | None] = {}
-    reference.tariff_lines_at(
-        session, (i.line_code for i in d.items if LINE_CODE.match(i.line_code or "")), on
+    facts_of = _lines_facts(
+        session, {i.line_code for i in d.items if LINE_CODE.match(i.line_code or "")}, on, measures
     )
     for index, item in enumerate(d.items):
-        if not LINE_CODE.match(item.line_code or ""):
-            continue
-        if item.line_code not in lines:
-            lines[item.line_code] = _line_facts(session, item.line_code, on, measures.get(item.line_code))
-        facts = lines[item.line_code]
+        if item.line_code not in facts_of:
+            continue  # not a line code: check_form says so
+        facts = facts_of[item.line_code]
         path = f"items[{index}]"
         if facts is None:
             found.append(_finding(
@@ -315,26 +317,44 @@ def _tariff_findings(session: Session, d: Declaration, on: date, measures: LineM
     return found
 
 
-def _line_facts(
+def _lines_facts(
+    session: Session, codes: set[str], on: date, measures: LineMeasures
+) -> dict[str, LineFacts | None]:
+    """The facts of each line in force on `on` (None for a line not in force). They are the same for every
+    declaration of a unit of work: kept for it, and the lines it has not read yet are read in one query."""
+    facts = {code: peek(session, _facts_key(code, on)) for code in codes}
+    unread = [code for code, known in facts.items() if known is MISSING]
+    if unread:
+        reference.tariff_lines_at(session, unread, on)
+    for code in unread:
+        facts[code] = _read_line_facts(session, code, on, measures.get(code))
+        remember(session, _facts_key(code, on), facts[code])
+    return facts
+
+
+def _facts_key(line_code: str, on: date) -> tuple[str, str, date]:
+    return ("declarations.line_facts", line_code, on)
+
+
+def _read_line_facts(
     session: Session, line_code: str, on: date, loaded: Sequence[Measure] | None
-) -> tuple[bool, set[str], str | None] | None:
-    """(prohibited, required document codes, supplementary unit) of a line in force, or None."""
+) -> LineFacts | None:
     try:
         line = reference.tariff_line_at(session, line_code, on)
     except NotFound:
         return None
     measures = loaded if loaded is not None else reference.measures_in_force(session, line_code, on)
     prohibited = any(m.kind == MeasureKind.PROHIBITION for m in measures)
-    documents = {
+    documents = frozenset(
         m.document_code for m in measures if m.kind == MeasureKind.DOCUMENT_REQUIRED and m.document_code
-    }
+    )
     return prohibited, documents, line.supplementary_unit
 
 
 def _line_findings(
     path: str,
     item: Item,
-    facts: tuple[bool, set[str], str | None],
+    facts: LineFacts,
     attached: Iterable[str],
     kind: DeclarationType,
 ) -> list[Finding]:
