@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Protocol
 
-from douane.kernel.clock import local_date
 from douane.kernel.errors import InvalidInput, NotFound
 
 DRAW_SCALE = 10_000
@@ -94,12 +92,6 @@ def _slices(shares: ChannelShares) -> tuple[tuple[int, Channel], ...]:
         upper += shares.of(channel) * (DRAW_SCALE // 100)
         slices.append((upper, channel))
     return tuple(slices)
-
-
-@lru_cache(maxsize=64)
-def registration_day(moment: datetime) -> date:
-    """`local_date`, remembered: each step of a declaration's selection asks for its registration day."""
-    return local_date(moment)
 
 
 BUILT_IN_SHARES = ChannelShares(green=60, yellow=20, red=15, blue=5)

@@ -31,7 +31,7 @@ from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import Conflict, InvalidInput, NotFound
 from douane.read_cache import cached, watch_writes
 from douane.registry import service as registry
-from douane.risk.model import office_code_format, plain_text, registration_day, storable_id
+from douane.risk.model import office_code_format, plain_text, storable_id
 from douane.risk.notices.model import (
     NOTICE_CHANNELS,
     DeclarationSubjects,
@@ -328,7 +328,7 @@ def notices_for(session: Session, request: SelectivityRequest) -> list[LiveNotic
     index = live_index(session)
     if not index:
         return []
-    return matching(index, subjects_of(request), request.office_code, registration_day(request.registered_at))
+    return matching(index, subjects_of(request), request.office_code, local_date(request.registered_at))
 
 
 def record_matches(

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from douane.db import insert_later
 from douane.declarations.ports import ChannelDecision, SelectivityRequest
-from douane.kernel.clock import Clock
+from douane.kernel.clock import Clock, local_date
 from douane.risk import service as shares_service
-from douane.risk.model import DRAW_SCALE, ChannelDraw, RandomSource, draw_channel, registration_day
+from douane.risk.model import DRAW_SCALE, ChannelDraw, RandomSource, draw_channel
 from douane.risk.notices import service as notices
 from douane.risk.notices.model import LiveNotice
 from douane.risk.selection import capacity, sources
@@ -76,7 +76,7 @@ class RiskSelectivity:
             return self._choose_channel(session, clock, request)
 
     def _choose_channel(self, session: Session, clock: Clock, request: SelectivityRequest) -> ChannelDecision:
-        on = registration_day(request.registered_at)
+        on = local_date(request.registered_at)
         settings = capacity.settings_in_force(session, request.office_code, on)
         in_force = shares_service.shares_in_force(session, request.office_code, on)
         drawn = draw_channel(in_force.shares, self._random)

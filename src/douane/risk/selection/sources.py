@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from douane.declarations.ports import ItemFacts, SelectivityRequest
-from douane.risk.model import registration_day
+from douane.kernel.clock import local_date
 from douane.risk.models import service as registry
 from douane.risk.rules.ruleset import RuleSet
 from douane.risk.selection.policy import ModelScore, RuleHit
@@ -46,7 +46,7 @@ class ActiveTargetingRules:
 
     def hits(self, session: Session, request: SelectivityRequest) -> Sequence[RuleHit]:
         every = targeting.all_active_rules(session)
-        on = registration_day(request.registered_at)
+        on = local_date(request.registered_at)
         in_scope = {
             rule.code: rule for rule in every if rule.applies(request.office_code, request.regime, on)
         }
@@ -138,7 +138,7 @@ def model_fields(request: SelectivityRequest, item: ItemFacts) -> dict[str, Any]
     """One goods item under the roles of the learning mapping (see douane.risk.learning.mapping)."""
     return {
         "declaration_id": str(request.declaration_id),
-        "date": registration_day(request.registered_at),
+        "date": local_date(request.registered_at),
         "office": request.office_code,
         "declarant": "" if request.broker_id is None else str(request.broker_id),
         "importer": request.operator_nif,

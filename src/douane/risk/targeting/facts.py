@@ -30,7 +30,6 @@ from douane.kernel.clock import ALGIERS, as_utc, local_date
 from douane.kernel.money import Money
 from douane.read_cache import cached, watch_writes
 from douane.registry import service as registry
-from douane.risk.model import registration_day
 from douane.risk.tables import ValueIndicatorRow
 from douane.risk.targeting.schema import DECLARATION_SCHEMA, HEADER_FIELDS
 
@@ -176,7 +175,7 @@ def load_context(session: Session, request: SelectivityRequest, reads: Reads = E
         read["broker_history"] = _history(session, declarations.broker_control_counts, broker_id, moment)
     if needs("indicators"):
         read["indicators"] = indicators_for_lines(session, {item.line_code[:6] for item in request.items})
-    return RiskContext(on=registration_day(moment), **read)
+    return RiskContext(on=local_date(moment), **read)
 
 
 def _operator_registered_on(session: Session, operator_id: int | None) -> date | None:
