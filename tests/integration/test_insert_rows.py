@@ -3,9 +3,11 @@ stores, in the given order; insert_later queues rows until the unit of work writ
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from sqlalchemy import (
     JSON,
@@ -21,6 +23,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session
 
 from douane.db import (
@@ -37,6 +40,7 @@ from douane.db import (
     update_later,
     write_pending,
 )
+from douane.kernel.errors import InvalidInput
 from douane.kernel.money import Money
 
 probe_metadata = MetaData()
@@ -54,7 +58,15 @@ probe = Table(
 )
 
 AWKWARD_TEXT = 'tab\there, new\nline, back\\slash, quote " and \\N, عربية é'
-DETAIL: dict[Any, Any] = {"text": AWKWARD_TEXT, "list": [1, "2", None], "n": 1.5, "big": 2**70, 7: "int key"}
+CONTROL_TEXT = "\x00 \x01 \x1f \r \x7f"
+DETAIL: dict[Any, Any] = {
+    "text": AWKWARD_TEXT,
+    "control": CONTROL_TEXT,
+    "list": [1, "2", None],
+    "n": 1.5,
+    "big": 2**70,
+    7: "int key",
+}
 
 
 def _rows(label: str) -> list[dict[str, Any]]:
@@ -99,6 +111,7 @@ def test_rows_read_back_exactly_as_an_insert_writes_them(probe_table: Database, 
     assert copied[0][4].utcoffset() == timedelta(0) and copied[0][4].hour == 9
     assert copied[0][6] == {
         "text": AWKWARD_TEXT,
+        "control": CONTROL_TEXT,
         "list": [1, "2", None],
         "n": 1.5,
         "big": 2**70,
@@ -257,3 +270,161 @@ def test_a_row_built_in_memory_stores_attributes_named_apart_from_columns(probe_
     with db.transaction() as session:
         stored = session.execute(select(probe.c.label, probe.c.amount)).one()
     assert tuple(stored) == ("renamed", Money.of("12.50"))
+
+
+ALGIERS = ZoneInfo("Africa/Algiers")
+
+
+def _exact_rows(label: str) -> list[dict[str, Any]]:
+    """Values each column type converts, in the forms a caller may give them."""
+    masses: list[Any] = [
+        Decimal("1.2300"),
+        Decimal("-0"),
+        Decimal("1E+3"),
+        Decimal("123456789012345.125"),
+        7,
+        "2.5",
+        Decimal("0.001"),
+        None,
+    ]
+    amounts = [
+        Money.of("-0.00"),
+        Money.of("1E+2"),
+        Money.of("123456789012345.67"),
+        Money.of("0.5"),
+        Money.zero(),
+        Money.of("1.1" + "0" * 40),
+        Money.of("9223372036854775.80"),
+        None,
+    ]
+    moments = [
+        datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2026, 7, 1, 12, 0, 0, 1, tzinfo=ALGIERS),
+        datetime(2026, 7, 1, tzinfo=ZoneInfo("UTC")),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/Paris")),
+        datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+        None,
+    ]
+    return [
+        {"label": f"{label}-{n}", "mass": mass, "amount": amount, "at": at}
+        for n, (mass, amount, at) in enumerate(zip(masses, amounts, moments, strict=True))
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS], ids=["a few rows", "enough rows to copy"])
+def test_decimals_money_and_moments_read_back_as_an_insert_writes_them(
+    probe_table: Database, copies: int
+) -> None:
+    db = probe_table
+    with db.transaction() as session:
+        session.execute(insert(probe), _exact_rows("exact-insert") * copies)
+        insert_rows(session, probe, _exact_rows("exact-copied") * copies)
+    with db.transaction() as session:
+        inserted, copied = _stored(session, "exact-insert"), _stored(session, "exact-copied")
+    assert len(copied) == 8 * copies
+    assert [row[1:] for row in copied] == [row[1:] for row in inserted]
+    assert copied[0][3] == Decimal("1.23") and copied[0][2] == Money.zero()
+    assert copied[1][4] == datetime(2026, 7, 1, 11, 0, 0, 1, tzinfo=UTC)
+
+
+def _refusing(column: str, value: Any) -> list[dict[str, Any]]:
+    return [_rows("refused")[0], {**_rows("refused")[1], column: value}]
+
+
+def _cause(error: BaseException) -> BaseException:
+    """The error itself, or the one SQLAlchemy wraps (an executemany INSERT on SQLite)."""
+    return error.orig if isinstance(error, StatementError) and error.orig is not None else error
+
+
+REFUSED = [
+    ("mass", Decimal("0.0001"), ValueError, "more than 3 decimals"),
+    ("mass", Decimal("NaN"), ValueError, "more than 3 decimals"),
+    ("mass", Decimal("sNaN"), InvalidOperation, ""),
+    ("mass", 0.1, ValueError, "more than 3 decimals"),
+    ("amount", Money.of("0.001"), InvalidInput, "more decimals than its currency allows"),
+    ("amount", Money.of("1", "EUR"), ValueError, "DZDAmount column got EUR"),
+    ("amount", "12", AttributeError, "currency"),
+    ("at", datetime(2026, 7, 1), ValueError, "naive datetime"),
+]
+
+
+@pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS], ids=["a few rows", "enough rows to copy"])
+@pytest.mark.parametrize(
+    ("column", "value", "error", "message"), REFUSED, ids=[str(case[1]) for case in REFUSED]
+)
+def test_a_value_its_column_refuses_fails_as_an_insert_fails(
+    probe_table: Database, copies: int, column: str, value: Any, error: type[Exception], message: str
+) -> None:
+    db = probe_table
+    with pytest.raises(Exception) as raised, db.transaction() as session:
+        insert_rows(session, probe, _refusing(column, value) * copies)
+    assert isinstance(_cause(raised.value), error)
+    assert message in str(_cause(raised.value))
+
+
+@pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS], ids=["a few rows", "enough rows to copy"])
+def test_the_error_is_that_of_the_first_refused_row(probe_table: Database, copies: int) -> None:
+    db = probe_table
+    first = {**_rows("refused")[0], "at": datetime(2026, 7, 1)}  # its column comes after the mass
+    second = {**_rows("refused")[0], "mass": Decimal("0.0001")}
+    with pytest.raises(Exception) as raised, db.transaction() as session:
+        insert_rows(session, probe, [first, second] * copies)
+    assert "naive datetime" in str(_cause(raised.value))
+
+
+@pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS], ids=["a few rows", "enough rows to copy"])
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("mass", Decimal("Infinity")), ("mass", Decimal("1E+30")), ("amount", Money.of("1E+20"))],
+    ids=["infinite", "too large a decimal", "beyond a bigint"],
+)
+def test_a_value_the_server_refuses_fails_as_an_insert_fails(
+    probe_table: Database, copies: int, column: str, value: Any
+) -> None:
+    db = probe_table
+    if db.dialect != "postgresql":
+        pytest.skip("the server's own refusals")
+    with pytest.raises(StatementError) as by_insert, db.transaction() as session:
+        session.execute(insert(probe), _refusing(column, value))
+    with pytest.raises(psycopg.errors.DataError) as by_copy, db.transaction() as session:
+        insert_rows(session, probe, _refusing(column, value) * copies)
+    assert type(by_copy.value) is type(by_insert.value.orig)
+
+
+json_probe = Table(
+    "insert_rows_json_probe",
+    probe_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("label", String(40)),
+    Column("kept", JSON),
+    Column("dropped", JSON(none_as_null=True)),
+)
+
+
+@pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS], ids=["a few rows", "enough rows to copy"])
+def test_json_nulls_follow_the_column_as_an_insert_does(probe_table: Database, copies: int) -> None:
+    db = probe_table
+    rows: list[dict[str, Any]] = [
+        {"label": "none", "kept": None, "dropped": None},
+        {"label": "json-null", "kept": JSON.NULL, "dropped": JSON.NULL},
+        {"label": "sql-null", "kept": null(), "dropped": null()},
+        {"label": "value", "kept": {"a": [1, None]}, "dropped": "text"},
+    ]
+    stored = select(
+        json_probe.c.kept.is_(None), json_probe.c.dropped.is_(None), json_probe.c.kept, json_probe.c.dropped
+    )
+    with db.transaction() as session:
+        session.execute(insert(json_probe), rows)
+        inserted = session.execute(stored.order_by(json_probe.c.id)).all()
+        session.execute(json_probe.delete())
+        insert_rows(session, json_probe, rows * copies)
+        copied = session.execute(stored.order_by(json_probe.c.id)).all()
+    assert copied == inserted * copies
+    assert [tuple(row[:2]) for row in inserted] == [
+        (False, True),
+        (False, False),
+        (True, True),
+        (False, False),
+    ]
