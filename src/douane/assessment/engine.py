@@ -25,7 +25,7 @@ from douane.assessment.model import (
     ItemInput,
     TaxLine,
     Texts,
-    plain,
+    stored_item_form,
 )
 from douane.assessment.texts import CENT, ONE, cents_down, dinars, number
 from douane.kernel.money import DZD, Money
@@ -292,7 +292,7 @@ class TaxPlan:
     """One tax of a line: `factor` is set for a plain ad valorem rate (rate / 100), the fast path;
     otherwise the compiled formula and its bounds are run. `adds` are the codes of `base_codes` the line
     carries (computed before this tax), in their order; `rewritable` says whether a stored breakdown can
-    write this line's explanation again from its figures."""
+    write this line's explanation again from its rate (see `_rewritable`)."""
 
     tax_code: str
     base_codes: tuple[str, ...]
@@ -306,14 +306,30 @@ class TaxPlan:
     rewritable: bool
 
 
+@dataclass(frozen=True, slots=True)
+class LinePlan:
+    """A line's taxes in computation order. `kept` is what its stored lines keep beside their figures
+    (see `model.stored_item_form`) when every explanation can be written again from its rate, the same
+    for every item; None when an item's explanations must be written and kept."""
+
+    taxes: tuple[TaxPlan, ...]
+    kept: tuple[tuple[tuple[str, ...], None], ...] | None
+
+
+def _line_plan(taxes: tuple[TaxPlan, ...]) -> LinePlan:
+    if all(tax.rewritable for tax in taxes):
+        return LinePlan(taxes, tuple((tax.adds, None) for tax in taxes))
+    return LinePlan(taxes, None)
+
+
 PLAN_CACHE_LIMIT = 20_000
 # Identity tables pin their tuples (an old tariff's too, until cleared): at most as many as the plan cache.
 IDENTITY_TABLES, IDENTITY_TABLE_LIMIT = 4, 5_000
-_plan_cache: dict[tuple[object, ...], tuple[TaxPlan, ...]] = {}
+_plan_cache: dict[tuple[object, ...], LinePlan] = {}
 # The same plans found again by the identity of a line's measures tuple (the reference cache hands out the
 # same tuple while the tariff is unchanged), one table per date and set of tax types. Each entry keeps its
 # tuple alive, so no other tuple can take its id while the entry exists.
-IdentityTable = dict[int, tuple[tuple["Measure", ...], str, tuple[TaxPlan, ...]]]
+IdentityTable = dict[int, tuple[tuple["Measure", ...], str, LinePlan]]
 _plans_by_identity: dict[tuple[date, int], IdentityTable] = {}
 _type_tokens: dict[tuple[TaxType, ...], int] = {}
 _next_token = itertools.count()
@@ -378,9 +394,9 @@ class Plans:
         self.order = types.order
         self._on = on
         self._by_identity = _identity_table(on, types.token)
-        self._plans: dict[str, tuple[TaxPlan, ...]] = {}
+        self._plans: dict[str, LinePlan] = {}
 
-    def of(self, line_code: str) -> tuple[TaxPlan, ...]:
+    def of(self, line_code: str) -> LinePlan:
         given = self._measures.get(line_code, ())
         known = self._by_identity.get(id(given))
         if known is not None and known[0] is given and known[1] == line_code:
@@ -390,7 +406,7 @@ class Plans:
             plan = self._plans[line_code] = self._planned(line_code, given)
         return plan
 
-    def _planned(self, line_code: str, given: Sequence[Measure]) -> tuple[TaxPlan, ...]:
+    def _planned(self, line_code: str, given: Sequence[Measure]) -> LinePlan:
         if type(given) is not tuple:
             return self._by_value(line_code, tuple(given))
         plan = self._by_value(line_code, given)
@@ -399,7 +415,7 @@ class Plans:
         self._by_identity[id(given)] = (given, line_code, plan)
         return plan
 
-    def _by_value(self, line_code: str, measures: tuple[Measure, ...]) -> tuple[TaxPlan, ...]:
+    def _by_value(self, line_code: str, measures: tuple[Measure, ...]) -> LinePlan:
         key = (line_code, self._on, measures, self._types_key)
         plan = _plan_cache.get(key)
         if plan is None:
@@ -409,7 +425,7 @@ class Plans:
             _plan_cache[key] = plan
         return plan
 
-    def _build(self, line_code: str, measures: tuple[Measure, ...]) -> tuple[TaxPlan, ...]:
+    def _build(self, line_code: str, measures: tuple[Measure, ...]) -> LinePlan:
         taxes = [m for m in measures if m.kind in TAX_KINDS and m.tax_code and m.in_force(self._on)]
         taxes.sort(key=lambda m: (self.order.get(m.tax_code or "", UNKNOWN_ORDER), m.tax_code or ""))
         codes = [m.tax_code or "" for m in taxes]
@@ -427,7 +443,7 @@ class Plans:
             self._check_base(line_code, code, base, codes[:position], codes)
             _check_components(line_code, measure)
             plans.append(_tax_plan(code, base, measure, tuple(c for c in base if c in codes)))
-        return tuple(plans)
+        return _line_plan(tuple(plans))
 
     @staticmethod
     def _check_base(
@@ -449,17 +465,23 @@ def _tax_plan(code: str, base: tuple[str, ...], measure: Measure, adds: tuple[st
     formula = _compile(measure.formula)
     text = rate_text(measure)
     return TaxPlan(
-        code,
-        base,
-        measure,
-        text,
-        factor,
-        formula,
-        _compile(measure.minimum) if measure.minimum is not None else None,
-        _compile(measure.maximum) if measure.maximum is not None else None,
-        adds,
-        factor is not None and formula.percent_text == text,
+        tax_code=code,
+        base_codes=base,
+        measure=measure,
+        rate_text=text,
+        factor=factor,
+        formula=formula,
+        minimum=_compile(measure.minimum) if measure.minimum is not None else None,
+        maximum=_compile(measure.maximum) if measure.maximum is not None else None,
+        adds=adds,
+        rewritable=_rewritable(factor, formula, text),
     )
+
+
+def _rewritable(factor: Decimal | None, formula: Compiled, text: str) -> bool:
+    """Whether a stored line's explanation can be written again from its rate: a plain percentage whose
+    published text is the percentage itself (`texts.percent_factor` reads it back)."""
+    return factor is not None and formula.percent_text == text
 
 
 def _plain_factor(measure: Measure) -> Decimal | None:
@@ -498,7 +520,7 @@ def _assess_item(
     shared: Shared,
     item: ItemInput,
     costs: tuple[int, int, int],
-    plan: tuple[TaxPlan, ...],
+    plan: LinePlan,
     sums: dict[str, Decimal],
 ) -> ItemAssessment:
     """One item's customs value and taxes; adds its amounts to the declaration's `sums` by tax code."""
@@ -513,7 +535,7 @@ def _assess_item(
     amounts = texts.amounts
     lines = []
     total = ZERO
-    for tax in plan:
+    for tax in plan.taxes:
         base = value
         for code in tax.adds:
             base += amounts[code]
@@ -585,7 +607,7 @@ class ItemTexts(Texts):
         invoiced: Decimal,
         value: Decimal,
         costs: tuple[int, int, int],
-        plan: tuple[TaxPlan, ...],
+        plan: LinePlan,
     ) -> None:
         self.shared = shared
         self.item = item
@@ -599,46 +621,25 @@ class ItemTexts(Texts):
         value_dinars = dinars(self.value)
         amount_texts = {code: dinars(amount) for code, amount in self.amounts.items()}
         rendered: dict[str, tuple[str, ...]] = {"": (self._value_text(),)}
-        for tax in self.plan:
+        for tax in self.plan.taxes:
             rendered[tax.tax_code] = self._tax_texts(tax, value_dinars, amount_texts)
         return rendered
 
     def stored_item(self, item: ItemAssessment) -> dict[str, Any]:
-        """The item's stored form, written in one pass: its figures, then what storage keeps to write the
-        texts again (see `texts`): the item's dinar value before costs, its costs and whether an officer
-        declared its value; per line, the earlier taxes its base adds and, for a line that is not a plain
-        percentage, its explanation as written now. `item` is the one these texts were made for."""
-        value = item.customs_value_dzd
-        value_text = plain(value)
-        stored: dict[str, Any] = {
-            "number": item.number,
-            "line_code": item.line_code,
-            "invoice_amount": plain(item.invoice_value),
-            "customs_value": value_text,
-            "total": plain(item.total_dzd),
-            "invoiced": value_text if self.invoiced is value else plain(self.invoiced),
-            "costs": list(self.costs),
-        }
-        if self.item.declared_customs_value is not None:
-            stored["declared"] = True
-        lines = []
-        explanations = None
-        for line, tax in zip(item.lines, self.plan, strict=True):
-            base = line.base_dzd
-            figures: dict[str, Any] = {
-                "tax_code": line.tax_code,
-                "base": value_text if base is value else plain(base),
-                "rate": line.rate,
-                "amount": str(line.amount_dzd),  # whole dinars: never written with an exponent
-            }
-            if tax.adds:
-                figures["adds"] = list(tax.adds)
-            if not tax.rewritable:  # written now; the other lines' texts are written when read
-                explanations = explanations or self._explanations()
-                figures["explanation"] = explanations(tax)
-            lines.append(figures)
-        stored["lines"] = lines
-        return stored
+        """`item`'s stored form; a line's explanation is kept only when its rate cannot write it again
+        (the other lines' texts are written when read)."""
+        kept = self.plan.kept
+        return stored_item_form(
+            item,
+            invoiced=self.invoiced,
+            costs=list(self.costs),
+            declared=self.item.declared_customs_value is not None,
+            kept=self._kept_with_explanations() if kept is None else kept,
+        )
+
+    def _kept_with_explanations(self) -> list[tuple[tuple[str, ...], str | None]]:
+        explanations = self._explanations()
+        return [(tax.adds, None if tax.rewritable else explanations(tax)) for tax in self.plan.taxes]
 
     def _explanations(self) -> Callable[[TaxPlan], str]:
         value_dinars = dinars(self.value)

@@ -27,11 +27,10 @@ Choices a user can notice:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from douane.assessment import texts
@@ -112,14 +111,8 @@ class Texts:
         raise NotImplementedError
 
     def stored_item(self, item: ItemAssessment) -> dict[str, Any] | None:
-        """The stored form (format 2) of `item`, whose texts these are, or None when only the written
-        texts are known (a breakdown stored in format 1)."""
-        extras = self.stored_extras()
-        return None if extras is None else _item_figures(item, extras)
-
-    def stored_extras(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]] | None:
-        """The figures storage keeps to write the texts again (format 2), or None when only the written
-        texts are known (a breakdown stored in format 1)."""
+        """The stored form (format 2, see `stored_item_form`) of `item`, whose texts these are, or None
+        when only the written texts are known (a breakdown stored in format 1)."""
         return None
 
 
@@ -170,14 +163,15 @@ class FiguresTexts(Texts):
             declared=bool(item.get("declared")),
         )  # fmt: skip
 
-    def stored_extras(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-        item = self._item
-        extras = {key: item[key] for key in ("invoiced", "costs", "declared") if key in item}
-        lines = {
-            str(line["tax_code"]): {key: line[key] for key in ("adds", "explanation") if key in line}
-            for line in item["lines"]
-        }
-        return extras, lines
+    def stored_item(self, item: ItemAssessment) -> dict[str, Any]:
+        stored = self._item
+        return stored_item_form(
+            item,
+            invoiced=Decimal(stored["invoiced"]),
+            costs=list(stored["costs"]),
+            declared=bool(stored.get("declared")),
+            kept=[(line.get("adds", ()), line.get("explanation")) for line in stored["lines"]],
+        )
 
 
 class TaxLine(NamedTuple):
@@ -347,16 +341,7 @@ def mark_suspended(breakdown: Mapping[str, Any], notes: Mapping[str, str]) -> di
 
 def assess(data: AssessmentInput) -> Assessment:
     """Customs value, duties and taxes of a declaration; raises AssessmentError."""
-    return _compute()(data)
-
-
-@cache
-def _compute() -> Callable[[AssessmentInput], Assessment]:
-    """The engine's entry point, imported once (the engine imports this module); an import statement
-    run at every assessment cost more than a tenth of a small one."""
-    from douane.assessment.engine import compute
-
-    return compute
+    return engine.compute(data)
 
 
 # --- storage form ------------------------------------------------------------------------------------
@@ -368,28 +353,48 @@ def plain(value: Decimal) -> str:
     return format(value, "f") if "E" in text else text
 
 
-def _item_figures(
-    item: ItemAssessment, extras: tuple[dict[str, Any], dict[str, dict[str, Any]]]
+def stored_item_form(
+    item: ItemAssessment,
+    *,
+    invoiced: Decimal,
+    costs: list[int],
+    declared: bool,
+    kept: Iterable[tuple[Sequence[str], str | None]],
 ) -> dict[str, Any]:
-    item_extras, line_extras = extras
-    return {
+    """An item as a breakdown stores it (format 2), the one place its layout is written: its figures,
+    then what storage keeps to write its texts again (see `FiguresTexts`): its dinar value before costs
+    (`invoiced`), its freight, insurance and other costs in centimes, whether an officer declared its
+    value; per line, `kept` gives in the lines' order the earlier taxes its base adds and its explanation
+    when the rate alone cannot write it again (None otherwise)."""
+    value = item.customs_value_dzd
+    value_text = plain(value)
+    stored: dict[str, Any] = {
         "number": item.number,
         "line_code": item.line_code,
         "invoice_amount": plain(item.invoice_value),
-        "customs_value": plain(item.customs_value_dzd),
+        "customs_value": value_text,
         "total": plain(item.total_dzd),
-        **item_extras,
-        "lines": [
-            {
-                "tax_code": line.tax_code,
-                "base": plain(line.base_dzd),
-                "rate": line.rate,
-                "amount": plain(line.amount_dzd),
-                **line_extras[line.tax_code],
-            }
-            for line in item.lines
-        ],
+        "invoiced": value_text if invoiced is value else plain(invoiced),
+        "costs": costs,
     }
+    if declared:
+        stored["declared"] = True
+    lines = []
+    for line, (adds, explanation) in zip(item.lines, kept, strict=True):
+        base = line.base_dzd
+        figures: dict[str, Any] = {
+            "tax_code": line.tax_code,
+            "base": value_text if base is value else plain(base),
+            "rate": line.rate,
+            "amount": str(line.amount_dzd),  # whole dinars: never written with an exponent
+        }
+        if adds:
+            figures["adds"] = list(adds)
+        if explanation is not None:
+            figures["explanation"] = explanation
+        lines.append(figures)
+    stored["lines"] = lines
+    return stored
 
 
 def _item_dict(item: ItemAssessment) -> dict[str, Any]:
@@ -488,3 +493,7 @@ def readable(breakdown: Mapping[str, Any]) -> dict[str, Any]:
         return dict(breakdown)
     readable_form = Assessment.from_dict(breakdown).to_readable_dict()
     return {**breakdown, **readable_form}
+
+
+# Last: the engine imports the definitions above (an import inside `assess` would run at every call).
+from douane.assessment import engine  # noqa: E402
