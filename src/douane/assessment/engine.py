@@ -322,14 +322,29 @@ def _line_plan(taxes: tuple[TaxPlan, ...]) -> LinePlan:
     return LinePlan(taxes, None)
 
 
-PLAN_CACHE_LIMIT = 20_000
-# Identity tables pin their tuples (an old tariff's too, until cleared): at most as many as the plan cache.
-IDENTITY_TABLES, IDENTITY_TABLE_LIMIT = 4, 5_000
+NO_TAXES = _line_plan(())
+PLAN_CACHE_LIMIT = 20_000  # plans kept by value
+# Identity tables pin their tuples (an old tariff's too, until cleared): together at most as many lines as
+# the plan cache.
+IDENTITY_TABLES = 4
+IDENTITY_TABLE_LIMIT = 5_000
+TAX_TYPE_SETS_INDEXED = 100
+TAX_TYPE_TOKENS_KEPT = 1_000
+UNITS_KEPT = 10_000
+
+
+@dataclass(slots=True)
+class Known:
+    """A plan in an identity table. `measures` keeps its tuple alive, so no other tuple can take its id
+    while the entry exists."""
+
+    measures: tuple[Measure, ...]
+    line_code: str
+    plan: LinePlan
+
+
+IdentityTable = dict[int, Known]
 _plan_cache: dict[tuple[object, ...], LinePlan] = {}
-# The same plans found again by the identity of a line's measures tuple (the reference cache hands out the
-# same tuple while the tariff is unchanged), one table per date and set of tax types. Each entry keeps its
-# tuple alive, so no other tuple can take its id while the entry exists.
-IdentityTable = dict[int, tuple[tuple["Measure", ...], str, LinePlan]]
 _plans_by_identity: dict[tuple[date, int], IdentityTable] = {}
 _type_tokens: dict[tuple[TaxType, ...], int] = {}
 _next_token = itertools.count()
@@ -356,7 +371,7 @@ def _indexed_tax_types(tax_types: Sequence[TaxType]) -> TaxTypes:
         return TaxTypes(tax_types)
     known = _tax_types_by_identity.get(id(tax_types))
     if known is None or known.source is not tax_types:
-        if len(_tax_types_by_identity) >= 100:
+        if len(_tax_types_by_identity) >= TAX_TYPE_SETS_INDEXED:
             _tax_types_by_identity.clear()
         known = _tax_types_by_identity[id(tax_types)] = TaxTypes(tax_types)
     return known
@@ -375,16 +390,18 @@ def _types_token(tax_types: tuple[TaxType, ...]) -> int:
     """A small number standing for a set of tax types in plan keys."""
     token = _type_tokens.get(tax_types)
     if token is None:
-        if len(_type_tokens) >= 1000:
+        if len(_type_tokens) >= TAX_TYPE_TOKENS_KEPT:
             _type_tokens.clear()
         token = _type_tokens[tax_types] = next(_next_token)  # never reused: old plans cannot match
     return token
 
 
 class Plans:
-    """The plans of a declaration's lines. Plans are also kept between declarations, keyed by the
-    measures' values (not their identity), the tax types and the date: the same line with the same
-    measures is planned once. A tuple of measures seen before is found by its identity, unhashed."""
+    """The plans of a declaration's lines, kept between declarations. A line's plan is found by the
+    identity of its measures tuple, in a table per date and set of tax types: the reference read cache
+    hands out the same tuple while the read generation is unchanged, so most items hash no measures.
+    Otherwise it is found by value (line, measures, date and tax types): equal measures in another tuple,
+    or in a list, are planned once."""
 
     def __init__(self, measures: Mapping[str, Sequence[Measure]], tax_types: Sequence[TaxType], on: date):
         types = _indexed_tax_types(tax_types)
@@ -394,17 +411,15 @@ class Plans:
         self.order = types.order
         self._on = on
         self._by_identity = _identity_table(on, types.token)
-        self._plans: dict[str, LinePlan] = {}
 
     def of(self, line_code: str) -> LinePlan:
-        given = self._measures.get(line_code, ())
+        given = self._measures.get(line_code)
+        if not given:  # lines without measures share the empty tuple: no identity to tell them apart
+            return NO_TAXES
         known = self._by_identity.get(id(given))
-        if known is not None and known[0] is given and known[1] == line_code:
-            return known[2]
-        plan = self._plans.get(line_code)
-        if plan is None:
-            plan = self._plans[line_code] = self._planned(line_code, given)
-        return plan
+        if known is not None and known.measures is given and known.line_code == line_code:
+            return known.plan
+        return self._planned(line_code, given)
 
     def _planned(self, line_code: str, given: Sequence[Measure]) -> LinePlan:
         if type(given) is not tuple:
@@ -412,7 +427,7 @@ class Plans:
         plan = self._by_value(line_code, given)
         if len(self._by_identity) >= IDENTITY_TABLE_LIMIT:
             self._by_identity.clear()
-        self._by_identity[id(given)] = (given, line_code, plan)
+        self._by_identity[id(given)] = Known(given, line_code, plan)
         return plan
 
     def _by_value(self, line_code: str, measures: tuple[Measure, ...]) -> LinePlan:
@@ -730,7 +745,7 @@ def _canonical(unit: str | None) -> str | None:
     if known is None:
         text = " ".join(unit.lower().split())
         known = CANONICAL_UNIT.get(text.replace(" ", ""), text)
-        if len(_canonical_units) < 10_000:
+        if len(_canonical_units) < UNITS_KEPT:
             _canonical_units[unit] = known
     return known
 
