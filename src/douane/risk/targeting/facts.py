@@ -3,8 +3,9 @@
 `RiskContext` carries what cannot be read from the declaration itself: the operator's registration date, the
 operator's and the broker's control history as it stood when the declaration was registered, and the value
 indicators. `load_context` reads it for one declaration at lodging; the backtest builds it in bulk for stored
-declarations (backtest_service.py). `item_fields` and `item_fields_of_stored` then give the same fields for a
-declaration being lodged and for a stored one, so a rule backtested over history reads what it will read live.
+declarations (backtest_service.py). `item_fields` (lodging, only the fields the active rules read) and
+`item_fields_of_stored` (backtests, every field) compute each field with the same function, so a rule
+backtested over history reads what it will read live.
 
 Amounts are Decimal dinars, masses Decimal kilograms. Derived quotients are rounded to RATIO_PLACES decimal
 places so that the closure and the batch back-ends see exactly the same numbers.
@@ -13,7 +14,7 @@ places so that the closure and the batch back-ends see exactly the same numbers.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -102,16 +103,20 @@ def _in_force(periods: Sequence[IndicatorPeriod], on: date) -> Decimal | None:
     return period.dinars_per_kg
 
 
+NO_HISTORY = ControlHistory()
+NO_INDICATORS = IndicatorBook()
+
+
 @dataclass(frozen=True)
 class RiskContext:
     """What a rule needs about a declaration beyond the declaration itself, as of its registration."""
 
     on: date  # registration date (Africa/Algiers): the date indicators are read at
     operator_registered_on: date | None = None
-    operator_history: ControlHistory = ControlHistory()
+    operator_history: ControlHistory = NO_HISTORY
     broker_licence: str = ""
-    broker_history: ControlHistory = ControlHistory()
-    indicators: IndicatorBook = IndicatorBook()
+    broker_history: ControlHistory = NO_HISTORY
+    indicators: IndicatorBook = NO_INDICATORS
 
 
 def functions(context: RiskContext) -> dict[str, Callable[..., Any]]:
@@ -130,26 +135,28 @@ class Reads:
     fields: frozenset[str]
     functions: frozenset[str] = frozenset()
 
-    def any_of(self, *names: str) -> bool:
-        """Whether any of these fields or functions is read."""
-        return any(name in self.fields or name in self.functions for name in names)
+    def overlaps(self, other: Reads) -> bool:
+        """Whether these reads share a field or a function with the other."""
+        return not (self.fields.isdisjoint(other.fields) and self.functions.isdisjoint(other.functions))
 
     @cached_property
     def context_parts(self) -> frozenset[str]:
         """The parts of a RiskContext these fields and functions depend on."""
-        return frozenset(part for part, names in _READ_FROM_CONTEXT.items() if self.any_of(*names))
+        return frozenset(part for part, reads in _READ_FROM_CONTEXT.items() if self.overlaps(reads))
 
 
 _READ_FROM_CONTEXT = {
-    "operator_registered_on": ("operator_days_registered",),
-    "operator_history": ("operator_controls", "operator_discrepancy_rate"),
-    "broker_licence": ("broker",),
-    "broker_history": ("broker_discrepancy_rate",),
-    "indicators": ("indicator_ratio", "indicator"),
+    "operator_registered_on": Reads(frozenset({"operator_days_registered"})),
+    "operator_history": Reads(frozenset({"operator_controls", "operator_discrepancy_rate"})),
+    "broker_licence": Reads(frozenset({"broker"})),
+    "broker_history": Reads(frozenset({"broker_discrepancy_rate"})),
+    "indicators": Reads(frozenset({"indicator_ratio"}), frozenset({"indicator"})),
 }
+"""The fields and functions each part of a RiskContext feeds (a test checks none is missing)."""
 
 
-EVERYTHING = Reads(frozenset(DECLARATION_SCHEMA.fields), frozenset(DECLARATION_SCHEMA.functions))
+EVERY_FIELD = frozenset(DECLARATION_SCHEMA.fields)
+EVERYTHING = Reads(EVERY_FIELD, frozenset(DECLARATION_SCHEMA.functions))
 
 
 # --- loading the context for one declaration --------------------------------------------------------
@@ -160,22 +167,25 @@ def load_context(session: Session, request: SelectivityRequest, reads: Reads = E
 
     With `reads`, only the parts its fields and functions depend on are read; the others stay empty."""
     moment = as_utc(request.registered_at)
-    needs = reads.context_parts.__contains__
+    parts = reads.context_parts
     operator_id, broker_id = request.operator_id, request.broker_id
-    read: dict[str, Any] = {}  # the parts not read keep RiskContext's empty defaults
-    if needs("operator_registered_on"):
-        read["operator_registered_on"] = _operator_registered_on(session, operator_id)
-    if needs("operator_history"):
-        read["operator_history"] = _history(
-            session, declarations.operator_control_counts, operator_id, moment
-        )
-    if needs("broker_licence"):
-        read["broker_licence"] = _broker_licence(session, broker_id)
-    if needs("broker_history"):
-        read["broker_history"] = _history(session, declarations.broker_control_counts, broker_id, moment)
-    if needs("indicators"):
-        read["indicators"] = indicators_for_lines(session, {item.line_code[:6] for item in request.items})
-    return RiskContext(on=local_date(moment), **read)
+    registered_on, licence = None, ""
+    operator_history = broker_history = NO_HISTORY
+    indicators = NO_INDICATORS
+    if "operator_registered_on" in parts:
+        registered_on = _operator_registered_on(session, operator_id)
+    if "operator_history" in parts:
+        operator_history = _history(session, declarations.operator_control_counts, operator_id, moment)
+    if "broker_licence" in parts:
+        licence = _broker_licence(session, broker_id)
+    if "broker_history" in parts:
+        broker_history = _history(session, declarations.broker_control_counts, broker_id, moment)
+    if "indicators" in parts:
+        indicators = indicators_for_lines(session, {_hs6(item.line_code) for item in request.items})
+    return RiskContext(
+        on=local_date(moment), operator_registered_on=registered_on, operator_history=operator_history,
+        broker_licence=licence, broker_history=broker_history, indicators=indicators,
+    )  # fmt: skip
 
 
 def _operator_registered_on(session: Session, operator_id: int | None) -> date | None:
@@ -242,44 +252,31 @@ def indicators_between(session: Session, start: date | None, end: date | None) -
 # --- the fields -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Header:
-    declaration_type: str
-    regime: str
-    office: str
-    operator: str
-    dispatch_country: str | None
-    destination_country: str | None
-    transport_mode: str | None
-    incoterm: str | None
-    currency: str | None
-    invoice_total_dzd: Decimal | None
-    registered_at: datetime
-
-
 def item_fields(
-    request: SelectivityRequest, context: RiskContext, fields: frozenset[str] | None = None
-) -> list[Mapping[str, Any]]:
-    """Every DECLARATION_SCHEMA field, one mapping per goods item, for a declaration being lodged; with
-    `fields`, only those, and an item's own each computed when a rule first reads it."""
-    if fields is None:
-        return list(_fields(_header_of(request), request.items, context))
-    return _fields_read_lazily(request, context, fields)
+    request: SelectivityRequest, context: RiskContext, fields: frozenset[str] = EVERY_FIELD
+) -> list[dict[str, Any]]:
+    """DECLARATION_SCHEMA's fields, one dict per goods item, for a declaration being lodged; with `fields`,
+    only those (a rule set reads a few: the others are not computed)."""
+    header_names = _header_fields_among(fields)
+    common: dict[str, Any] = {}
+    if header_names:
+        every = _header_values(_header_of(request), len(request.items), context)
+        common = {name: every[name] for name in header_names}
+    return _item_rows(common, request.items, context, _item_values_among(fields))
 
 
 def _header_of(request: SelectivityRequest) -> _Header:
-    invoice_total = getattr(request, "invoice_total_dzd", None)  # not yet carried by the request
     return _Header(
         declaration_type=request.declaration_type, regime=request.regime, office=request.office_code,
         operator=request.operator_nif, dispatch_country=request.dispatch_country,
         destination_country=request.destination_country, transport_mode=request.transport_mode,
         incoterm=request.incoterm, currency=request.invoice_currency,
-        invoice_total_dzd=_dinars(invoice_total), registered_at=request.registered_at,
+        invoice_total_dzd=_dinars(request.invoice_total_dzd), registered_at=request.registered_at,
     )  # fmt: skip
 
 
 def item_fields_of_stored(declaration: StoredDeclaration, context: RiskContext) -> list[dict[str, Any]]:
-    """The same fields for a stored declaration (customs value as assessed, else as declared)."""
+    """Every field for a stored declaration (customs value as assessed, else as declared)."""
     header = _Header(
         declaration_type=declaration.type, regime=declaration.regime, office=declaration.office_code,
         operator=declaration.operator_nif, dispatch_country=declaration.dispatch_country,
@@ -288,7 +285,9 @@ def item_fields_of_stored(declaration: StoredDeclaration, context: RiskContext) 
         invoice_total_dzd=_stored_invoice_total_dzd(declaration),
         registered_at=declaration.registered_at,
     )  # fmt: skip
-    return _fields(header, [_stored_item(item) for item in declaration.items], context)
+    items = [_stored_item(item) for item in declaration.items]
+    common = _header_values(header, len(items), context)
+    return _item_rows(common, items, context, _item_values_among(EVERY_FIELD))
 
 
 def _stored_invoice_total_dzd(declaration: StoredDeclaration) -> Decimal | None:
@@ -313,59 +312,38 @@ def _stored_item(item: StoredItem) -> ItemFacts:
     )  # fmt: skip
 
 
-def _fields(header: _Header, items: Sequence[ItemFacts], context: RiskContext) -> list[dict[str, Any]]:
-    common = _header_values(header, len(items), context)
-    return [{**common, **_item_values(item, context)} for item in items]
+_ItemValue = Callable[[ItemFacts, RiskContext], Any]
 
 
-def _fields_read_lazily(
-    request: SelectivityRequest, context: RiskContext, wanted: frozenset[str]
-) -> list[Mapping[str, Any]]:
-    header_names = _header_fields_among(wanted)
-    common: dict[str, Any] = {}
-    if header_names:
-        every = _header_values(_header_of(request), len(request.items), context)
-        common = {name: every[name] for name in header_names}
-    computable = _item_values_among(wanted)
-    return [_ItemFields(common, item, context, computable) for item in request.items]
+def _item_rows(
+    header_values: dict[str, Any],
+    items: Sequence[ItemFacts],
+    context: RiskContext,
+    item_values: tuple[tuple[str, _ItemValue], ...],
+) -> list[dict[str, Any]]:
+    """One dict per item: the header's values, then each of `item_values` computed for the item."""
+    rows = []
+    for item in items:
+        values = header_values.copy()
+        for name, compute in item_values:
+            values[name] = compute(item, context)
+        rows.append(values)
+    return rows
 
 
-class _ItemFields(Mapping[str, Any]):
-    """One item's fields: the header's, given, and the item's own, each computed when first read (a rule set
-    reads a few fields, and most of its rules only on the items their guards let through)."""
-
-    __slots__ = ("_computable", "_context", "_item", "_values")
-
-    def __init__(
-        self,
-        header_values: Mapping[str, Any],
-        item: ItemFacts,
-        context: RiskContext,
-        computable: Mapping[str, Callable[[ItemFacts, RiskContext], Any]],
-    ) -> None:
-        self._values = dict(header_values)
-        self._item, self._context, self._computable = item, context, computable
-
-    def get(self, name: str, default: Any = None) -> Any:
-        values = self._values
-        if name in values:
-            return values[name]
-        compute = self._computable.get(name)
-        if compute is None:
-            return default
-        value = values[name] = compute(self._item, self._context)
-        return value
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in self._values and name not in self._computable:
-            raise KeyError(name)
-        return self.get(name)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter({**self._values, **self._computable})
-
-    def __len__(self) -> int:
-        return len({**self._values, **self._computable})
+@dataclass(frozen=True)
+class _Header:
+    declaration_type: str
+    regime: str
+    office: str
+    operator: str
+    dispatch_country: str | None
+    destination_country: str | None
+    transport_mode: str | None
+    incoterm: str | None
+    currency: str | None
+    invoice_total_dzd: Decimal | None
+    registered_at: datetime
 
 
 @lru_cache(maxsize=64)
@@ -400,31 +378,7 @@ def _header_values(header: _Header, item_count: int, context: RiskContext) -> di
     }
 
 
-def _item_values(item: ItemFacts, context: RiskContext) -> dict[str, Any]:
-    """Every item field at once (each is also in _ITEM_VALUES, for a rule set that reads a few)."""
-    line = item.line_code
-    value = _dinars(item.customs_value_dzd)
-    per_kg = _ratio(value, item.net_mass_kg)
-    return {
-        "hs10": line,
-        "hs6": _hs6(line),
-        "hs4": line[:4],
-        "hs2": line[:2],
-        "hs_prefixes": _hs_prefixes(line),
-        "origin": item.origin_country,
-        "preference": item.preference,
-        "description": item.description,
-        "quantity": item.supplementary_quantity,
-        "net_mass_kg": item.net_mass_kg,
-        "gross_mass_kg": item.gross_mass_kg,
-        "customs_value_dzd": value,
-        "value_per_kg": per_kg,
-        "value_per_unit": _ratio(value, item.supplementary_quantity),
-        "indicator_ratio": _ratio(per_kg, _indicator(item, context)),
-    }
-
-
-_ITEM_VALUES: dict[str, Callable[[ItemFacts, RiskContext], Any]] = {
+_ITEM_VALUES: dict[str, _ItemValue] = {
     "hs10": lambda item, _: item.line_code,
     "hs6": lambda item, _: _hs6(item.line_code),
     "hs4": lambda item, _: item.line_code[:4],
@@ -441,12 +395,12 @@ _ITEM_VALUES: dict[str, Callable[[ItemFacts, RiskContext], Any]] = {
     "value_per_unit": lambda item, _: _ratio(_dinars(item.customs_value_dzd), item.supplementary_quantity),
     "indicator_ratio": lambda item, context: _ratio(_value_per_kg(item), _indicator(item, context)),
 }
-"""Each item field on its own, for the few a rule set reads."""
+"""How each item field is computed, at lodging and in backtests alike."""
 
 
 @lru_cache(maxsize=64)
-def _item_values_among(wanted: frozenset[str]) -> dict[str, Callable[[ItemFacts, RiskContext], Any]]:
-    return {name: value for name, value in _ITEM_VALUES.items() if name in wanted}
+def _item_values_among(wanted: frozenset[str]) -> tuple[tuple[str, _ItemValue], ...]:
+    return tuple((name, value) for name, value in _ITEM_VALUES.items() if name in wanted)
 
 
 def _hs_prefixes(line: str) -> list[str]:
@@ -478,6 +432,9 @@ def _ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | 
 
 __all__ = [
     "EVERYTHING",
+    "EVERY_FIELD",
+    "NO_HISTORY",
+    "NO_INDICATORS",
     "ControlHistory",
     "IndicatorBook",
     "IndicatorPeriod",

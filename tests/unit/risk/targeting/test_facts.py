@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from douane.risk.targeting.facts import (
     ControlHistory,
     IndicatorBook,
     IndicatorPeriod,
+    Reads,
     RiskContext,
     functions,
     item_fields,
@@ -60,7 +62,7 @@ CONTEXT = RiskContext(
     operator_registered_on=date(2026, 1, 14),
     operator_history=ControlHistory(controls=8, discrepancies=2),
     broker_licence="16-0001",
-    broker_history=ControlHistory(),
+    broker_history=ControlHistory(controls=4, discrepancies=1),
     indicators=BOOK,
 )
 
@@ -71,7 +73,9 @@ def test_each_item_carries_the_header_and_its_own_derived_values() -> None:
     assert first["office"] == "16011" and first["broker"] == "16-0001" and first["item_count"] == 3
     assert first["operator_days_registered"] == 60
     assert first["operator_controls"] == 8 and first["operator_discrepancy_rate"] == Decimal("0.25")
-    assert first["broker_discrepancy_rate"] is None  # no history: missing, not zero
+    assert first["broker_discrepancy_rate"] == Decimal("0.25")
+    without_history = item_fields(_request(), RiskContext(on=CONTEXT.on))[0]
+    assert without_history["broker_discrepancy_rate"] is None  # no history: missing, not zero
     # 22:30 UTC is 23:30 in Algiers, on a Sunday
     assert (first["lodged_on"], first["weekday"], first["hour"]) == (date(2026, 3, 15), 7, 23)
     assert first["hs_prefixes"] == ["87", "8703", "870323", "8703231100"]
@@ -92,10 +96,32 @@ def test_only_the_fields_asked_for_are_built_with_the_values_of_every_field() ->
             assert values.get("origin" if name != "origin" else "hs10") is None
 
 
-def test_an_item_field_is_computed_when_first_read_and_kept() -> None:
+def test_only_the_fields_asked_for_are_computed() -> None:
     first = item_fields(_request(), CONTEXT, frozenset({"value_per_kg", "office"}))[0]
-    assert first.get("value_per_kg") is first.get("value_per_kg") == Decimal(2000)
-    assert dict(first) == {"office": "16011", "value_per_kg": Decimal(2000)}
+    assert first == {"office": "16011", "value_per_kg": Decimal(2000)}
+
+
+def test_each_field_reads_the_same_value_with_only_the_context_parts_it_names() -> None:
+    """A field or function fed by a part of the context that Reads does not name would read that part's empty
+    default at lodging (load_context reads only the parts named) while a backtest reads the real value."""
+    for part in RiskContext.__dataclass_fields__:
+        if part != "on":
+            assert getattr(CONTEXT, part) != getattr(RiskContext(on=CONTEXT.on), part), part
+    every = item_fields(_request(), CONTEXT)
+    for name in DECLARATION_SCHEMA.fields:
+        partial = _with_only(CONTEXT, Reads(frozenset({name})).context_parts)
+        assert item_fields(_request(), partial, frozenset({name})) == [
+            {name: values[name]} for values in every
+        ], name
+    for name in DECLARATION_SCHEMA.functions:
+        partial = _with_only(CONTEXT, Reads(frozenset(), frozenset({name})).context_parts)
+        assert functions(partial)[name]("870323", "DE") == functions(CONTEXT)[name]("870323", "DE"), name
+
+
+def _with_only(context: RiskContext, parts: frozenset[str]) -> RiskContext:
+    """The context with the parts not named left empty, as load_context leaves them."""
+    empty = RiskContext(on=context.on)
+    return replace(empty, **{part: getattr(context, part) for part in parts})
 
 
 def test_an_origin_without_its_own_indicator_reads_the_lines_any_origin_indicator() -> None:
