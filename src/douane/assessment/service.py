@@ -101,7 +101,11 @@ def _lines(
 ) -> tuple[dict[str, tuple[Measure, ...]], frozenset[str]]:
     """The measures of `codes` (sorted, distinct) on `on` and the currencies of their specific duties.
     Kept for the set of lines during the unit of work only (a batch's declarations often share theirs;
-    sets are too many to keep between units of work, unlike single lines)."""
+    sets are too many to keep between units of work, unlike single lines).
+
+    Like every read kept for a unit of work (see `douane.read_cache`), this assumes the unit of work does
+    not write the tariff: after such a write, a set read earlier in the same unit of work is handed out
+    as read. Lodging, the only caller inside `reads_cached`, writes no reference table."""
     measures, currencies = cached(
         session, ("assessment.lines", tuple(codes), on), lambda: _lines_read(session, codes, on)
     )

@@ -74,8 +74,8 @@ def list_tax_types(session: Session) -> list[TaxType]:
 
 
 def tax_types_in_order(session: Session) -> tuple[TaxType, ...]:
-    """The tax types in computation order, as the read cache keeps them: the same tuple while they are
-    unchanged, so a caller can recognise it by identity."""
+    """The tax types in computation order, as the read cache keeps them: inside `reads_cached`, the same
+    tuple while the read generation is unchanged (see `measures_in_force_by_line`)."""
     return cached(session, ("reference.tax_types",), lambda: _load_tax_types(session), shared=True)
 
 
@@ -222,8 +222,12 @@ def measures_in_force_many(session: Session, line_codes: Iterable[str], on: date
 def measures_in_force_by_line(
     session: Session, line_codes: Iterable[str], on: date
 ) -> dict[str, tuple[Measure, ...]]:
-    """`measures_in_force_many` as the tuples the read cache keeps: the same tuple for a line while the
-    tariff is unchanged, so a caller can recognise it by identity. Keyed by code, in code order."""
+    """`measures_in_force_many` as the tuples the read cache keeps, keyed by code, in code order. Inside
+    `reads_cached`, a line's tuple is the same object while the database's read generation is unchanged
+    (and the shared cache has not started afresh), so a caller may recognise it by identity: the
+    assessment engine finds its plans so. A write to any watched table, tariff or not, draws a new
+    generation, hence new tuples in the units of work that follow; outside `reads_cached` every call
+    makes new ones. Lines without measures all get the same empty tuple."""
     found = {code: peek(session, ("reference.measures", code, on)) for code in sorted(set(line_codes))}
     missing = [code for code, measures in found.items() if measures is MISSING]
     if missing:
