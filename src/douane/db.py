@@ -758,8 +758,10 @@ def _copy_converters(table: Table, names: tuple[str, ...], dialect: Dialect) -> 
     """`_json_converters`, but a UTC datetime is its text as the driver writes it (which finds a datetime's
     format through a Python call per value)."""
     return tuple(
-        _utc_text_converter(convert) if type(table.c[name].type) is UTCDateTime else convert
-        for name, convert in zip(names, _json_converters(table, names, dialect), strict=True)
+        _utc_text_converter(convert) if _quick_path_fits(column_type, dialect, UTCDateTime) else convert
+        for column_type, convert in zip(
+            (table.c[name].type for name in names), _json_converters(table, names, dialect), strict=True
+        )
     )
 
 
@@ -791,6 +793,8 @@ def _utc_text_converter(checked: Converter) -> Converter:
     other values (None, naive, another type) as the column's own conversion gives them."""
 
     def convert(value: Any) -> Any:
+        if value is None:
+            return None
         if type(value) is datetime and value.tzinfo is UTC:
             return _utc_text(value)
         converted = checked(value)
@@ -819,26 +823,33 @@ def _second_text(seconds: int) -> str:
 
 
 def _bind_converter(column_type: TypeEngine[Any], dialect: Dialect) -> Converter:
-    typed = column_type.dialect_impl(dialect)
-    process = typed.bind_processor(dialect)
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
     if process is None:
         return _unchanged
-    if dialect.name != "postgresql" or not isinstance(typed, TypeDecorator):
-        return process
-    if typed.impl_instance.bind_processor(dialect) is not None:
-        return process  # a quick path would skip the driver type's own conversion
-    if type(column_type) is ExactDecimal:
+    if _quick_path_fits(column_type, dialect, ExactDecimal):
+        assert isinstance(column_type, ExactDecimal)
         return _exact_decimal_converter(Decimal(1).scaleb(-column_type.scale), process)
-    if type(column_type) is DZDAmount:
+    if _quick_path_fits(column_type, dialect, DZDAmount):
         return _centimes_converter(process)
     return process
 
 
+def _quick_path_fits(column_type: TypeEngine[Any], dialect: Dialect, of_type: type) -> bool:
+    """Whether a column is of exactly `of_type`, on PostgreSQL, with no conversion of the driver type after
+    its own (which a quick path would skip)."""
+    if type(column_type) is not of_type or dialect.name != "postgresql":
+        return False
+    typed = column_type.dialect_impl(dialect)
+    return isinstance(typed, TypeDecorator) and typed.impl_instance.bind_processor(dialect) is None
+
+
 def _exact_decimal_converter(unit: Decimal, checked: Converter) -> Converter:
     """ExactDecimal's conversion on PostgreSQL (the value itself), quicker for a Decimal already exact to
-    `unit`; any other value goes through the column's own conversion, with its errors."""
+    `unit`; None stays None, any other value goes through the column's own conversion, with its errors."""
 
     def convert(value: Any) -> Any:
+        if value is None:
+            return None
         if type(value) is Decimal:
             try:
                 if value.quantize(unit) == value:
@@ -857,9 +868,11 @@ _CENTIMES_PER_UNIT = Decimal(10**_CENTIME_DIGITS)
 
 def _centimes_converter(checked: Converter) -> Converter:
     """DZDAmount's conversion (Money.to_minor), quicker for a DZD Money with whole centimes; any other
-    value goes through the column's own conversion, with its errors."""
+    value but None goes through the column's own conversion, with its errors."""
 
     def convert(value: Any) -> Any:
+        if value is None:
+            return None
         if type(value) is Money and value.currency == DZD:
             amount = value.amount
             try:

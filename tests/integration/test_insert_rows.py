@@ -2,6 +2,7 @@
 stores, in the given order; insert_later queues rows until the unit of work writes or commits them."""
 
 import json
+import random
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -32,6 +33,7 @@ from douane.db import (
     DZDAmount,
     ExactDecimal,
     UTCDateTime,
+    _utc_text,
     column_values,
     insert_later,
     insert_rows,
@@ -428,3 +430,17 @@ def test_json_nulls_follow_the_column_as_an_insert_does(probe_table: Database, c
         (True, True),
         (False, False),
     ]
+
+
+def test_a_utc_moment_copied_as_text_is_the_text_the_driver_writes() -> None:
+    first, last = datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    draw = random.Random(20261206)
+    moments = [
+        first,
+        last,
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+    ]
+    moments += [first + (last - first) * draw.random() for _ in range(2_000)]
+    moments += [moment.replace(microsecond=0) for moment in moments]
+    assert [_utc_text(moment) for moment in moments] == [str(moment) for moment in moments]
