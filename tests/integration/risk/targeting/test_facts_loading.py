@@ -17,10 +17,12 @@ from douane.risk.targeting.facts import (
     ControlHistory,
     Reads,
     RiskContext,
+    functions,
     item_fields,
     item_fields_of_stored,
     load_context,
 )
+from douane.risk.targeting.schema import DECLARATION_SCHEMA
 from tests.integration.declarations import fixtures
 from tests.integration.risk.targeting.history import at, declaration, parties
 
@@ -82,6 +84,33 @@ def test_only_the_parts_of_the_context_the_rules_read_are_loaded(ctx: Context) -
         on=every.on, broker_licence="16-0001", broker_history=ControlHistory(controls=1, discrepancies=1)
     )
     assert operator == RiskContext(on=every.on, operator_registered_on=date(2025, 1, 1))
+
+
+def test_each_field_loaded_alone_reads_what_it_reads_with_the_whole_context(ctx: Context) -> None:
+    """At lodging only the parts of the context a rule set reads are loaded; a backtest has them all."""
+    with ctx.db.transaction() as session:
+        who = parties(session, ctx.clock)
+        declaration(session, who, at(1), control="discrepancy", broker=True)
+        session.add(
+            ValueIndicatorRow(hs6="870323", origin="DE", centimes_per_kg=150000, valid_from=date(2026, 1, 1),
+                              source="analyst", basis={}, set_by="analyst", set_at=at(1))
+        )  # fmt: skip
+    request = _request(who.operator_ids[0], who.broker_id, registered_day=5)
+    with ctx.db.transaction() as session:
+        whole = load_context(session, request)
+        every = item_fields(request, whole)
+        for name in DECLARATION_SCHEMA.fields:
+            alone = load_context(session, request, Reads(frozenset({name})))
+            assert item_fields(request, alone, frozenset({name})) == [{name: every[0][name]}], name
+        for name in DECLARATION_SCHEMA.functions:
+            alone = load_context(session, request, Reads(frozenset(), frozenset({name})))
+            assert functions(alone)[name]("870323", "DE") == functions(whole)[name]("870323", "DE"), name
+    empty = RiskContext(on=whole.on)
+    assert all(
+        getattr(whole, part) != getattr(empty, part)
+        for part in RiskContext.__dataclass_fields__
+        if part != "on"
+    )
 
 
 class _Recording:
