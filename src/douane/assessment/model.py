@@ -341,6 +341,8 @@ def mark_suspended(breakdown: Mapping[str, Any], notes: Mapping[str, str]) -> di
 
 def assess(data: AssessmentInput) -> Assessment:
     """Customs value, duties and taxes of a declaration; raises AssessmentError."""
+    from douane.assessment import engine  # the engine imports this module's definitions
+
     return engine.compute(data)
 
 
@@ -493,7 +495,3 @@ def readable(breakdown: Mapping[str, Any]) -> dict[str, Any]:
         return dict(breakdown)
     readable_form = Assessment.from_dict(breakdown).to_readable_dict()
     return {**breakdown, **readable_form}
-
-
-# Last: the engine imports the definitions above (an import inside `assess` would run at every call).
-from douane.assessment import engine  # noqa: E402
