@@ -63,7 +63,8 @@ def test_history_counts_only_results_recorded_before_registration(ctx: Context) 
     assert later.operator_history == ControlHistory(controls=3, discrepancies=2)
 
 
-def test_only_the_parts_of_the_context_the_rules_read_are_loaded(ctx: Context) -> None:
+def _controlled_declaration_with_an_indicator(ctx: Context) -> SelectivityRequest:
+    """A request whose every part of the context has a value: control histories, licence, indicator."""
     with ctx.db.transaction() as session:
         who = parties(session, ctx.clock)
         declaration(session, who, at(1), control="discrepancy", broker=True)
@@ -72,6 +73,11 @@ def test_only_the_parts_of_the_context_the_rules_read_are_loaded(ctx: Context) -
                               source="analyst", basis={}, set_by="analyst", set_at=at(1))
         )  # fmt: skip
     request = _request(who.operator_ids[0], who.broker_id, registered_day=5)
+    return request
+
+
+def test_only_the_parts_of_the_context_the_rules_read_are_loaded(ctx: Context) -> None:
+    request = _controlled_declaration_with_an_indicator(ctx)
     with ctx.db.transaction() as session:
         every = load_context(session, request)
         assert load_context(session, request, EVERYTHING) == every
@@ -88,14 +94,7 @@ def test_only_the_parts_of_the_context_the_rules_read_are_loaded(ctx: Context) -
 
 def test_each_field_loaded_alone_reads_what_it_reads_with_the_whole_context(ctx: Context) -> None:
     """At lodging only the parts of the context a rule set reads are loaded; a backtest has them all."""
-    with ctx.db.transaction() as session:
-        who = parties(session, ctx.clock)
-        declaration(session, who, at(1), control="discrepancy", broker=True)
-        session.add(
-            ValueIndicatorRow(hs6="870323", origin="DE", centimes_per_kg=150000, valid_from=date(2026, 1, 1),
-                              source="analyst", basis={}, set_by="analyst", set_at=at(1))
-        )  # fmt: skip
-    request = _request(who.operator_ids[0], who.broker_id, registered_day=5)
+    request = _controlled_declaration_with_an_indicator(ctx)
     with ctx.db.transaction() as session:
         whole = load_context(session, request)
         every = item_fields(request, whole)
