@@ -3,6 +3,7 @@ stores, in the given order; insert_later queues rows until the unit of work writ
 
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -97,14 +98,20 @@ def probe_table(db: Database) -> Any:
     probe_metadata.drop_all(db.engine)
 
 
+def _written_both_ways(
+    db: Database, rows_of: Callable[[str], list[dict[str, Any]]], copies: int
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rows as stored when an INSERT writes them and when `insert_rows` does, `copies` times each."""
+    with db.transaction() as session:
+        session.execute(insert(probe), rows_of("insert") * copies)
+        insert_rows(session, probe, rows_of("copied") * copies)
+    with db.transaction() as session:
+        return _stored(session, "insert"), _stored(session, "copied")
+
+
 @pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS], ids=["a few rows", "enough rows to copy"])
 def test_rows_read_back_exactly_as_an_insert_writes_them(probe_table: Database, copies: int) -> None:
-    db = probe_table
-    with db.transaction() as session:
-        session.execute(insert(probe), _rows("insert") * copies)
-        insert_rows(session, probe, _rows("copied") * copies)
-    with db.transaction() as session:
-        inserted, copied = _stored(session, "insert"), _stored(session, "copied")
+    inserted, copied = _written_both_ways(probe_table, _rows, copies)
     assert len(copied) == 3 * copies
     assert [row[1:] for row in copied] == [row[1:] for row in inserted]
     assert [row[0] for row in copied[:3]] == ["copied-1", "copied-2", "copied-3"]  # in the order given
@@ -319,12 +326,7 @@ def _exact_rows(label: str) -> list[dict[str, Any]]:
 def test_decimals_money_and_moments_read_back_as_an_insert_writes_them(
     probe_table: Database, copies: int
 ) -> None:
-    db = probe_table
-    with db.transaction() as session:
-        session.execute(insert(probe), _exact_rows("exact-insert") * copies)
-        insert_rows(session, probe, _exact_rows("exact-copied") * copies)
-    with db.transaction() as session:
-        inserted, copied = _stored(session, "exact-insert"), _stored(session, "exact-copied")
+    inserted, copied = _written_both_ways(probe_table, _exact_rows, copies)
     assert len(copied) == 8 * copies
     assert [row[1:] for row in copied] == [row[1:] for row in inserted]
     assert copied[0][3] == Decimal("1.23") and copied[0][2] == Money.zero()
