@@ -51,7 +51,7 @@ from sqlalchemy.sql.elements import Null
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from douane.kernel.clock import as_utc
-from douane.kernel.money import DZD, Money, minor_units
+from douane.kernel.money import DZD, Money
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -121,6 +121,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         super().__init__()
         self.scale = scale
         self.precision = precision
+        self._unit = Decimal(1).scaleb(-scale)
 
     def __repr__(self) -> str:  # Alembic renders column types with repr()
         return f"ExactDecimal(scale={self.scale}, precision={self.precision})"
@@ -133,6 +134,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Decimal | int | None:
         if value is None:
             return None
+        if type(value) is Decimal and dialect.name != "sqlite" and _exact_to(value, self._unit):
+            return value  # the usual case, checked in one step (a bulk lodging writes thousands)
         value = Decimal(value)
         scaled = value.scaleb(self.scale)
         if scaled != scaled.to_integral_value():
@@ -145,6 +148,14 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return Decimal(int(value)).scaleb(-self.scale).normalize() + Decimal(0)
         return Decimal(value).normalize() + Decimal(0)
+
+
+def _exact_to(value: Decimal, unit: Decimal) -> bool:
+    """Whether `value` has no digit below `unit` (False where it cannot tell: not finite, too long)."""
+    try:
+        return value.quantize(unit) == value
+    except ArithmeticError:
+        return False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -824,14 +835,7 @@ def _second_text(seconds: int) -> str:
 
 def _bind_converter(column_type: TypeEngine[Any], dialect: Dialect) -> Converter:
     process = column_type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
-        return _unchanged
-    if _quick_path_fits(column_type, dialect, ExactDecimal):
-        assert isinstance(column_type, ExactDecimal)
-        return _exact_decimal_converter(Decimal(1).scaleb(-column_type.scale), process)
-    if _quick_path_fits(column_type, dialect, DZDAmount):
-        return _centimes_converter(process)
-    return process
+    return process if process is not None else _unchanged
 
 
 def _quick_path_fits(column_type: TypeEngine[Any], dialect: Dialect, of_type: type) -> bool:
@@ -841,49 +845,6 @@ def _quick_path_fits(column_type: TypeEngine[Any], dialect: Dialect, of_type: ty
         return False
     typed = column_type.dialect_impl(dialect)
     return isinstance(typed, TypeDecorator) and typed.impl_instance.bind_processor(dialect) is None
-
-
-def _exact_decimal_converter(unit: Decimal, checked: Converter) -> Converter:
-    """ExactDecimal's conversion on PostgreSQL (the value itself), quicker for a Decimal already exact to
-    `unit`; None stays None, any other value goes through the column's own conversion, with its errors."""
-
-    def convert(value: Any) -> Any:
-        if value is None:
-            return None
-        if type(value) is Decimal:
-            try:
-                if value.quantize(unit) == value:
-                    return value
-            except ArithmeticError:  # not finite, or beyond the context's precision
-                pass
-        return checked(value)
-
-    return convert
-
-
-_CENTIME_DIGITS = minor_units(DZD)
-_CENTIME = Decimal(1).scaleb(-_CENTIME_DIGITS)
-_CENTIMES_PER_UNIT = Decimal(10**_CENTIME_DIGITS)
-
-
-def _centimes_converter(checked: Converter) -> Converter:
-    """DZDAmount's conversion (Money.to_minor), quicker for a DZD Money with whole centimes; any other
-    value but None goes through the column's own conversion, with its errors."""
-
-    def convert(value: Any) -> Any:
-        if value is None:
-            return None
-        if type(value) is Money and value.currency == DZD:
-            amount = value.amount
-            try:
-                centimes = amount.quantize(_CENTIME)
-            except ArithmeticError:  # beyond the context's precision
-                return checked(value)
-            if centimes == amount:
-                return int(centimes * _CENTIMES_PER_UNIT)  # exact: the digits added are zeros
-        return checked(value)
-
-    return convert
 
 
 def _unchanged(value: Any) -> Any:
