@@ -401,7 +401,8 @@ class Plans:
     identity of its measures tuple, in a table per date and set of tax types: the reference read cache
     hands out the same tuple while the read generation is unchanged, so most items hash no measures.
     Otherwise it is found by value (line, measures, date and tax types): equal measures in another tuple,
-    or in a list, are planned once."""
+    or in a list, are planned once. Measures given as a list (no identity to keep) are looked up by value
+    once per line of the declaration."""
 
     def __init__(self, measures: Mapping[str, Sequence[Measure]], tax_types: Sequence[TaxType], on: date):
         types = _indexed_tax_types(tax_types)
@@ -411,6 +412,7 @@ class Plans:
         self.order = types.order
         self._on = on
         self._by_identity = _identity_table(on, types.token)
+        self._of_listed: dict[str, LinePlan] = {}
 
     def of(self, line_code: str) -> LinePlan:
         given = self._measures.get(line_code)
@@ -423,7 +425,10 @@ class Plans:
 
     def _planned(self, line_code: str, given: Sequence[Measure]) -> LinePlan:
         if type(given) is not tuple:
-            return self._by_value(line_code, tuple(given))
+            plan = self._of_listed.get(line_code)
+            if plan is None:
+                plan = self._of_listed[line_code] = self._by_value(line_code, tuple(given))
+            return plan
         plan = self._by_value(line_code, given)
         if len(self._by_identity) >= IDENTITY_TABLE_LIMIT:
             self._by_identity.clear()
