@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 
-import anyio
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
@@ -12,6 +11,7 @@ from douane import __version__
 from douane.bootstrap import Context, build_context
 from douane.declarations import api as declarations_api
 from douane.declarations import print_api as declarations_print_api
+from douane.declarations.schemas import MAX_BULK
 from douane.identity import api as identity_api
 from douane.identity.guards import public
 from douane.payments import api as payments_api
@@ -26,6 +26,7 @@ from douane.risk.selection import api as selection_api
 from douane.risk.targeting import api as targeting_api
 from douane.web import problems
 from douane.web import views as pages
+from douane.web.lodging_slots import LodgingSlots
 from douane.web.middleware import LanguageMiddleware
 
 API_DESCRIPTION = """
@@ -48,7 +49,7 @@ def create_app(ctx: Context | None = None) -> FastAPI:
         redoc_url="/redoc",
     )
     app.state.ctx = ctx
-    app.state.lodging_slots = anyio.Semaphore(ctx.settings.lodgings_at_once)
+    app.state.lodging_slots = LodgingSlots(ctx.settings.lodgings_at_once, batch_limit=MAX_BULK)
     problems.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(LanguageMiddleware)

@@ -28,8 +28,9 @@ class Settings(BaseSettings):
         default=1, ge=1, le=64, description="Web worker processes for `douane serve` (one per core is usual)"
     )
     lodgings_at_once: int = Field(
-        default=2, ge=1, le=64,
-        description="Lodgings each worker process runs at once (few keep the numbering lock holder alone)",
+        default=1, ge=1, le=64,
+        description="Lodging units of work each worker process runs at once; requests waiting meanwhile are"
+        " lodged together in the next one (web.lodging_slots)",
     )  # fmt: skip
     secret_key: SecretStr | None = Field(
         default=None,

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from douane.audit.service import AuditEvent
+from douane.bootstrap import Context
 from douane.declarations import control_api, discharge, documents, lodging, model, service
 from douane.declarations.control_schemas import DischargeOut
 from douane.declarations.model import Finding, Status
@@ -45,7 +46,7 @@ from douane.identity.model import Actor, Permission
 from douane.kernel.clock import Clock
 from douane.kernel.errors import InvalidInput, NotFound
 from douane.kernel.numbers import whole_number
-from douane.web.deps import UnitOfWork, get_context, in_lodging_slot
+from douane.web.deps import UnitOfWork, get_context, in_lodging_slot, in_shared_lodging_slot
 from douane.web.pagination import Page, PageRequest, page_request
 from douane.web.problems import domain_text, problem, request_language
 
@@ -429,15 +430,19 @@ async def bulk_lodge(
 ) -> BulkOut:
     """Lodge up to 100 declarations; each gets its own outcome (partial success is normal)."""
     language = request_language(request)
-
-    def lodge_all(session: Session, actor: Actor) -> list[lodging.LodgingOutcome]:
-        contents = [d.to_model() for d in body.declarations]
-        return lodging.lodge_many(session, _clock(request), actor, contents)
-
-    outcomes = await in_lodging_slot(request, caller.actor_in, lodge_all)
+    size = len(body.declarations)
+    outcomes = await in_shared_lodging_slot(request, caller.actor_in, body, size, _lodge_bulks)
     result = [_bulk_outcome(o, language) for o in outcomes]
     lodged = sum(1 for o in outcomes if o.lodged)
     return BulkOut(lodged=lodged, failed=len(outcomes) - lodged, outcomes=result)
+
+
+def _lodge_bulks(
+    ctx: Context, session: Session, bulks: Sequence[tuple[Actor, BulkIn]]
+) -> list[list[lodging.LodgingOutcome]]:
+    """Bulk requests lodged together (`in_shared_lodging_slot`), each as its caller's."""
+    requests = [(actor, [d.to_model() for d in body.declarations]) for actor, body in bulks]
+    return lodging.lodge_for_each(session, ctx.clock, requests)
 
 
 def _bulk_outcome(outcome: lodging.LodgingOutcome, language: str) -> BulkOutcome:

@@ -87,6 +87,7 @@ class LodgingOutcome:
     decision: ChannelDecision | None = field(default=None, repr=False)
     assessment: Assessment | None = field(default=None, repr=False)
     inserted: bool = field(default=False, repr=False)  # the row is in the database already
+    by: ActorRef | None = field(default=None, repr=False)  # who lodges it (audited with each step)
 
     @cached_property
     def assessed_items(self) -> dict[int, tuple[Money | None, Money | None]]:
@@ -119,12 +120,14 @@ def lodge(
     with reads_cached(session):
         row = service.own(session, actor, declaration_id)
         service.check_version(row, expected_version)
-        outcome = LodgingOutcome(0, row=row, content=service.content_of(row), inserted=True)
+        outcome = LodgingOutcome(
+            0, row=row, content=service.content_of(row), inserted=True, by=actor_ref(actor)
+        )
         assert outcome.content is not None
         outcome.steps = _check_and_assess(session, clock, actor, outcome)
         service.store_assessment(row, outcome.assessment)
         service.flush_or_conflict(session)
-        _register_and_route(session, clock, actor_ref(actor), [outcome], selectivity or default_selectivity())
+        _register_and_route(session, clock, [outcome], selectivity or default_selectivity())
         service.flush_or_conflict(session)
         write_pending(session)
         return row
@@ -161,28 +164,46 @@ def lodge_many(
 ) -> list[LodgingOutcome]:
     """Create and lodge each declaration; one refusal does not stop the others. A declaration with
     blocking findings is kept as a draft (with its id and findings) for the declarant to correct."""
-    service.require_lodge_permission(actor)
-    by = actor_ref(actor)
+    return lodge_for_each(session, clock, [(actor, contents)], selectivity=selectivity)[0]
+
+
+def lodge_for_each(
+    session: Session,
+    clock: Clock,
+    requests: Sequence[tuple[Actor, Sequence[Declaration]]],
+    *,
+    selectivity: SelectivityPort | None = None,
+) -> list[list[LodgingOutcome]]:
+    """`lodge_many` for several callers at once, in one unit of work: each request's declarations are
+    lodged as its actor's, and each request gets its own outcomes (indexed within the request)."""
+    for actor, _ in requests:
+        service.require_lodge_permission(actor)
     with reads_cached(session), session.no_autoflush:
-        outcomes = [
-            _prepared(session, clock, actor, index, content) for index, content in enumerate(contents)
-        ]
+        per_request = [_prepared_all(session, clock, actor, contents) for actor, contents in requests]
+        outcomes = [outcome for group in per_request for outcome in group]
         stored = [o for o in outcomes if o.row is not None]
         _insert_declarations(session, stored)
-        audit.record_later(session, [e for o in stored if o.findings for e in _step_events(clock, o, by)])
+        audit.record_later(session, [e for o in stored if o.findings for e in _step_events(clock, o)])
         lodging = [o for o in outcomes if o.lodging]
-        _register_and_route(session, clock, by, lodging, selectivity or default_selectivity())
+        _register_and_route(session, clock, lodging, selectivity or default_selectivity())
         _write_registrations(session, lodging)
         write_pending(session)  # the registrations, audit events and inspector draws: one round trip
         service.flush_or_conflict(session)  # what else selectivity added (notices matched)
-    return outcomes
+    return per_request
+
+
+def _prepared_all(
+    session: Session, clock: Clock, actor: Actor, contents: Sequence[Declaration]
+) -> list[LodgingOutcome]:
+    by = actor_ref(actor)
+    return [_prepared(session, clock, actor, by, index, content) for index, content in enumerate(contents)]
 
 
 def _prepared(
-    session: Session, clock: Clock, actor: Actor, index: int, content: Declaration
+    session: Session, clock: Clock, actor: Actor, by: ActorRef | None, index: int, content: Declaration
 ) -> LodgingOutcome:
     """The outcome with its row built in memory: checked, assessed and lodged, or a draft with findings."""
-    outcome = LodgingOutcome(index)
+    outcome = LodgingOutcome(index, by=by)
     try:
         outcome.content = service.declarant_content(session, actor, content)
         outcome.row = service.new_draft_row(session, clock, actor, outcome.content, items=False)
@@ -282,18 +303,14 @@ def _check_and_assess(session: Session, clock: Clock, actor: Actor, outcome: Lod
 
 
 def _register_and_route(
-    session: Session,
-    clock: Clock,
-    by: ActorRef | None,
-    lodging: list[LodgingOutcome],
-    selectivity: SelectivityPort,
+    session: Session, clock: Clock, lodging: list[LodgingOutcome], selectivity: SelectivityPort
 ) -> None:
     """Keep each registered version and decide its channel, then (numbering lock from here to the commit)
     number the rows, apply the channels, audit every step in order and draw the inspectors."""
     versions = []
     for outcome in lodging:
         assert outcome.row is not None and outcome.content is not None
-        versions.append(service.snapshot_values(clock, outcome.row, by, "lodged", outcome.content))
+        versions.append(service.snapshot_values(clock, outcome.row, outcome.by, "lodged", outcome.content))
         request = _selectivity_request(outcome)
         outcome.decision = selectivity.choose_channel(session, clock, request)
         if model.needs_inspector(Channel(outcome.decision.channel)):
@@ -304,9 +321,9 @@ def _register_and_route(
     _register(session, clock, lodging)
     for outcome in lodging:
         _apply_channel(clock, outcome)
-    events = [event for o in lodging for event in _step_events(clock, o, by)]
+    events = [event for o in lodging for event in _step_events(clock, o)]
     for outcome in lodging:
-        _draw_inspector_if_needed(session, clock, outcome.row, by, events)  # type: ignore[arg-type]
+        _draw_inspector_if_needed(session, clock, outcome.row, outcome.by, events)  # type: ignore[arg-type]
     audit.record_later(session, events)
 
 
@@ -348,10 +365,10 @@ def _apply_channel(clock: Clock, outcome: LodgingOutcome) -> None:
     outcome.steps.append(service.apply_transition(clock, row, Action.ASSIGN_CHANNEL, detail=detail))
 
 
-def _step_events(clock: Clock, outcome: LodgingOutcome, by: ActorRef | None) -> list[dict[str, Any]]:
+def _step_events(clock: Clock, outcome: LodgingOutcome) -> list[dict[str, Any]]:
     """The audit events of the outcome's steps, in order (each step is audited once)."""
     assert outcome.row is not None
-    events = [service.step_event(clock, outcome.row, step, by) for step in outcome.steps]
+    events = [service.step_event(clock, outcome.row, step, outcome.by) for step in outcome.steps]
     outcome.steps = []
     return events
 

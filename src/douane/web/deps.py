@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, TypeVar
 
-import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from douane.bootstrap import Context
+from douane.web.lodging_slots import LodgingSlots
 
 T = TypeVar("T")
 A = TypeVar("A")
+P = TypeVar("P")
 
 
 def get_context(request: Request) -> Context:
@@ -43,27 +43,25 @@ UnitOfWork = Annotated[Session, Depends(transaction, scope="function")]
 async def in_lodging_slot(
     request: Request, caller: Callable[[Session], A], work: Callable[[Session, A], T]
 ) -> T:
-    """Check the caller (`caller(session)`, e.g. `Credentials.actor_in` of `requires_on_worker`, which reads
-    a bearer token on the unit of work's own connection), then run `work` for it in that unit of work
-    (committed before this returns; a refused caller leaves nothing written), on a worker thread, inside one
-    of the process's lodging slots (`DOUANE_LODGINGS_AT_ONCE`, default 2), awaited on the event loop so
-    that waiting lodgings hold no worker thread. The check and the whole unit of work are one thread hop:
-    declared as dependencies, the check, opening the unit of work, the handler and closing it cost a hop
-    each.
-
-    A lodging holds its office's numbering row from the moment it takes its numbers to its commit. Many
-    lodgings in one process share the interpreter lock, and the holder would wait for the others' Python
-    work between its last statements, holding every other lodging of the office back; none at all in
-    parallel leaves the process idle while its one lodging waits for the database. Measured with
-    bench/lodge.py (2 workers, 8 clients, November 2026): one slot 226-239 declarations/s, two 241-283,
-    three 271-282 (when the lock window was longer, one slot did best: 120 against 71-100 unlimited).
-    """
-    slots: anyio.Semaphore = request.app.state.lodging_slots
-    ctx = get_context(request)
-    async with slots:
-        return await run_in_threadpool(_in_unit_of_work, ctx, caller, work)
+    """Check the caller (`caller(session)`, e.g. `Credentials.actor_in` of `requires_on_worker`), then run
+    `work` for it in that unit of work, on a worker thread, in one of the process's lodging slots
+    (`web.lodging_slots`); committed before this returns, and a refused caller leaves nothing written."""
+    slots: LodgingSlots = request.app.state.lodging_slots
+    result: T = await slots.run_alone(get_context(request), caller, work)
+    return result
 
 
-def _in_unit_of_work(ctx: Context, caller: Callable[[Session], A], work: Callable[[Session, A], T]) -> T:
-    with ctx.db.transaction() as session:
-        return work(session, caller(session))
+async def in_shared_lodging_slot(
+    request: Request,
+    caller: Callable[[Session], A],
+    payload: P,
+    size: int,
+    work: Callable[[Context, Session, Sequence[tuple[A, P]]], list[T]],
+) -> T:
+    """`in_lodging_slot` for work that requests can share: `work(ctx, session, [(actor, payload), ...])`
+    answers each request's payload (`size` declarations) in order, and the requests waiting together for
+    a slot are run together, in one unit of work (`web.lodging_slots`). `work` must be the same function
+    object for every request (a module-level function, not a closure)."""
+    slots: LodgingSlots = request.app.state.lodging_slots
+    result: T = await slots.run_together(get_context(request), caller, payload, size, work)
+    return result

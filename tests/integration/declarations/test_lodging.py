@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from douane.audit.tables import AuditEventRow
 from douane.bootstrap import Context
 from douane.declarations import lodging, service
 from douane.declarations.model import Status
@@ -84,6 +85,35 @@ def test_a_draft_kept_by_a_bulk_lodging_is_stored_as_a_saved_draft_is(ctx: Conte
         assert saved is not None and bulk is not None
         assert bulk.findings == saved.findings and bulk.status == saved.status == Status.DRAFT.value
     assert null_columns[kept.row.id] == null_columns[saved_id]  # SQL NULL where a saved draft has it
+
+
+def test_declarations_lodged_together_are_each_their_callers_own(ctx: Context, demo: Demo) -> None:
+    """Two firms' requests lodged in one unit of work (the API's shared lodging slot): each declaration is
+    its own caller's, audited as theirs, and hidden from the other firm."""
+    requests = [
+        (demo.broker, [import_declaration(demo.operator_nif)]),
+        (demo.other_broker, [import_declaration(demo.operator_nif), import_declaration(demo.operator_nif)]),
+    ]
+    with ctx.db.transaction() as session:
+        mine, theirs = lodging.lodge_for_each(session, ctx.clock, requests, selectivity=FixedSelectivity())
+    assert [o.index for o in mine] == [0] and [o.index for o in theirs] == [0, 1]
+    assert all(o.lodged for o in (*mine, *theirs))
+    with ctx.db.transaction() as session:
+        for outcomes, actor, broker_id in ((mine, demo.broker, demo.broker_id),
+                                           (theirs, demo.other_broker, demo.other_broker_id)):  # fmt: skip
+            for outcome in outcomes:
+                row = service.get(session, actor, outcome.row.id)  # type: ignore[union-attr]
+                assert (row.broker_id, row.declarant_user_id) == (broker_id, actor.user_id)
+                events = session.scalars(
+                    select(AuditEventRow).where(AuditEventRow.entity_type == "declaration",
+                                                AuditEventRow.entity_id == str(row.id))
+                ).all()  # fmt: skip
+                assert {e.action for e in events} >= {"declaration.create", "declaration.register"}
+                assert {e.actor_id for e in events if e.action.startswith("declaration.")} == {actor.user_id}
+        assert service.search(session, demo.broker)[1] == 1
+        assert service.search(session, demo.other_broker)[1] == 2
+        with pytest.raises(NotFound):
+            service.get(session, demo.broker, theirs[0].row.id)  # type: ignore[union-attr]
 
 
 def test_amendment_adds_a_version_and_reassesses(ctx: Context, demo: Demo) -> None:
