@@ -82,6 +82,7 @@ class Figures:
     server_cpu: float | None = None  # seconds used by the server's processes during the run
     postgres_cpu: float | None = None
     event_loop_cpu: float | None = None  # the part of server_cpu its processes' main threads used
+    client_cpu: float | None = None  # this benchmark's own client, on the same cores
 
     def report(self) -> str:
         cuts = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else self.latencies * 99
@@ -100,9 +101,10 @@ class Figures:
         per = 1000 / self.declarations
         busy = (self.server_cpu + self.postgres_cpu) / self.seconds
         loops = "" if self.event_loop_cpu is None else f" (event loops {self.event_loop_cpu * per:.2f})"
+        client = "" if self.client_cpu is None else f"; the client {self.client_cpu * per:.2f} ms"
         return (
             f"\nCPU per declaration: server {self.server_cpu * per:.2f} ms{loops},"
-            f" PostgreSQL {self.postgres_cpu * per:.2f} ms (all its processes on this machine);"
+            f" PostgreSQL {self.postgres_cpu * per:.2f} ms (all its processes on this machine){client};"
             f" {busy:.0%} of one core busy on average, {os.cpu_count()} cores"
         )
 
@@ -209,13 +211,17 @@ def run_http(database: Database, data_dir: Path, args: argparse.Namespace, bulk:
         requests = [_bulk_request(host, token, batch) for batch in batches]
         server_before, postgres_before = cpu_seconds(base.pid), postgres_cpu_seconds()
         loops_before = main_thread_cpu_seconds(base.pid)
+        client_before = time.process_time()
         latencies, seconds = asyncio.run(_fire(host, int(port), requests, args.clients))
+        client_cpu = time.process_time() - client_before
         server_cpu = cpu_seconds(base.pid) - server_before
         postgres_cpu = postgres_cpu_seconds() - postgres_before
         event_loop_cpu = main_thread_cpu_seconds(base.pid) - loops_before
     label = f"HTTP bulk, {size} per request" if bulk else "HTTP, one request per declaration"
     label += f", {args.workers} worker(s), {args.clients} client(s)"
-    return Figures(label, args.count, seconds, latencies, server_cpu, postgres_cpu, event_loop_cpu)
+    return Figures(
+        label, args.count, seconds, latencies, server_cpu, postgres_cpu, event_loop_cpu, client_cpu
+    )
 
 
 def _token(base: str) -> str:
