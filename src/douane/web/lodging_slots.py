@@ -154,10 +154,10 @@ def _run_group_on_worker(ctx: Context, group: list[_Request]) -> None:
         return
     try:
         results = _run_together(ctx, group)
-    except _RunEachAlone:  # each runs again alone and hears its own outcome
+    except _RunEachAlone:  # each admitted request runs again alone and hears its own outcome
         for request in group:
-            request.result, request.error = _PENDING, None
-            _run_alone(ctx, request)
+            if request.error is None:  # a refused caller keeps its refusal (checked once, audited once)
+                _run_alone(ctx, request)
         return
     except Exception as exc:  # the database failed the commit: whether it was kept is not known
         for request in group:

@@ -52,8 +52,12 @@ class Recorder:
         return [f"{payload} by {actor}" for actor, payload in pairs]
 
 
+CHECKED: list[str] = []
+
+
 def caller(name: str) -> Any:
     def check(session: Session) -> str:
+        CHECKED.append(name)
         if name == "intruder":
             raise Unauthorized("auth.invalid_token", "The access token is not valid")
         return name
@@ -101,11 +105,14 @@ def test_a_refused_caller_hears_its_refusal_and_the_others_go_on(ctx: Context) -
 
 def test_when_the_group_fails_for_one_request_each_runs_again_alone(ctx: Context) -> None:
     work = Recorder()
-    then = [("broker", "a", 1), ("broker", "bad", 1), ("trader", "b", 1)]
+    then = [("broker", "a", 1), ("broker", "bad", 1), ("intruder", "x", 1), ("trader", "b", 1)]
+    CHECKED.clear()
     results = asyncio.run(_first_holds_the_slot(LodgingSlots(1, batch_limit=100), ctx, work, then))
     assert work.calls == [["first"], ["a", "bad", "b"], ["a"], ["bad"], ["b"]]
     assert isinstance(results[2], DouaneError) and results[2].code == "test.bad"
-    assert [results[1], results[3]] == ["a by broker", "b by trader"]
+    assert isinstance(results[3], Unauthorized)
+    assert CHECKED.count("intruder") == 1  # a refused caller is not checked (nor audited) again
+    assert [results[1], results[4]] == ["a by broker", "b by trader"]
     assert _lodged_payloads(ctx) == ["a", "b", "first"]  # nothing of the failed group, nor of "bad", kept
 
 
