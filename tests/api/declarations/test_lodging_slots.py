@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from douane.app import create_app
@@ -42,9 +43,9 @@ def test_sixty_lodgings_at_once_all_complete_with_gap_free_numbers(
 
 
 async def _lodge_as(
-    ctx: Context, callers: list[dict[str, str]], body: dict[str, object]
+    app: FastAPI, callers: list[dict[str, str]], body: dict[str, object]
 ) -> list[httpx.Response]:
-    transport = httpx.ASGITransport(app=create_app(ctx))
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://douane") as client:
         requests = [
             client.post("/api/v1/declarations/bulk", json={"declarations": [body]}, headers=headers)
@@ -60,8 +61,11 @@ def test_two_firms_lodging_at_once_each_get_their_own_declarations(
     theirs = user_headers(Role.BROKER, broker_id=demo.other_broker_id)
     body = declaration_to_dict(import_declaration(demo.operator_nif))
     callers = [mine, theirs] * 15
-    answers = asyncio.run(_lodge_as(ctx, callers, body))
+    app = create_app(ctx)
+    answers = asyncio.run(_lodge_as(app, callers, body))
     assert [answer.status_code for answer in answers] == [200] * len(callers)
+    slots = app.state.lodging_slots
+    assert slots.requests == 30 and slots.groups < 30  # they were lodged in groups, not one by one
     for headers, answer in zip(callers, answers, strict=True):
         declaration_id = answer.json()["outcomes"][0]["id"]
         other = theirs if headers is mine else mine

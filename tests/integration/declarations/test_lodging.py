@@ -94,8 +94,10 @@ def test_declarations_lodged_together_are_each_their_callers_own(ctx: Context, d
         (demo.broker, [import_declaration(demo.operator_nif)]),
         (demo.other_broker, [import_declaration(demo.operator_nif), import_declaration(demo.operator_nif)]),
     ]
-    with ctx.db.transaction() as session:
-        mine, theirs = lodging.lodge_for_each(session, ctx.clock, requests, selectivity=FixedSelectivity())
+    with ctx.db.transaction() as session:  # red: an inspector is drawn for each, as theirs
+        mine, theirs = lodging.lodge_for_each(
+            session, ctx.clock, requests, selectivity=FixedSelectivity("red")
+        )
     assert [o.index for o in mine] == [0] and [o.index for o in theirs] == [0, 1]
     assert all(o.lodged for o in (*mine, *theirs))
     with ctx.db.transaction() as session:
@@ -110,6 +112,10 @@ def test_declarations_lodged_together_are_each_their_callers_own(ctx: Context, d
                 ).all()  # fmt: skip
                 assert {e.action for e in events} >= {"declaration.create", "declaration.register"}
                 assert {e.actor_id for e in events if e.action.startswith("declaration.")} == {actor.user_id}
+                [version] = session.scalars(
+                    select(DeclarationVersionRow).where(DeclarationVersionRow.declaration_id == row.id)
+                ).all()
+                assert version.created_by_user_id == actor.user_id
         assert service.search(session, demo.broker)[1] == 1
         assert service.search(session, demo.other_broker)[1] == 2
         with pytest.raises(NotFound):
