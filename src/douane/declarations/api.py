@@ -49,6 +49,7 @@ from douane.kernel.numbers import whole_number
 from douane.web.deps import UnitOfWork, get_context, in_lodging_slot, in_shared_lodging_slot
 from douane.web.pagination import Page, PageRequest, page_request
 from douane.web.problems import domain_text, problem, request_language
+from douane.web.responses import model_json
 
 router = APIRouter(prefix="/api/v1", tags=["declarations"])
 lodging_router = APIRouter(prefix="/api/v1", tags=["declarations"])
@@ -427,14 +428,14 @@ async def bulk_lodge(
     request: Request,
     body: BulkIn,
     caller: Credentials = Depends(requires_on_worker(P.DECLARATIONS_LODGE)),
-) -> BulkOut:
+) -> Response:
     """Lodge up to 100 declarations; each gets its own outcome (partial success is normal)."""
     language = request_language(request)
     size = len(body.declarations)
     outcomes = await in_shared_lodging_slot(request, caller.actor_in, body, size, _lodge_bulks)
     result = [_bulk_outcome(o, language) for o in outcomes]
     lodged = sum(1 for o in outcomes if o.lodged)
-    return BulkOut(lodged=lodged, failed=len(outcomes) - lodged, outcomes=result)
+    return model_json(BulkOut(lodged=lodged, failed=len(outcomes) - lodged, outcomes=result))
 
 
 def _lodge_bulks(
