@@ -87,14 +87,20 @@ def shared(slots: LodgingSlots, ctx: Context, work: Recorder, who: str, payload:
     return asyncio.create_task(slots.run_together(ctx, caller(who), payload, size, work))
 
 
+async def _holding_the_slot(slots: LodgingSlots, ctx: Context, work: Recorder, payload: str = "first") -> Any:
+    """A request whose work holds the slot until `work.release()`, once it holds it."""
+    work.hold(1)
+    holder = shared(slots, ctx, work, "broker", payload)
+    await asyncio.to_thread(work.held.wait, 30)
+    return holder
+
+
 async def _first_holds_the_slot(
     slots: LodgingSlots, ctx: Context, work: Recorder, then: list[tuple[str, str, int]]
 ) -> list[Any]:
     """Run "first" alone while it holds the slot, queue `then` (caller, payload, size) meanwhile, let the
     first go; every request's result or error, in order."""
-    work.hold(1)
-    first = shared(slots, ctx, work, "broker", "first")
-    await asyncio.to_thread(work.held.wait, 30)
+    first = await _holding_the_slot(slots, ctx, work)
     others = [shared(slots, ctx, work, who, payload, size) for who, payload, size in then]
     await asyncio.sleep(0.05)  # every other request is queued behind the held one
     work.release()
@@ -151,9 +157,7 @@ def test_a_caller_check_that_fails_outright_runs_each_again_alone(ctx: Context) 
         return "never"
 
     async def scenario() -> list[Any]:
-        work.hold(1)
-        first = shared(slots, ctx, work, "broker", "first")
-        await asyncio.to_thread(work.held.wait, 30)
+        first = await _holding_the_slot(slots, ctx, work)
         others = [
             shared(slots, ctx, work, "broker", "a"),
             asyncio.create_task(slots.run_together(ctx, broken, "y", 1, work)),
@@ -186,9 +190,7 @@ def test_requests_of_another_kind_are_never_grouped(ctx: Context) -> None:
         return "draft of trader" if len(arguments) == 2 else ["draft of trader"] * len(arguments[2])
 
     async def scenario() -> list[Any]:
-        work.hold(1)
-        first = shared(slots, ctx, work, "broker", "first")
-        await asyncio.to_thread(work.held.wait, 30)
+        first = await _holding_the_slot(slots, ctx, work)
         alone = asyncio.create_task(slots.run_alone(ctx, caller("trader"), draft))
         other = shared(slots, ctx, work, "broker", "a")
         await asyncio.sleep(0.05)
@@ -206,9 +208,7 @@ def test_a_request_cancelled_while_it_waits_is_never_run(ctx: Context) -> None:
     slots = LodgingSlots(1, batch_limit=100)
 
     async def scenario() -> list[Any]:
-        work.hold(1)
-        first = shared(slots, ctx, work, "broker", "first")
-        await asyncio.to_thread(work.held.wait, 30)
+        first = await _holding_the_slot(slots, ctx, work)
         given_up = shared(slots, ctx, work, "broker", "given-up")
         kept = shared(slots, ctx, work, "broker", "kept")
         await asyncio.sleep(0.05)
@@ -232,9 +232,7 @@ def test_cancelling_the_request_that_started_a_group_cuts_neither_the_group_nor_
     slots = LodgingSlots(1, batch_limit=100)
 
     async def scenario() -> list[Any]:
-        work.hold(1)
-        starter = shared(slots, ctx, work, "broker", "starter")
-        await asyncio.to_thread(work.held.wait, 30)
+        starter = await _holding_the_slot(slots, ctx, work, "starter")
         starter.cancel()
         await asyncio.sleep(0.05)
         later = shared(slots, ctx, work, "broker", "later")
