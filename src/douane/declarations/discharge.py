@@ -3,13 +3,19 @@ stored declarations and offices, and the record kept of it.
 
 The use case is `control.discharge` (an officer action like release or exit); this module holds what only the
 discharge needs. A re-export or a release for free circulation names the declaration that ended the regime:
-it must exist, concern the same economic operator, be of the right regime (EX3, IM4) and have its goods
-released. A transit names the office of destination, which must exist, and the day the goods arrived there.
+it must exist, concern the same economic operator, be of the right regime (EX3, IM4), have its goods
+released and carry them: on each tariff line, at least the net mass of the goods discharged, once what it
+already discharged is set aside (the goods of a temporary admission or a warehouse leave it unchanged, so one
+re-export of one container cannot end the regime of ten). A transit names the office of destination, which
+must exist, and the day the goods arrived there.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from douane.declarations import model, numbering
 from douane.declarations.model import DischargeEvidence, DischargeMethod
-from douane.declarations.tables import DeclarationRow, DischargeRow
+from douane.declarations.tables import DeclarationItemRow, DeclarationRow, DischargeRow
 from douane.identity.model import Actor
 from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import Conflict, InvalidInput, NotFound
@@ -40,6 +46,7 @@ def checked_evidence(
         return None
     ending = _ending_declaration(session, row, evidence)
     _check_after_release(ending, released_on)
+    _check_goods_carried(session, row, ending)
     return ending
 
 
@@ -74,7 +81,8 @@ def _check_office(session: Session, code: str) -> None:
 
 def _ending_declaration(session: Session, row: DeclarationRow, evidence: DischargeEvidence) -> DeclarationRow:
     number = str(numbering.parse_number(evidence.reference_number or ""))
-    found = session.scalar(select(DeclarationRow).where(DeclarationRow.number == number))
+    # Locked: two discharges naming the same declaration are weighed against its goods one after the other.
+    found = session.scalar(select(DeclarationRow).where(DeclarationRow.number == number).with_for_update())
     if found is None:
         raise InvalidInput(
             "declarations.discharge_reference_unknown",
@@ -104,6 +112,47 @@ def _ending_declaration(session: Session, row: DeclarationRow, evidence: Dischar
             status=found.status,
         )
     return found
+
+
+def _check_goods_carried(session: Session, row: DeclarationRow, ending: DeclarationRow) -> None:
+    """The ending declaration carries, line by line, the net mass of these goods on top of what it already
+    discharged (raises Conflict, naming the first line short)."""
+    needed = _net_mass_by_line(session, [row.id])
+    carried = _net_mass_by_line(session, [ending.id])
+    already = _net_mass_by_line(session, _discharged_by(session, ending.id))
+    for line_code, mass in sorted(needed.items()):
+        left = carried.get(line_code, Decimal(0)) - already.get(line_code, Decimal(0))
+        if mass > left:
+            raise Conflict(
+                "declarations.discharge_goods_not_carried",
+                "Declaration {number} has {left} kg net of line {line_code} left to discharge with"
+                " ({carried} kg declared, {used} kg used for other declarations);"
+                " these goods weigh {needed} kg",
+                number=ending.number, line_code=line_code, left=_kg(max(left, Decimal(0))),
+                carried=_kg(carried.get(line_code, Decimal(0))), used=_kg(already.get(line_code, Decimal(0))),
+                needed=_kg(mass), field="reference_number",
+            )  # fmt: skip
+
+
+def _discharged_by(session: Session, ending_id: int) -> list[int]:
+    query = select(DischargeRow.declaration_id).where(DischargeRow.reference_declaration_id == ending_id)
+    return list(session.scalars(query))
+
+
+def _net_mass_by_line(session: Session, declaration_ids: Sequence[int]) -> dict[str, Decimal]:
+    if not declaration_ids:
+        return {}
+    query = select(DeclarationItemRow.line_code, DeclarationItemRow.net_mass_kg).where(
+        DeclarationItemRow.declaration_id.in_(declaration_ids)
+    )
+    masses: dict[str, Decimal] = defaultdict(Decimal)
+    for line_code, net_mass in session.execute(query):
+        masses[line_code] += net_mass
+    return masses
+
+
+def _kg(mass: Decimal) -> str:
+    return format(mass.normalize(), "f")
 
 
 def record(

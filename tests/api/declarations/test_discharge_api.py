@@ -4,6 +4,7 @@ the guarantee can then be given back; what is refused, and to whom."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -210,3 +211,66 @@ def test_a_discharge_is_refused_twice_with_a_stale_version_and_to_those_without_
     again = {**body, "version": done["version"]}
     _refused(_discharge(flow, flow.chief, admitted["id"], again), 409, "declarations.already_discharged")
     _refused(_discharge(flow, flow.chief, admitted["id"], body), 409, "declarations.already_discharged")
+
+
+def _re_export_weighing(nif: str, net_kg: str) -> Declaration:
+    """The re-export of `_re_export` with every item weighing `net_kg` net."""
+    content = _re_export(nif)
+    mass = Decimal(net_kg)
+    items = tuple(replace(i, net_mass_kg=mass, gross_mass_kg=mass + 10) for i in content.items)
+    return replace(content, items=items)
+
+
+def test_a_re_export_discharges_no_more_goods_than_it_carried(flow: Flow) -> None:
+    first, _ = _guaranteed_and_released(flow)
+    second, _ = _guaranteed_and_released(flow)
+    shipped_back = _paid_and_released(flow, _re_export(flow.demo.operator_nif))
+    body = {**RE_EXPORT, "reference_number": shipped_back["number"]}
+    _ok(_discharge(flow, flow.chief, first["id"], body))
+
+    in_french = {**flow.chief, "Accept-Language": "fr"}
+    used_up = _refused(
+        _discharge(flow, in_french, second["id"], body), 409, "declarations.discharge_goods_not_carried"
+    )
+    assert used_up["detail"] == (
+        f"Il reste 0 kg net de la ligne 6109101000 à la déclaration {shipped_back['number']} pour apurer"
+        " (100 kg déclarés, 100 kg déjà imputés à d'autres déclarations) ; ces marchandises pèsent 100 kg"
+    )
+    in_english = {**flow.chief, "Accept-Language": "en"}
+    lighter = _paid_and_released(flow, _re_export_weighing(flow.demo.operator_nif, "60.5"))
+    short = _refused(
+        _discharge(flow, in_english, second["id"], {**body, "reference_number": lighter["number"]}),
+        409, "declarations.discharge_goods_not_carried",
+    )  # fmt: skip
+    assert "has 60.5 kg net of line 6109101000 left" in short["detail"]
+    assert _ok(flow.client.get(f"{DECL}/{second['id']}", headers=flow.broker))["status"] == "released"
+
+    heavier = _paid_and_released(flow, _re_export_weighing(flow.demo.operator_nif, "250"))
+    done = _ok(_discharge(flow, flow.chief, second["id"], {**body, "reference_number": heavier["number"]}))
+    assert done["discharge"]["reference_number"] == heavier["number"]
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_two_discharges_naming_the_same_re_export_at_once_only_one_is_kept(flow: Flow) -> None:
+    admitted = [_guaranteed_and_released(flow)[0] for _ in range(2)]
+    shipped_back = _paid_and_released(flow, _re_export(flow.demo.operator_nif))
+    body = {**RE_EXPORT, "reference_number": shipped_back["number"]}
+    start = threading.Barrier(2)
+    answers: list[tuple[int, str | None]] = []
+
+    def discharge(declaration_id: int) -> None:
+        start.wait(timeout=10)
+        response = _discharge(flow, flow.chief, declaration_id, body)
+        answers.append((response.status_code, response.json().get("code")))
+
+    threads = [threading.Thread(target=discharge, args=(a["id"],)) for a in admitted]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(answers) == [(200, None), (409, "declarations.discharge_goods_not_carried")], answers
+    statuses = sorted(
+        _ok(flow.client.get(f"{DECL}/{a['id']}", headers=flow.broker))["status"] for a in admitted
+    )
+    assert statuses == ["discharged", "released"]
