@@ -1,7 +1,8 @@
 """Value indicators: reference values (DZD per kg of net mass) per HS6 line and origin, effective-dated.
 
-An analyst sets one from a date; the indicator of the same line and origin in force that day is closed the
-day before, and a later one already scheduled bounds the new one. Rows are never deleted.
+An analyst sets one from a date, today or later (past selections and backtests keep the indicators they were
+made with); the indicator of the same line and origin in force that day is closed the day before, and a later
+one already scheduled bounds the new one. Rows are never deleted.
 
 Derivation proposes indicators from accepted history, and the analyst accepts the ones he wants. Accepted
 history is the goods items of declarations registered in the period and released, whose control (if any)
@@ -63,8 +64,9 @@ def set_indicator(
     source: str = ANALYST,
     basis: dict[str, Any] | None = None,
 ) -> ValueIndicatorRow:
-    """A new indicator from valid_from; the one in force that day ends the day before."""
+    """A new indicator from valid_from (today or later); the one in force that day ends the day before."""
     hs6, origin, centimes = _checked(hs6, origin, dinars_per_kg)
+    _refuse_past(clock, valid_from)
     line = _line(session, hs6, origin)
     if any(row.valid_from == valid_from for row in line):
         raise Conflict(
@@ -103,6 +105,14 @@ def _checked(hs6: str, origin: str | None, dinars_per_kg: Decimal) -> tuple[str,
     if not dinars_per_kg.is_finite() or not 0 < dinars_per_kg < MAX_DINARS_PER_KG:
         raise InvalidInput("indicators.bad_value", "An indicator is a positive amount of dinars per kg")
     return hs6, origin, int((dinars_per_kg * 100).to_integral_value(ROUND_HALF_EVEN))
+
+
+def _refuse_past(clock: Clock, valid_from: date) -> None:
+    if valid_from < local_date(clock.now()):
+        raise InvalidInput(
+            "indicators.in_the_past", "A value indicator takes effect today or later, not on {date}",
+            date=valid_from.isoformat(), field="valid_from",
+        )  # fmt: skip
 
 
 def _line(session: Session, hs6: str, origin: str | None) -> list[ValueIndicatorRow]:
@@ -306,6 +316,7 @@ def import_csv(session: Session, clock: Clock, text: str, *, by: Actor | None) -
                 value = Decimal((record.get("dinars_per_kg") or "").strip())
                 start = date.fromisoformat((record.get("valid_from") or "").strip())
                 hs6, origin, _ = _checked(record.get("hs6") or "", record.get("origin"), value)
+                _refuse_past(clock, start)
             except (InvalidOperation, ValueError) as exc:
                 errors.append(RowError(line, str(exc)[:200]))
                 continue

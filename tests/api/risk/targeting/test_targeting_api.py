@@ -64,13 +64,16 @@ def test_only_analysts_write(client: TestClient, user_headers: UserFactory) -> N
 
 def test_value_indicators_set_listed_and_exported(client: TestClient, user_headers: UserFactory) -> None:
     analyst = user_headers(Role.RISK_ANALYST)
-    body = {"hs6": "870323", "origin": "de", "dinars_per_kg": "1500.50", "valid_from": "2026-01-01"}
+    body = {"hs6": "870323", "origin": "de", "dinars_per_kg": "1500.50", "valid_from": "2026-03-14"}
+    past = client.post("/api/v1/risk/value-indicators", json=body, headers=analyst)
+    assert (past.status_code, past.json()["code"]) == (422, "indicators.in_the_past")
+    body["valid_from"] = "2026-03-15"  # the clock's day
     created = _ok(client.post("/api/v1/risk/value-indicators", json=body, headers=analyst), 201)
     assert created["origin"] == "DE" and created["dinars_per_kg"] == "1500.50"
     page = _ok(client.get("/api/v1/risk/value-indicators", params={"on": "2026-03-15"}, headers=analyst))
     assert page["total"] == 1
     exported = client.get("/api/v1/risk/value-indicators/export.csv", headers=analyst)
-    assert exported.text.splitlines()[1] == "870323,DE,1500.50,2026-01-01,,analyst"
+    assert exported.text.splitlines()[1:] == ["870323,DE,1500.50,2026-03-15,,analyst"]
     imported = client.post(
         "/api/v1/risk/value-indicators/import",
         headers=analyst,

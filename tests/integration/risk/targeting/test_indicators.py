@@ -10,7 +10,7 @@ import pytest
 from douane.bootstrap import Context
 from douane.declarations.tables import ControlResultRow
 from douane.identity.model import Actor, Role
-from douane.kernel.errors import Conflict, ImportRejected
+from douane.kernel.errors import Conflict, ImportRejected, InvalidInput
 from douane.risk.targeting import indicators
 from douane.risk.targeting.indicators import Derivation
 from tests.integration.risk.targeting.history import Line, at, declaration, parties
@@ -25,7 +25,10 @@ def _set(session, ctx: Context, value: str, start: date, origin: str | None = "D
 
 def test_a_new_indicator_closes_the_one_in_force_and_stops_before_a_scheduled_one(ctx: Context) -> None:
     with ctx.db.transaction() as session:
-        first = _set(session, ctx, "1500", date(2026, 1, 1))
+        with pytest.raises(InvalidInput) as past:
+            _set(session, ctx, "1400", date(2026, 3, 14))  # the day before the clock's
+        assert past.value.code == "indicators.in_the_past"
+        first = _set(session, ctx, "1500", date(2026, 3, 15))
         later = _set(session, ctx, "1800", date(2026, 7, 1))
         middle = _set(session, ctx, "1600.505", date(2026, 4, 1))
         assert (first.valid_to, middle.valid_to, later.valid_to) == (
@@ -70,16 +73,18 @@ def test_csv_round_trip_and_a_bad_row_rejects_the_whole_file(ctx: Context) -> No
     with ctx.db.transaction() as session:
         count = indicators.import_csv(
             session, ctx.clock,
-            "hs6,origin,dinars_per_kg,valid_from\n870323,DE,1500,2026-01-01\n870323,,800.5,2026-01-01\n",
+            "hs6,origin,dinars_per_kg,valid_from\n870323,DE,1500,2026-03-15\n870323,,800.5,2026-03-15\n",
             by=ANALYST,
         )  # fmt: skip
         assert count == 2
         exported = indicators.export_csv(session)
         assert exported.splitlines()[1:] == [
-            "870323,DE,1500.00,2026-01-01,,analyst",
-            "870323,,800.50,2026-01-01,,analyst",
+            "870323,DE,1500.00,2026-03-15,,analyst",
+            "870323,,800.50,2026-03-15,,analyst",
         ]
         with pytest.raises(ImportRejected) as rejected:
-            indicators.import_csv(session, ctx.clock, "hs6,dinars_per_kg,valid_from\n8703,1,2026-01-01\n"
-                                  "870324,abc,2026-01-01\n870325,5,2026-02-01\n", by=ANALYST)  # fmt: skip
-        assert [error.line for error in rejected.value.errors] == [2, 3]
+            indicators.import_csv(session, ctx.clock, "hs6,dinars_per_kg,valid_from\n8703,1,2026-04-01\n"
+                                  "870324,abc,2026-04-01\n870325,5,2026-03-14\n870326,5,2026-04-01\n",
+                                  by=ANALYST)  # fmt: skip
+        assert [error.line for error in rejected.value.errors] == [2, 3, 4]
+        assert rejected.value.errors[2].reason.endswith("today or later, not on 2026-03-14")
