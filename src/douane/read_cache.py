@@ -8,7 +8,10 @@ value afterwards; outside it, `load` runs every time. Only for data the unit of 
 process. Such a value must not be an ORM row (rows belong to one session). Shared values stay valid while the
 database's read generation is unchanged: every write to a table registered with `watch_writes` (through the
 ORM or `session.execute`) draws a new generation in the writing transaction, so other processes see the
-change at their next unit of work and the writer stops using shared values at once.
+change at their next unit of work and the writer stops using shared values at once. The writer stops as soon
+as it edits such a row, before the edit is flushed: a watched row added to the session or a column of one set
+forgets what this unit of work memoised and keeps it from shared values, so its next read goes to the
+database (and flushes the edit first).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, String, bindparam, event, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, mapped_column, object_session
 from sqlalchemy.sql.dml import UpdateBase
 
 from douane.db import Base, dialect_insert, read_rows
@@ -49,6 +52,47 @@ class ReadGenerationRow(Base):
 def watch_writes(*row_classes: type[Base]) -> None:
     """Writes to these tables invalidate the shared memo (call once, beside the table definitions)."""
     _watched_tables.update(str(cls.__tablename__) for cls in row_classes)
+    for cls in row_classes:
+        if cls.__mapper__.configured:  # else when SQLAlchemy configures it (`_watch_edits_once_configured`)
+            _watch_edits(cls.__mapper__)
+
+
+_edits_watched: set[Mapper[Any]] = set()
+
+
+def _watch_edits(mapper: Mapper[Any]) -> None:
+    if mapper in _edits_watched:
+        return
+    _edits_watched.add(mapper)
+    for column in mapper.column_attrs:
+        event.listen(getattr(mapper.class_, column.key), "set", _column_set, propagate=True)
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _watch_edits_once_configured(mapper: Mapper[Any], cls: type) -> None:
+    if getattr(cls, "__tablename__", None) in _watched_tables:
+        _watch_edits(mapper)
+
+
+def _column_set(target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+    session = object_session(target)
+    if session is not None:
+        _edited(session)
+    return value
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _added(session: Session, instance: Any) -> None:
+    if getattr(instance, "__tablename__", None) in _watched_tables:
+        _edited(session)
+
+
+def _edited(session: Session) -> None:
+    """A watched row is edited in this unit of work: what it memoised may be stale, shared values too."""
+    session.info[_WROTE] = True
+    memo = session.info.get(_MEMO)
+    if memo:
+        memo.clear()
 
 
 # --- the memo ----------------------------------------------------------------------------------------

@@ -96,3 +96,20 @@ def test_a_rolled_back_change_leaves_the_value_in_force(db: Database) -> None:
         session.execute(update(ExchangeRateRow).values(dzd_per_unit=Decimal("999.00")))
         session.rollback()
     assert _rate_read_in_one_unit_of_work(db) == Decimal("150.25")
+
+
+def test_an_edit_not_flushed_yet_is_read_too(db: Database) -> None:
+    _add_rate(db, "150.25")
+    assert _rate_read_in_one_unit_of_work(db) == Decimal("150.25")
+    with db.transaction() as session, reads_cached(session):
+        assert reference.rate_on(session, "EUR", DAY) == Decimal("150.25")  # memoised here, and shared
+        session.scalars(select(ExchangeRateRow)).one().dzd_per_unit = Decimal("152.00")
+        assert reference.rate_on(session, "EUR", DAY) == Decimal("152.00")
+        session.add(
+            ExchangeRateRow(
+                currency="EUR", dzd_per_unit=Decimal("153.50"), valid_from=date(2026, 3, 1), source="test",
+                created_at=datetime(2026, 3, 1, tzinfo=UTC),
+            )
+        )  # fmt: skip
+        assert reference.rate_on(session, "EUR", DAY) == Decimal("153.50")
+    assert _rate_read_in_one_unit_of_work(db) == Decimal("153.50")
