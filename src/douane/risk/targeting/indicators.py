@@ -45,6 +45,9 @@ ORIGIN = re.compile(r"^[A-Z]{2}$")
 ANALYST = "analyst"
 DERIVED = "derived"
 CSV_HEADER = ["hs6", "origin", "dinars_per_kg", "valid_from", "valid_to", "source"]
+CSV_COLUMN_OF = {
+    "indicators.bad_hs6": "hs6", "indicators.bad_origin": "origin", "indicators.bad_value": "dinars_per_kg"
+}  # fmt: skip
 MAX_DINARS_PER_KG = Decimal(10) ** 12
 SYSTEM_NAME = "system"
 
@@ -313,17 +316,10 @@ def import_csv(session: Session, clock: Clock, text: str, *, by: Actor | None) -
     try:
         for line, record in enumerate(reader, start=2):
             try:
-                value = Decimal((record.get("dinars_per_kg") or "").strip())
-                start = date.fromisoformat((record.get("valid_from") or "").strip())
-                hs6, origin, _ = _checked(record.get("hs6") or "", record.get("origin"), value)
-                _refuse_past(clock, start)
-            except (InvalidOperation, ValueError) as exc:
-                errors.append(RowError(line, str(exc)[:200]))
-                continue
+                parsed.append(_csv_row(clock, record))
             except InvalidInput as exc:
-                errors.append(RowError(line, exc.message.format(**exc.params), exc.code))
-                continue
-            parsed.append((hs6, origin, value, start))
+                column = exc.params.get("field") or CSV_COLUMN_OF.get(exc.code)
+                errors.append(RowError(line, exc.message.format(**exc.params), column))
     except csv.Error as exc:  # an over-long field or a broken quote: the rest of the file cannot be read
         errors.append(RowError(reader.line_num, f"malformed CSV: {exc}"[:200]))
     if errors:
@@ -331,6 +327,28 @@ def import_csv(session: Session, clock: Clock, text: str, *, by: Actor | None) -
     for hs6, origin, value, start in sorted(parsed, key=lambda row: row[3]):
         set_indicator(session, clock, hs6=hs6, origin=origin, dinars_per_kg=value, valid_from=start, by=by)
     return len(parsed)
+
+
+def _csv_row(clock: Clock, record: dict[str, str | None]) -> tuple[str, str | None, Decimal, date]:
+    raw_value = (record.get("dinars_per_kg") or "").strip()
+    try:
+        value = Decimal(raw_value)
+    except InvalidOperation:
+        raise InvalidInput(
+            "indicators.bad_value", '"{value}" is not an amount of dinars per kg', value=raw_value[:20],
+            field="dinars_per_kg",
+        ) from None  # fmt: skip
+    raw_start = (record.get("valid_from") or "").strip()
+    try:
+        start = date.fromisoformat(raw_start)
+    except ValueError:
+        raise InvalidInput(
+            "indicators.bad_date", '"{value}" is not a date (YYYY-MM-DD)', value=raw_start[:20],
+            field="valid_from",
+        ) from None  # fmt: skip
+    hs6, origin, _ = _checked(record.get("hs6") or "", record.get("origin"), value)
+    _refuse_past(clock, start)
+    return hs6, origin, value, start
 
 
 def today(clock: Clock) -> date:

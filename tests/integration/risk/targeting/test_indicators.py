@@ -86,5 +86,8 @@ def test_csv_round_trip_and_a_bad_row_rejects_the_whole_file(ctx: Context) -> No
             indicators.import_csv(session, ctx.clock, "hs6,dinars_per_kg,valid_from\n8703,1,2026-04-01\n"
                                   "870324,abc,2026-04-01\n870325,5,2026-03-14\n870326,5,2026-04-01\n",
                                   by=ANALYST)  # fmt: skip
-        assert [error.line for error in rejected.value.errors] == [2, 3, 4]
+        assert [(error.line, error.field) for error in rejected.value.errors] == [
+            (2, "hs6"), (3, "dinars_per_kg"), (4, "valid_from")
+        ]  # fmt: skip
+        assert rejected.value.errors[1].reason == '"abc" is not an amount of dinars per kg'
         assert rejected.value.errors[2].reason.endswith("today or later, not on 2026-03-14")
