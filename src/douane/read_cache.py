@@ -11,7 +11,8 @@ ORM or `session.execute`) draws a new generation in the writing transaction, so 
 change at their next unit of work and the writer stops using shared values at once. The writer stops as soon
 as it edits such a row, before the edit is flushed: a watched row added to the session or a column of one set
 forgets what this unit of work memoised and keeps it from shared values, so its next read goes to the
-database (and flushes the edit first).
+database (and flushes the edit first; under `no_autoflush`, reads before the flush cannot see the edit, and
+what they memoise is forgotten again when it is flushed, as after any write to a watched table).
 """
 
 from __future__ import annotations
@@ -205,7 +206,7 @@ def _new_token() -> int:
 
 
 def _redraw_token(session: Session) -> None:
-    session.info[_WROTE] = True
+    _edited(session)
     session.connection().execute(
         update(ReadGenerationRow).where(ReadGenerationRow.scope == _SCOPE).values(token=_new_token())
     )

@@ -113,3 +113,20 @@ def test_an_edit_not_flushed_yet_is_read_too(db: Database) -> None:
         )  # fmt: skip
         assert reference.rate_on(session, "EUR", DAY) == Decimal("153.50")
     assert _rate_read_in_one_unit_of_work(db) == Decimal("153.50")
+
+
+def test_what_was_memoised_before_a_flush_or_an_update_statement_is_read_again_after_it(db: Database) -> None:
+    _add_rate(db, "150.25")
+    with db.transaction() as session, reads_cached(session):
+        with session.no_autoflush:
+            session.add(
+                ExchangeRateRow(
+                    currency="EUR", dzd_per_unit=Decimal("153.50"), valid_from=date(2026, 3, 1),
+                    source="test", created_at=datetime(2026, 3, 1, tzinfo=UTC),
+                )
+            )  # fmt: skip
+            assert reference.rate_on(session, "EUR", DAY) == Decimal("150.25")  # not flushed: not seen yet
+        session.flush()
+        assert reference.rate_on(session, "EUR", DAY) == Decimal("153.50")
+        session.execute(update(ExchangeRateRow).values(dzd_per_unit=Decimal("160.00")))
+        assert reference.rate_on(session, "EUR", DAY) == Decimal("160.00")

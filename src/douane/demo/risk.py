@@ -10,7 +10,7 @@ Once the demo declarations exist, the draft rule on washing machines is backtest
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from douane.bootstrap import Context
 from douane.demo import parties
 from douane.identity import service as identity
 from douane.identity.model import Actor
-from douane.kernel.clock import ALGIERS, FixedClock, local_date
+from douane.kernel.clock import local_date
 from douane.risk.notices import service as notices
 from douane.risk.selection import capacity
 from douane.risk.targeting import backtest_service, indicators, rules
@@ -118,11 +118,10 @@ def _analyst(session: Session) -> Actor:
 def load_risk(session: Session, ctx: Context, since: date) -> None:
     """Rules, indicators (from `since`), notices and capacity; needs the demo users and offices."""
     analyst = _analyst(session)
-    that_morning = FixedClock(datetime.combine(since, time(9), ALGIERS))  # indicators start today or later
-    for hs6, origin, value in INDICATORS:
+    for hs6, origin, value in INDICATORS:  # the history of the indicators, as a system taken over has one
         indicators.set_indicator(
-            session, that_morning, hs6=hs6, origin=origin, dinars_per_kg=Decimal(value), valid_from=since,
-            by=analyst,
+            session, ctx.clock, hs6=hs6, origin=origin, dinars_per_kg=Decimal(value), valid_from=since,
+            by=analyst, history=True,
         )  # fmt: skip
     for demo_rule in RULES:
         _load_rule(session, ctx, demo_rule, analyst)

@@ -250,7 +250,6 @@ def test_a_re_export_discharges_no_more_goods_than_it_carried(flow: Flow) -> Non
     assert done["discharge"]["reference_number"] == heavier["number"]
 
 
-@pytest.mark.parametrize("db", ["postgres"], indirect=True)
 def test_two_discharges_naming_the_same_re_export_at_once_only_one_is_kept(flow: Flow) -> None:
     admitted = [_guaranteed_and_released(flow)[0] for _ in range(2)]
     shipped_back = _paid_and_released(flow, _re_export(flow.demo.operator_nif))

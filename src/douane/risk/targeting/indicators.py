@@ -1,8 +1,8 @@
 """Value indicators: reference values (DZD per kg of net mass) per HS6 line and origin, effective-dated.
 
-An analyst sets one from a date, today or later (past selections and backtests keep the indicators they were
-made with); the indicator of the same line and origin in force that day is closed the day before, and a later
-one already scheduled bounds the new one. Rows are never deleted.
+An analyst sets one from a date, today or later (days already past keep the indicators their selections and
+backtests were made with); the indicator of the same line and origin in force that day is closed the day
+before, and a later one already scheduled bounds the new one. Rows are never deleted.
 
 Derivation proposes indicators from accepted history, and the analyst accepts the ones he wants. Accepted
 history is the goods items of declarations registered in the period and released, whose control (if any)
@@ -66,10 +66,15 @@ def set_indicator(
     by: Actor | None,
     source: str = ANALYST,
     basis: dict[str, Any] | None = None,
+    history: bool = False,
 ) -> ValueIndicatorRow:
-    """A new indicator from valid_from (today or later); the one in force that day ends the day before."""
+    """A new indicator from valid_from (today or later); the one in force that day ends the day before.
+    `history=True` lets valid_from lie in the past: the indicators of a system taken over, loaded before any
+    declaration is selected against them (the demo's); the row and its audit event still say when it was
+    set."""
     hs6, origin, centimes = _checked(hs6, origin, dinars_per_kg)
-    _refuse_past(clock, valid_from)
+    if not history:
+        _refuse_past(clock, valid_from)
     line = _line(session, hs6, origin)
     if any(row.valid_from == valid_from for row in line):
         raise Conflict(
@@ -259,6 +264,7 @@ def accept(
     by: Actor | None,
 ) -> list[ValueIndicatorRow]:
     """Derive again and set the chosen (hs6, origin) proposals from valid_from, source "derived"."""
+    _refuse_past(clock, valid_from)  # before the history is read again
     wanted = set(chosen)
     proposals = [p for p in derive(session, derivation) if (p.hs6, p.origin) in wanted]
     missing = wanted - {(p.hs6, p.origin) for p in proposals}

@@ -64,6 +64,10 @@ def test_derivation_proposes_the_median_of_accepted_history_and_the_analyst_acce
         (proposal,) = indicators.derive(session, derivation)
         assert (proposal.hs6, proposal.origin, proposal.observations) == ("870323", "DE", 6)
         assert proposal.dinars_per_kg == Decimal("3500.00")  # 1000 2000 3000 4000 5000 100000
+        with pytest.raises(InvalidInput) as past:
+            indicators.accept(session, ctx.clock, derivation, [("870323", "DE")], valid_from=date(2026, 3, 1),
+                              by=ANALYST)  # fmt: skip
+        assert past.value.code == "indicators.in_the_past"
         (row,) = indicators.accept(session, ctx.clock, derivation, [("870323", "DE")],
                                    valid_from=date(2026, 4, 1), by=ANALYST)  # fmt: skip
         assert row.source == "derived" and row.basis["observations"] == 6 and row.centimes_per_kg == 350000
