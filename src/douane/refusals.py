@@ -14,6 +14,12 @@ from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from douane.kernel.errors import Conflict, DouaneError, InvalidInput
 
+REFUSED_WRITES = (
+    IntegrityError, DataError, DriverIntegrityError, DriverDataError, StatementError, OverflowError,
+)  # fmt: skip
+"""What a refused write raises, from the ORM, from the driver itself or, for SQLite, as a bare overflow
+(`refusal_of` says whether it is the database refusing a row)."""
+
 
 def refusal_of(exc: BaseException) -> DouaneError | None:
     """The domain error a refused write stands for, or None when `exc` is not the database refusing a row."""

@@ -198,6 +198,10 @@ def _add_version(session: Session, clock: Clock, row: DeclarationRow, who: Actor
 # --- item amendments ------------------------------------------------------------------------------------
 
 
+MAX_AMENDED_NUMBER = Decimal(10) ** 14
+"""The largest amount or mass an amendment may give (the declaration form's own bound)."""
+
+
 def _decimal(value: str, field: str, item: int) -> Decimal:
     try:
         number = Decimal(value.strip())
@@ -205,13 +209,22 @@ def _decimal(value: str, field: str, item: int) -> Decimal:
         raise InvalidInput(
             "declarations.invalid_amendment", "Item {item}: {field} is not a number", item=item, field=field
         ) from exc
-    if not number.is_finite() or number < 0:
+    if not number.is_finite() or "e" in value.lower():  # 1e3 is no amount a person writes
+        raise InvalidInput(
+            "declarations.invalid_amendment", "Item {item}: {field} is not a number", item=item, field=field
+        )
+    if number < 0:
         raise InvalidInput(
             "declarations.invalid_amendment",
             "Item {item}: {field} must be zero or more",
             item=item,
             field=field,
         )
+    if number > MAX_AMENDED_NUMBER:
+        raise InvalidInput(
+            "declarations.invalid_amendment", "Item {item}: {field} may not exceed {max}", item=item,
+            field=field, max="100 000 000 000 000",
+        )  # fmt: skip
     return number
 
 

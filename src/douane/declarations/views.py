@@ -34,11 +34,12 @@ from douane.declarations.schemas import DeclarationIn
 from douane.declarations.tables import DeclarationRow
 from douane.i18n import translate
 from douane.identity.model import Permission
-from douane.kernel.numbers import whole_number
+from douane.kernel.numbers import typed_amount, whole_number
 from douane.printing.http import pdf_response, verification_link
 from douane.registry import service as registry
 from douane.risk.selection import reasons
 from douane.web.deps import UnitOfWork, get_context
+from douane.web.form_errors import field_error_text
 from douane.web.pages import PAGE_SIZE, attempt, notice, optional_date, page_url, see_other
 from douane.web.session import Viewer, csrf_protected, domain_message, office_name, page_requires
 from douane.web.templating import render
@@ -90,6 +91,24 @@ ITEM_FIELDS = (
     "supplementary_quantity",
     "supplementary_unit",
 )
+AMOUNT_FIELDS = frozenset({
+    "invoice_total", "freight", "insurance", "other_costs", "invoice_amount", "net_mass_kg", "gross_mass_kg",
+    "supplementary_quantity", "customs_value_dzd",
+})  # fmt: skip
+"""Inputs holding an amount or a mass, typed as the page's language writes numbers (`typed_amount`)."""
+FIELD_LABELS = {
+    "type": "Type", "regime": "Regime", "office_code": "Office", "operator_nif": "Importer/exporter NIF",
+    "consignor_name": "Consignor (supplier)", "consignor_country": "Consignor country",
+    "dispatch_country": "Country of dispatch", "transport_mode": "Transport mode",
+    "transport_means": "Means of transport", "manifest_reference": "Manifest reference",
+    "bill_of_lading": "Bill of lading", "containers": "Container numbers (ISO 6346, separated by spaces)",
+    "domiciliation_reference": "Bank domiciliation", "invoice_currency": "Invoice currency",
+    "invoice_total": "Invoice total", "incoterm": "Incoterm", "freight": "Freight", "insurance": "Insurance",
+    "other_costs": "Other costs", "line_code": "Tariff line", "description": "Description",
+    "origin_country": "Origin", "invoice_amount": "Invoice amount", "net_mass_kg": "Net mass (kg)",
+    "gross_mass_kg": "Gross mass (kg)", "packages": "Packages", "supplementary_quantity": "Suppl. qty",
+}  # fmt: skip
+"""The label each input of the declaration form shows (the form's templates use the same words)."""
 STATUS_LABELS = {
     Status.DRAFT: "Draft",
     Status.LODGED: "Lodged",
@@ -189,6 +208,21 @@ class DeclarationForm:
     def value(self, name: str) -> str:
         return self.header.get(name, "")
 
+    def error_list(self, language: str) -> list[tuple[str, str]]:
+        """Each refused input as its label ("Item 2 · Origin" for an item's) and why, in `language`."""
+        item_numbers = {key: number for number, (key, _values) in enumerate(self.items, start=1)}
+        shown = []
+        for name, message in self.errors.items():
+            parts = name.split("-", 2)
+            if len(parts) == 3 and parts[0] == "items":
+                field_label = translate(FIELD_LABELS.get(parts[2], parts[2]), language)
+                number = item_numbers.get(parts[1], "?")
+                label = translate("Item {number} · {field}", language, number=number, field=field_label)
+            else:
+                label = translate(FIELD_LABELS.get(name, name), language)
+            shown.append((label, message))
+        return shown
+
 
 def _text(value: object) -> str:
     if value is None:
@@ -239,9 +273,22 @@ def read_form(data: FormData) -> DeclarationForm:
     return DeclarationForm(header=header, items=items)
 
 
-def _payload(form: DeclarationForm) -> dict[str, Any]:
+def _as_typed(name: str, value: str, language: str) -> str:
+    """An amount as the page's language writes it, in plain digits for validation; anything that is not
+    a number is left as typed, for validation to refuse."""
+    if name not in AMOUNT_FIELDS or not value:
+        return value
+    number = typed_amount(value, language)
+    return value if number is None else format(number, "f")
+
+
+def _typed_or_none(name: str, values: Mapping[str, str], language: str) -> str | None:
+    return _as_typed(name, values.get(name) or "", language) or None
+
+
+def _payload(form: DeclarationForm, language: str) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        name: (form.header.get(name) or None)
+        name: _typed_or_none(name, form.header, language)
         for name in HEADER_FIELDS
         if name not in ("consignor_name", "consignor_country")
     }
@@ -252,7 +299,7 @@ def _payload(form: DeclarationForm) -> dict[str, Any]:
             "country": form.value("consignor_country") or None,
         }
     payload["items"] = [
-        {"number": index, **{name: (values.get(name) or None) for name in ITEM_FIELDS}}
+        {"number": index, **{name: _typed_or_none(name, values, language) for name in ITEM_FIELDS}}
         for index, (_key, values) in enumerate(form.items, start=1)
     ]
     for item in payload["items"]:
@@ -268,14 +315,28 @@ def _input_name(form: DeclarationForm, loc: tuple[Any, ...]) -> str:
     return str(loc[0]) if loc else "form"
 
 
-def content_from(form: DeclarationForm) -> model.Declaration | None:
-    """The declaration the form describes, or None with `form.errors` filled per input."""
+def content_from(form: DeclarationForm, language: str) -> model.Declaration | None:
+    """The declaration the form describes, or None with `form.errors` filled per input (in `language`)."""
+    form.errors.update(_amount_errors(form, language))
     try:
-        return DeclarationIn.model_validate(_payload(form)).to_model()
+        content = DeclarationIn.model_validate(_payload(form, language)).to_model()
     except ValidationError as exc:
         for error in exc.errors():
-            form.errors.setdefault(_input_name(form, tuple(error["loc"])), error["msg"])
+            form.errors.setdefault(_input_name(form, tuple(error["loc"])), field_error_text(error, language))
         return None
+    return None if form.errors else content
+
+
+def _amount_errors(form: DeclarationForm, language: str) -> dict[str, str]:
+    """The amount inputs holding something that is not a number as the language writes one (1e3 included,
+    which the API's own validation would read as 1000)."""
+    typed = [(name, form.value(name)) for name in HEADER_FIELDS if name in AMOUNT_FIELDS]
+    typed += [
+        (f"items-{key}-{name}", values.get(name, "")) for key, values in form.items
+        for name in ITEM_FIELDS if name in AMOUNT_FIELDS
+    ]  # fmt: skip
+    refused = translate("Type a number", language)
+    return {name: refused for name, value in typed if value and typed_amount(value, language) is None}
 
 
 @dataclass(frozen=True)
@@ -316,6 +377,8 @@ def _form_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    if not form.items:  # a form sent back with no item still offers a row to fill in
+        form.items.append((new_row_key(), {}))
     return render(
         request,
         "declarations/form.html",
@@ -350,7 +413,7 @@ def new_declaration(request: Request, session: UnitOfWork, viewer: Viewer = Depe
 @router.post("/declarations/new", dependencies=[CSRF])
 async def create_declaration(request: Request, viewer: Viewer = Depends(LODGE)) -> Response:
     form = read_form(await request.form())
-    content = content_from(form)
+    content = content_from(form, viewer.language)
     ctx = get_context(request)
     if content is not None:
         created = attempt(request, lambda s: service.create_draft(s, ctx.clock, viewer.actor, content).id)
@@ -383,7 +446,7 @@ def edit_declaration(
 def _save(
     request: Request, viewer: Viewer, declaration_id: int, form: DeclarationForm, version: int | None
 ) -> Any:
-    content = content_from(form)
+    content = content_from(form, viewer.language)
     if content is None:
         return None
     clock = get_context(request).clock
@@ -437,7 +500,7 @@ async def save_declaration(
             "declarations/findings.html",
             findings=[],
             version=None,
-            form_errors=form.errors,
+            form_errors=form.error_list(viewer.language),
             error=error,
             live=True,
         )
@@ -453,7 +516,7 @@ async def lodge_declaration(
     """Save what the form shows, then lodge it, in one transaction: what was seen is what is lodged."""
     data = await request.form()
     form = read_form(data)
-    content = content_from(form)
+    content = content_from(form, viewer.language)
     clock = get_context(request).clock
     findings: list[ShownFinding] = []
     error: str | None = None
@@ -785,7 +848,7 @@ def take(
     return _officer_action(request, viewer, declaration_id, work, "taken")
 
 
-def _amendments(data: FormData) -> list[control.ItemAmendment]:
+def _amendments(data: FormData, language: str) -> list[control.ItemAmendment]:
     found = []
     for index in range(1, 4):
         item, field_name = (
@@ -798,7 +861,8 @@ def _amendments(data: FormData) -> list[control.ItemAmendment]:
         )
         number = whole_number(item)
         if number is not None and field_name and value.strip():
-            found.append(control.ItemAmendment(number, field_name, value.strip(), reason.strip()))
+            typed = _as_typed(field_name, value.strip(), language)
+            found.append(control.ItemAmendment(number, field_name, typed, reason.strip()))
     return found
 
 
@@ -819,7 +883,7 @@ async def record_control_result(
         outcome=outcome,
         discrepancy_type=discrepancy if outcome == ControlOutcome.DISCREPANCY.value else None,
         notes=notes,
-        amendments=_amendments(data),
+        amendments=_amendments(data, viewer.language),
         expected_version=_version(data),
     )
     return _officer_action(request, viewer, declaration_id, work, "controlled")

@@ -8,7 +8,6 @@ click, a reload) records one payment, as the API's `Idempotency-Key` does.
 from __future__ import annotations
 
 import secrets
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -21,7 +20,7 @@ from douane.identity.model import Permission
 from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import DouaneError, InvalidInput
 from douane.kernel.money import Money
-from douane.kernel.numbers import whole_number
+from douane.kernel.numbers import typed_amount, whole_number
 from douane.payments import printouts, service
 from douane.payments.model import (
     AmountDueKind,
@@ -211,14 +210,6 @@ def amount_due_page(
     return _detail_page(request, session, viewer, amount_due_id)
 
 
-def _amount(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.replace(" ", "").replace(",", "."))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
 @router.post("/amounts-due/{amount_due_id}/pay", dependencies=[Depends(csrf_protected)])
 def record_payment(
     request: Request,
@@ -237,7 +228,7 @@ def record_payment(
         "payer": payer,
         "idempotency_key": idempotency_key,
     }
-    value = _amount(amount)
+    value = typed_amount(amount, viewer.language)
     clock = get_context(request).clock
     if value is None:
         outcome_error = translate("The amount is not a number", viewer.language)
@@ -304,7 +295,7 @@ def register_guarantee(
     form = {"kind": kind, "reference": reference, "issuer": issuer, "amount": amount,
             "valid_from": valid_from, "valid_to": valid_to}  # fmt: skip
     clock = get_context(request).clock
-    value, starts = _amount(amount), optional_date(valid_from)
+    value, starts = typed_amount(amount, viewer.language), optional_date(valid_from)
     if value is None or starts is None:
         message = "The amount is not a number" if value is None else "The start date is not a date"
         return _refused(request, viewer, amount_due_id, translate(message, viewer.language), form)

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from douane.kernel.errors import DouaneError
+from douane.refusals import REFUSED_WRITES, refusal_of
 from douane.web.deps import get_context
 from douane.web.templating import render
 
@@ -55,13 +56,19 @@ class Outcome(Generic[T]):
 
 def attempt(request: Request, work: Callable[[Session], T]) -> Outcome[T]:
     """Run `work` in one unit of work: committed if it returns, rolled back (and the error kept) if it
-    raises a domain error, so a refused action leaves nothing half-written."""
+    raises a domain error or the database refuses what it wrote (a number beyond its column), so a refused
+    action leaves nothing half-written and its page can say why."""
     ctx = get_context(request)
     try:
         with ctx.db.transaction() as session:
             return Outcome(value=work(session))
     except DouaneError as exc:
         return Outcome(error=exc)
+    except REFUSED_WRITES as exc:
+        refusal = refusal_of(exc)
+        if refusal is None:
+            raise
+        return Outcome(error=refusal)
 
 
 def see_other(url: str, done: str | None = None) -> RedirectResponse:

@@ -8,18 +8,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from psycopg import DataError as DriverDataError
-from psycopg import IntegrityError as DriverIntegrityError
 from psycopg import InterfaceError as DriverInterfaceError
 from psycopg import OperationalError as DriverOperationalError
-from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError, StatementError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from douane.i18n import negotiate, translate
 from douane.kernel.errors import DouaneError, ImportRejected, TooManyRequests
-from douane.refusals import refusal_of
+from douane.refusals import REFUSED_WRITES, refusal_of
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("douane.web")
@@ -179,9 +177,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(StaleDataError, _on_stale_data)
     # rows written through the driver itself (douane.db.insert_rows, COPY) fail with its own errors
-    for refused in (IntegrityError, DataError, DriverIntegrityError, DriverDataError, StatementError):
+    for refused in REFUSED_WRITES:
         app.add_exception_handler(refused, _on_refused_write)
-    app.add_exception_handler(OverflowError, _on_refused_write)
     for unreachable in DATABASE_UNREACHABLE:
         app.add_exception_handler(unreachable, _on_database_unreachable)
     app.add_exception_handler(Exception, _on_unexpected_error)

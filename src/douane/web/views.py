@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from douane.i18n import LANGUAGES
 from douane.identity import service as identity
 from douane.kernel.errors import DouaneError
+from douane.refusals import REFUSED_WRITES, refusal_of
 from douane.web import problems
 from douane.web.deps import client_ip, get_context
 from douane.web.middleware import VisitorCookieMiddleware
@@ -163,16 +165,46 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
     return render(request, "web/error.html", status_code=exc.status, message=message, message_id=None)
 
 
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, static files or the API's documentation)."""
+    path = request.url.path
+    return not path.startswith(("/api/", "/static/", "/docs", "/redoc", "/openapi")) and "text/html" in (
+        request.headers.get("accept") or ""
+    )
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    path = request.url.path
-    if path.startswith(("/api/", "/static/", "/docs", "/redoc", "/openapi")) or "text/html" not in (
-        request.headers.get("accept") or ""
-    ):
+    if not _wants_page(request):
         return await problems._on_http_error(request, exc)
     _ensure_page_state(request)
     message_id = "This page does not exist" if exc.status_code == 404 else "This request is not allowed"
     return render(request, "web/error.html", status_code=exc.status_code, message_id=message_id, message=None)
+
+
+async def _on_invalid_request(request: Request, exc: Exception) -> Response:
+    """A page address that cannot be read (/declarations/abc, ?page=0): no such page, or a bad request."""
+    assert isinstance(exc, RequestValidationError)
+    if not _wants_page(request):
+        return await problems._on_validation_error(request, exc)
+    _ensure_page_state(request)
+    in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+    if in_path:
+        return render(request, "web/error.html", status_code=404, message_id="This page does not exist",
+                      message=None)  # fmt: skip
+    return render(request, "web/error.html", status_code=422, message=None,
+                  message_id="This address asks for something the page cannot show")  # fmt: skip
+
+
+async def _on_refused_write(request: Request, exc: Exception) -> Response:
+    """The database refused a value a page sent (a number beyond its column): said on a page, as the API
+    says it in a problem."""
+    refusal = refusal_of(exc)
+    if refusal is None or not _wants_page(request):
+        return await problems._on_refused_write(request, exc)
+    _ensure_page_state(request)
+    message = domain_message(refusal, request.state.page_language)
+    return render(request, "web/error.html", status_code=refusal.status, message=message, message_id=None)
 
 
 # --- wiring --------------------------------------------------------------------------------------
@@ -208,5 +240,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PageForbidden, _on_page_forbidden)
     app.add_exception_handler(DouaneError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(RequestValidationError, _on_invalid_request)
+    for refused in REFUSED_WRITES:
+        app.add_exception_handler(refused, _on_refused_write)
 
     app.add_middleware(VisitorCookieMiddleware)

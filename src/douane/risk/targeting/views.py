@@ -4,7 +4,7 @@ indicators (list, set, derive and accept). Officers holding risk:read see them w
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from douane.identity.model import Permission
 from douane.kernel.clock import local_date
 from douane.kernel.errors import DouaneError, InvalidInput
+from douane.kernel.numbers import typed_amount
 from douane.risk.rules import RuleError
 from douane.risk.targeting import backtest_service, indicators, rules
 from douane.risk.targeting.backtest_service import MAX_UPLOAD_BYTES
@@ -448,11 +449,11 @@ def _indicators_page(
     )  # fmt: skip
 
 
-def _decimal(text: str | None, field: str) -> Decimal:
-    try:
-        return Decimal((text or "").strip().replace(",", "."))
-    except InvalidOperation:
-        raise InvalidInput("pages.not_a_number", "{field} must be a number", field=field) from None
+def _decimal(text: str | None, field: str, language: str) -> Decimal:
+    value = typed_amount(text or "", language)
+    if value is None:
+        raise InvalidInput("pages.not_a_number", "{field} must be a number", field=field)
+    return value
 
 
 @router.post(INDICATORS, dependencies=[Depends(csrf_protected)])
@@ -466,8 +467,8 @@ async def indicators_set(request: Request, viewer: Viewer = Depends(MANAGE)) -> 
             raise InvalidInput("indicators.start_required", "Give the first day the indicator applies")
         indicators.set_indicator(
             session, clock, hs6=values.get("hs6", ""), origin=values.get("origin"),
-            dinars_per_kg=_decimal(values.get("dinars_per_kg"), "dinars_per_kg"), valid_from=start,
-            by=viewer.actor,
+            dinars_per_kg=_decimal(values.get("dinars_per_kg"), "dinars_per_kg", viewer.language),
+            valid_from=start, by=viewer.actor,
         )  # fmt: skip
 
     outcome = attempt(request, set_one)
@@ -476,12 +477,12 @@ async def indicators_set(request: Request, viewer: Viewer = Depends(MANAGE)) -> 
     return _done(INDICATORS, "indicator_set")
 
 
-def _derivation(values: dict[str, str]) -> Derivation:
+def _derivation(values: dict[str, str], language: str) -> Derivation:
     start, end = optional_date(values.get("start")), optional_date(values.get("end"))
     if start is None or end is None:
         raise InvalidInput("backtests.period_required", "Give the first and last day of the history")
     return Derivation(
-        start, end, _decimal(values.get("quantile") or "0.5", "quantile"),
+        start, end, _decimal(values.get("quantile") or "0.5", "quantile", language),
         _integer(values.get("min_observations"), "min_observations") or 5,
     )  # fmt: skip
 
@@ -490,7 +491,7 @@ def _derivation(values: dict[str, str]) -> Derivation:
 async def indicators_derive(request: Request, viewer: Viewer = Depends(MANAGE)) -> Response:
     values = await _posted(request)
     outcome = await run_in_threadpool(
-        attempt, request, lambda session: indicators.derive(session, _derivation(values))
+        attempt, request, lambda session: indicators.derive(session, _derivation(values, viewer.language))
     )
     if not outcome.ok:
         return _indicators_page(request, viewer, {}, error=outcome.error, derivation=values, status_code=422)
@@ -511,7 +512,9 @@ async def indicators_accept(request: Request, viewer: Viewer = Depends(MANAGE)) 
         if not chosen:
             raise InvalidInput("indicators.none_chosen", "Tick at least one proposal")
         pairs = [(hs6, origin) for hs6, origin in chosen]
-        indicators.accept(session, clock, _derivation(values), pairs, valid_from=start, by=viewer.actor)
+        indicators.accept(
+            session, clock, _derivation(values, viewer.language), pairs, valid_from=start, by=viewer.actor
+        )
 
     outcome = await run_in_threadpool(attempt, request, accept)
     if not outcome.ok:

@@ -1,0 +1,136 @@
+"""What people type in the pages: amounts as their language writes them, refusals said in their language
+next to the field they concern, and addresses or numbers the pages cannot take answered with a page, never
+with the API's JSON."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from douane.app import create_app
+from douane.bootstrap import Context
+from douane.declarations.tables import DeclarationItemRow, DeclarationRow
+from douane.payments.tables import PaymentRow
+from douane.web.pages import attempt
+from tests.web.scenario import Pages, act, amount_due_path, declaration_form, found, lodged, operator_nif
+
+Browser = Callable[..., Pages]
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_an_address_the_pages_cannot_read_is_answered_with_a_page_in_the_users_language(
+    browser: Browser,
+) -> None:
+    broker = browser("broker", "fr")
+    missing = broker.get("/declarations/abc")
+    assert (missing.status_code, missing.headers["content-type"].split(";")[0]) == (404, "text/html")
+    assert "Cette page n'existe pas" in html.unescape(missing.text)
+    zero = broker.get("/declarations?page=0")
+    assert (zero.status_code, zero.headers["content-type"].split(";")[0]) == (422, "text/html")
+    assert "Cette adresse demande quelque chose que la page ne peut pas afficher" in html.unescape(zero.text)
+    api = broker.client.get("/api/v1/declarations/abc", headers={"Accept": "application/json"})
+    assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_a_french_broker_types_amounts_the_french_way(browser: Browser, page_ctx: Context) -> None:
+    broker = browser("broker", "fr")
+    broker.get("/declarations/new")
+    form = {
+        **declaration_form(operator_nif()), "invoice_total": "18 000,00", "freight": "800,5",
+        "items-a1-invoice_amount": "12\u202f000,00", "items-a1-net_mass_kg": "1.234,5",
+        "items-b2-invoice_amount": "6000.00",
+    }  # fmt: skip
+    assert broker.post("/declarations/new", form).status_code == 303
+    with page_ctx.db.transaction() as session:
+        row = session.scalars(select(DeclarationRow)).one()
+        assert (row.invoice_total, row.freight) == (Decimal("18000.00"), Decimal("800.5"))
+        items = session.scalars(select(DeclarationItemRow).order_by(DeclarationItemRow.number)).all()
+        assert [(i.invoice_amount, i.net_mass_kg) for i in items] == [
+            (Decimal("12000.00"), Decimal("1234.5")), (Decimal("6000.00"), Decimal("300")),
+        ]  # fmt: skip
+
+
+def test_refused_fields_are_said_in_the_page_language_with_the_item_they_belong_to(
+    browser: Browser, page_ctx: Context
+) -> None:
+    broker = browser("broker", "fr")
+    broker.get("/declarations/new")
+    form = {**declaration_form(operator_nif()), "invoice_total": "1e3", "items-b2-origin_country": "C1"}
+    refused = broker.post("/declarations/new", form)
+    assert refused.status_code == 422
+    shown = _text(refused.text)
+    assert "Saisissez un nombre" in shown  # 1e3 is no amount
+    assert "Article 2 · Origine Saisissez le code à deux lettres d'un pays, par exemple CN" in shown
+    assert "Input should" not in shown and "items-b2" not in shown
+
+    empty = _text(broker.post("/declarations/new", {}).text)
+    assert "Remplissez ce champ" in empty and "Input should" not in empty and "Decimal input" not in empty
+    assert re.search(r'name="items-[0-9a-f]+-line_code"', broker.post("/declarations/new", {}).text)
+    with page_ctx.db.transaction() as session:
+        assert session.scalars(select(DeclarationRow)).first() is None
+
+
+def test_the_cashier_types_an_amount_as_the_page_writes_it_and_no_exponent(
+    browser: Browser, page_ctx: Context
+) -> None:
+    declaration = lodged(browser("broker"))
+    number = found(r"(\d{5}/\d{4}/\d{6})", browser("broker").get(declaration).text)
+    inspector, liquidator = browser("inspector"), browser("liquidator")
+    assert act(inspector, declaration, "take").status_code == 303
+    assert act(inspector, declaration, "control-result", outcome="no_discrepancy").status_code == 303
+    assert act(liquidator, declaration, "confirm-assessment").status_code == 303
+    cashier = browser("cashier", "fr")
+    due = amount_due_path(cashier, number)
+    page = cashier.get(due).text
+    key = found(r'name="idempotency_key" value="([^"]*)"', page)
+    whole = Decimal(found(r'name="amount" value="([^"]*)"', page))
+    body = {"method": "cash", "payer": "SARL Tassili", "idempotency_key": key}
+
+    exponent = cashier.post(due + "/pay", {**body, "amount": "1e3"})
+    assert exponent.status_code == 422 and "Le montant n'est pas un nombre" in html.unescape(exponent.text)
+    french = f"{whole:,.2f}".replace(",", " ").replace(".", ",")  # 1 339 387,00
+    assert cashier.post(due + "/pay", {**body, "amount": french}).status_code == 303
+    with page_ctx.db.transaction() as session:
+        assert [p.amount.amount for p in session.scalars(select(PaymentRow))] == [whole]
+
+
+def test_an_amended_value_beyond_what_a_declaration_holds_is_refused_on_its_page(browser: Browser) -> None:
+    declaration = lodged(browser("broker"))
+    inspector = browser("inspector", "fr")
+    assert act(inspector, declaration, "take").status_code == 303
+    amendment = {"outcome": "discrepancy", "discrepancy_type": "value", "amend-1-item": "1",
+                 "amend-1-field": "customs_value_dzd", "amend-1-reason": "Prix de référence"}  # fmt: skip
+    for typed, why in (("99999999999999999999", "ne peut pas dépasser 100 000 000 000 000"),
+                       ("1e30", "n'est pas un nombre")):  # fmt: skip
+        refused = act(inspector, declaration, "control-result", **amendment, **{"amend-1-value": typed})
+        assert (refused.status_code, refused.headers["content-type"].split(";")[0]) == (422, "text/html")
+        assert "Article 1" in _text(refused.text) and why in _text(refused.text)
+    done = act(inspector, declaration, "control-result", **amendment, **{"amend-1-value": "2 500 000,00"})
+    assert done.status_code == 303
+    assert "2 500 000,00" in inspector.get(declaration).text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def test_a_write_the_database_refuses_is_kept_for_the_page_to_say(page_ctx: Context) -> None:
+    request = Request({"type": "http", "app": create_app(page_ctx), "headers": [], "method": "POST"})
+
+    def overflows(_session: Session) -> None:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    outcome = attempt(request, overflows)
+    assert outcome.error is not None and outcome.error.code == "request.out_of_range"
+
+    def breaks(_session: Session) -> None:
+        raise KeyError("a defect, not a refusal")
+
+    with pytest.raises(KeyError):
+        attempt(request, breaks)
