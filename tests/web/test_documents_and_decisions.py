@@ -129,7 +129,9 @@ def test_the_chief_refuses_then_approves_a_brokers_invalidation_request(browser:
     broker.post(declaration + "/request-invalidation", {"reason": "Doublon de la déclaration"})
     assert act(chief, declaration, "invalidation/approve", note="Doublon vérifié").status_code == 303
     assert _status(broker, declaration) == "Annulée"
-    assert "Accordée" in broker.get(declaration).text
+    cancelled = broker.get(declaration).text
+    assert "Accordée" in cancelled
+    assert "Total liquidé" in cancelled and "Non dû" in cancelled and "Total à payer" not in cancelled
 
 
 def test_the_cashier_covers_an_amount_due_with_a_guarantee(browser: Browser) -> None:

@@ -3,6 +3,7 @@ form; duties of a release for free circulation keep theirs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -27,3 +28,29 @@ def test_the_cashier_is_offered_no_payment_for_suspended_duties(
     assert 'id="payment-form"' not in suspended
     payable = cashier.get(f"/amounts-due/{dues[ids['awaiting_payment']]}").text
     assert 'id="payment-form"' in payable and 'id="suspended-note"' not in payable
+
+
+def test_suspended_duties_once_guaranteed_read_guaranteed_with_nothing_to_collect(
+    browser: Callable[..., Pages], page_ctx: Context
+) -> None:
+    with page_ctx.db.transaction() as session:
+        ids = load_declarations(session, page_ctx)
+        due_id = next(
+            d.id for d in session.scalars(select(AmountDueRow)) if d.subject_id == ids["awaiting_guarantee"]
+        )
+    cashier = browser("cashier")
+    due = f"/amounts-due/{due_id}"
+    cashier.get(due)
+    surety = {"kind": "bank_surety", "reference": "AT-2026-009", "issuer": "BNA", "amount": "90000000.00",
+              "valid_from": "2026-01-01"}  # fmt: skip
+    assert cashier.post(due + "/guarantees", surety).status_code == 303
+    page = cashier.get(due).text
+    chosen = re.search(r'value="(\d+)"[^>]*>\s*Caution bancaire · <span class="ltr">AT-2026-009', page)
+    assert chosen is not None
+    assert cashier.post(due + "/guarantee", {"guarantee_id": chosen.group(1)}).status_code == 303
+
+    desk = cashier.get("/cashier?status=").text  # every status
+    row = re.search(rf'<tr><td class="ltr">[^<]*</td>(.*?)href="{due}"', desk, re.S)
+    assert row is not None and "Garantie" in row.group(1)
+    assert "À garantir" not in row.group(1) and "—" in row.group(1)  # nothing to collect at the desk
+    assert 'id="outstanding"' not in cashier.get(due).text
