@@ -121,3 +121,22 @@ def test_a_row_the_database_refuses_is_one_line_with_its_code_and_nothing_is_lod
     assert lines[0].endswith(f"({code})"), lines[0]
     shown = runner.invoke(app, ["declarations", "show", "16011/2026/000001"])
     assert shown.exit_code == 1 and "No declaration" in shown.output
+
+
+def test_a_user_who_may_not_lodge_an_empty_file_and_a_narrow_terminal(demo_dir: Path, tmp_path: Path) -> None:
+    example = str(EXAMPLES / "import-fob-eur.json")
+    refused = runner.invoke(app, ["declarations", "lodge", example, "--as", "inspector", "--language", "fr"])
+    assert refused.exit_code == 1
+    assert "nothing was lodged" in refused.output and "declarations:lodge" in refused.output
+    assert "{permission}" not in refused.output and "Traceback" not in refused.output
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    nothing = runner.invoke(app, ["declarations", "lodge", str(empty), "--as", "broker"])
+    assert nothing.exit_code == 2 and "holds no declaration" in nothing.output
+
+    lodged = runner.invoke(app, ["declarations", "lodge", example, "--as", "broker"])
+    number = lodged.output.split("lodged ", 1)[1].split()[0]
+    shown = runner.invoke(app, ["declarations", "show", number, "--language", "fr"], terminal_width=80)
+    assert "8471301000" in shown.output and "…" not in shown.output  # codes and amounts are never cut
+    assert "Circuit attribué" in shown.output and "(Algiers)" in shown.output
+    assert max(len(line) for line in shown.output.splitlines()) <= 80
