@@ -119,6 +119,14 @@ def test_an_amended_value_beyond_what_a_declaration_holds_is_refused_on_its_page
     assert done.status_code == 303
     assert "2 500 000,00" in inspector.get(declaration).text.replace("\u202f", " ").replace("\u00a0", " ")
 
+    broker_page = browser("broker").get(declaration).text
+    told = re.search(r'<section class="card" id="amendments">(.*?)</section>', broker_page, re.S)
+    assert told is not None, "the declarant is told what customs changed"
+    shown = _text(told.group(1)).replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Modifications apportées au contrôle" in shown and "Prix de référence" in shown
+    assert "1 Valeur en douane (DZD) — 2 500 000 Prix de référence" in shown
+    assert "inspector" not in shown  # who amended is not said to the declarant
+
 
 def test_a_write_the_database_refuses_is_kept_for_the_page_to_say(page_ctx: Context) -> None:
     request = Request({"type": "http", "app": create_app(page_ctx), "headers": [], "method": "POST"})

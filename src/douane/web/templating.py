@@ -7,6 +7,7 @@ picks the context's `templates/` folder.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -58,6 +59,9 @@ def _as_decimal(value: Money | Decimal | int | float | str | None) -> Decimal | 
     return Decimal(str(value))
 
 
+CODE_BEFORE_DIGITS = re.compile(r"^([A-Z]{3})(?=\d)")
+
+
 class Formats:
     """Formatting helpers bound to one page language."""
 
@@ -70,7 +74,8 @@ class Formats:
         amount = _as_decimal(value)
         if amount is None:
             return "—"
-        return format_currency(amount, "DZD", locale=self.number_locale)
+        text = format_currency(amount, "DZD", locale=self.number_locale)
+        return CODE_BEFORE_DIGITS.sub("\\1\u00a0", text)  # "DZD 1,524,195.00": CLDR currency spacing
 
     def number(self, value: Decimal | int | float | str | None, digits: int = 3) -> str:
         amount = _as_decimal(value)
