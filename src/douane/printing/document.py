@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import segno
 from fpdf import FPDF
@@ -56,6 +57,17 @@ class _Pages(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.footer_text = footer_text
+
+    def _render_styled_text_line(self, text_line: Any, *args: Any, **kwargs: Any) -> bool:
+        """A line drawn partly in the fallback font leaves that font set in the page's text state, while
+        fpdf2 (2.8.9) takes the current font to be set: a wrapped line that then starts in the current font
+        was drawn with the fallback font's glyphs (an Arabic word of a French address came out as other
+        letters). The current font is set again after such a line."""
+        broke_page = bool(super()._render_styled_text_line(text_line, *args, **kwargs))
+        current = self.current_font
+        if current is not None and any(f.font is not current for f in text_line.get_ordered_fragments()):
+            self._out(self._set_font_for_page(current, self.font_size_pt))
+        return broke_page
 
     def footer(self) -> None:
         self.set_y(-13)

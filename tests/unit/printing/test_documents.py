@@ -104,3 +104,14 @@ def test_every_printed_word_is_translated_to_french_and_arabic() -> None:
             catalog = {m.id: m.string for m in read_po(handle) if m.id}
         missing = sorted(m for m in msgids if not catalog.get(m))
         assert missing == [], f"{language}: {missing}"
+
+
+def test_a_long_value_mixing_latin_and_arabic_keeps_its_arabic_words_when_it_wraps() -> None:
+    doc = document.Document("ar", footer="douane", title="Parties")
+    consignor = "Shenzhen Trading Co, 12 Industrial Avenue, Nanshan District, Shenzhen, Guangdong, CN الصين"
+    consignee = "SARL Tassili Import, 000000000000001, 12 rue Didouche Mourad, Alger, DZ الجزائر"
+    doc.section("الأطراف")
+    doc.fields([("المرسل", consignor), ("المرسل إليه", consignee)])
+    text = _text(doc.to_bytes())
+    assert "الجزائر" in text and "الصين" in text
+    assert "SARL Tassili Import" in text and "Didouche Mourad" in text
