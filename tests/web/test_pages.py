@@ -138,10 +138,13 @@ def test_blocking_findings_stop_lodging_and_are_listed(browser: Browser, page_ct
     edit = broker.post("/declarations/new", declaration_form(operator_nif())).headers["location"]
     page = broker.get(edit)
     version = found(r'id="version" value="(\d+)"', page.text)
-    unbalanced = {**declaration_form(operator_nif()), "invoice_total": "25000.00", "version": version}
+    unbalanced = {**declaration_form(operator_nif()), "invoice_total": "25000.00", "version": version,
+                  "items-b2-line_code": "9999999999"}  # fmt: skip
     refused = broker.post(edit.split("?")[0].replace("/edit", "/lodge"), unbalanced)
     assert refused.status_code == 422
     assert re.search(r'class="blocking" data-code="declarations\.[a-z_]+"', refused.text)
+    # the second item's line is named as the form shows it, counted from 1 (its path counts from 0)
+    assert re.search(r'data-path="items\[1\]\.line_code">\(Article 2 · Position tarifaire\)', refused.text)
     with page_ctx.db.transaction() as session:
         assert session.scalars(select(DeclarationRow.status)).one() == "draft"
 

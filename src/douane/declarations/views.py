@@ -8,6 +8,7 @@ Every action calls the same use cases as the API (service, lodging, control); no
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -346,6 +347,22 @@ class ShownFinding:
     path: str
     message: str
     blocking: bool
+    where: str = ""  # the path as the form labels it ("Item 3 · Tariff line")
+
+
+ITEM_PATH = re.compile(r"^items\[(\d+)\](?:\.(\w+))?$")
+
+
+def path_label(path: str, language: str) -> str:
+    """A finding's field path (items[2].line_code, counted from 0) as the form labels it, counted from 1."""
+    item = ITEM_PATH.match(path)
+    if item is None:
+        return translate(FIELD_LABELS[path], language) if path in FIELD_LABELS else path
+    number = int(item.group(1)) + 1
+    if not item.group(2):
+        return translate("Item {number}", language, number=number)
+    field_label = translate(FIELD_LABELS.get(item.group(2), item.group(2)), language)
+    return translate("Item {number} · {field}", language, number=number, field=field_label)
 
 
 def shown_findings(
@@ -356,9 +373,9 @@ def shown_findings(
         data = finding.to_dict() if isinstance(finding, Finding) else dict(finding)
         params = data.get("params") if isinstance(data.get("params"), dict) else {}
         message = translate(str(data["message"]), language, **(params or {}))
-        result.append(
-            ShownFinding(str(data["code"]), str(data["path"]), message, data["severity"] == "blocking")
-        )
+        path = str(data["path"])
+        blocking = data["severity"] == "blocking"
+        result.append(ShownFinding(str(data["code"]), path, message, blocking, path_label(path, language)))
     return result
 
 
