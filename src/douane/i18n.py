@@ -29,6 +29,45 @@ def _catalog(language: str) -> dict[str, str]:
     return messages
 
 
+CLDR_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+"""Plural categories in CLDR's order, the order of a catalog's plural forms (msgstr[0], [1]...): Arabic
+has all six, French one, many (a million) and other, English one and other."""
+
+
+@lru_cache
+def _plural_categories(language: str) -> tuple[str, ...]:
+    tags = Locale.parse(language).plural_form.tags | {"other"}
+    return tuple(category for category in CLDR_CATEGORIES if category in tags)
+
+
+@lru_cache
+def _plural_catalog(language: str) -> dict[str, tuple[str, ...]]:
+    """Messages with plural forms (msgid / msgid_plural), by their singular msgid."""
+    forms: dict[str, tuple[str, ...]] = {}
+    for po_path in sorted(_PACKAGE_ROOT.glob(f"**/locale/{language}.po")):
+        with po_path.open("rb") as handle:
+            for message in read_po(handle, locale=language):
+                strings = message.string
+                if isinstance(message.id, tuple) and isinstance(strings, tuple) and all(strings):
+                    forms[message.id[0]] = tuple(strings)
+    return forms
+
+
+def translate_count(singular: str, plural: str, count: int, language: str, **params: Any) -> str:
+    """The form of a message that fits `count` in `language` (Arabic has six), with `count` filled in."""
+    forms = _plural_catalog(language).get(singular) if language != "en" else None
+    if forms is None:
+        forms, language = (singular, plural), "en"
+    category = Locale.parse(language).plural_form(count)
+    order = _plural_categories(language)
+    index = order.index(category) if category in order else len(order) - 1
+    text = forms[min(index, len(forms) - 1)]
+    try:
+        return text.format(count=count, **params)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
 def translate(msgid: str, language: str, **params: Any) -> str:
     text = msgid if language == "en" else _catalog(language).get(msgid, msgid)
     if not params:

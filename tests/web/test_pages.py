@@ -279,3 +279,11 @@ def test_the_search_box_finds_a_number_typed_in_arabic_digits(browser: Browser, 
     typed = number.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     listing = broker.get("/declarations", params={"number": typed}).text
     assert f'href="{own}"' in listing and f'href="{other}"' not in listing
+
+
+def test_the_list_counts_its_declarations_in_the_page_language(browser: Browser) -> None:
+    broker = browser("broker", "fr")
+    lodged(broker)
+    assert '<p class="hint">1 déclaration</p>' in broker.get("/declarations").text
+    broker.post("/language", {"language": "ar", "next": "/declarations"})
+    assert '<p class="hint">تصريح واحد</p>' in broker.get("/declarations").text

@@ -20,7 +20,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
 
-from douane.i18n import is_rtl, translate
+from douane.i18n import is_rtl, translate, translate_count
 from douane.kernel.clock import ALGIERS
 from douane.kernel.money import Money
 from douane.web.navigation import navigation
@@ -100,8 +100,12 @@ def page_globals(language: str) -> dict[str, Any]:
     def gettext(msgid: str, **params: Any) -> str:
         return translate(msgid, language, **params)
 
+    def ngettext(singular: str, plural: str, count: int, **params: Any) -> str:
+        return translate_count(singular, plural, count, language, **params)
+
     return {
         "_": gettext,
+        "_n": ngettext,
         "lang": language,
         "dir": "rtl" if is_rtl(language) else "ltr",
         "fmt": formats,
