@@ -287,3 +287,11 @@ def test_the_list_counts_its_declarations_in_the_page_language(browser: Browser)
     assert '<p class="hint">1 déclaration</p>' in broker.get("/declarations").text
     broker.post("/language", {"language": "ar", "next": "/declarations"})
     assert '<p class="hint">تصريح واحد</p>' in broker.get("/declarations").text
+
+
+def test_the_declaration_page_names_its_office_and_the_site_has_an_icon(browser: Browser) -> None:
+    broker = browser("broker", "fr")
+    page = broker.get(lodged(broker)).text
+    assert re.search(r'<dd id="office">16011 · [^<]*Alger[^<]*</dd>', page)
+    icon = broker.get(found(r'<link rel="icon" href="([^"]+)"', page))
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")

@@ -36,6 +36,7 @@ from douane.declarations.schemas import DeclarationIn
 from douane.declarations.tables import ControlResultRow, DeclarationRow
 from douane.i18n import translate
 from douane.identity.model import Permission
+from douane.kernel.errors import DouaneError
 from douane.kernel.numbers import typed_amount, whole_number
 from douane.printing.http import pdf_response, verification_link
 from douane.registry import service as registry
@@ -729,6 +730,7 @@ def _detail_page(
         selectivity_reasons=[reasons.in_language(r, viewer.language) for r in shown.channel_reasons or ()],
         control_results=results,
         amendments=_amendments_made(every_result),
+        office=_office_label(session, row.office_code, viewer.language),
         error=error,
         notice=notice(request),
         actions=_actions(viewer, row, shown, pending is not None),
@@ -739,6 +741,13 @@ def _detail_page(
         **_discharge_parts(session, viewer, row),
         **LABELS,
     )
+
+
+def _office_label(session: Session, code: str, language: str) -> str:
+    try:
+        return f"{code} · {office_name(registry.get_office(session, code), language)}"
+    except DouaneError:  # an office no longer in the registry still shows its code
+        return code
 
 
 @dataclass(frozen=True)
