@@ -127,7 +127,10 @@ def test_the_chief_refuses_then_approves_a_brokers_invalidation_request(browser:
     page = broker.get(declaration).text
     assert "Marchandise déjà débarquée" in page and 'id="invalidation-form"' in page
     broker.post(declaration + "/request-invalidation", {"reason": "Doublon de la déclaration"})
+    waiting = chief.get("/invalidations").text  # the chief's list of requests waiting for a decision
+    assert f'href="{declaration}"' in waiting and '<a href="/invalidations"' in waiting
     assert act(chief, declaration, "invalidation/approve", note="Doublon vérifié").status_code == 303
+    assert f'href="{declaration}"' not in chief.get("/invalidations").text
     assert _status(broker, declaration) == "Annulée"
     cancelled = broker.get(declaration).text
     assert "Accordée" in cancelled

@@ -724,5 +724,19 @@ def liquidation_queue(
     return fetch_page(session, query, QUEUE_ORDER, offset, limit)
 
 
+def invalidation_queue(
+    session: Session, office_code: str | None, *, offset: int = 0, limit: int = 50
+) -> tuple[list[DeclarationRow], int]:
+    """Declarations whose declarant asked for their invalidation and waits for the office chief's decision."""
+    pending = exists().where(
+        InvalidationRequestRow.declaration_id == DeclarationRow.id,
+        InvalidationRequestRow.decision == model.InvalidationDecision.PENDING.value,
+    )
+    query = select(DeclarationRow).where(pending)
+    if office_code:
+        query = query.where(DeclarationRow.office_code == office_code)
+    return fetch_page(session, query, QUEUE_ORDER, offset, limit)
+
+
 def get_for_officer(session: Session, declaration_id: int) -> DeclarationRow:
     return _declaration(session, declaration_id)

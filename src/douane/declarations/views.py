@@ -701,6 +701,19 @@ def liquidation_queue(
     return _queue_page(request, "Liquidation queue", rows, total, page)
 
 
+@router.get("/invalidations")
+def invalidation_queue(
+    request: Request,
+    session: UnitOfWork,
+    page: int = Query(1, ge=1, le=100_000),
+    viewer: Viewer = Depends(page_requires(P.DECLARATIONS_APPROVE)),
+) -> Response:
+    rows, total = control.invalidation_queue(
+        session, viewer.office_code, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    return _queue_page(request, "Invalidation requests", rows, total, page)
+
+
 # --- the declaration page ----------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ HOMES = {
 NAVIGATION: tuple[tuple[str, str, tuple[Permission, ...], tuple[Role, ...]], ...] = (
     # (path, label, any of these permissions, or any of these roles)
     ("/dashboard", "Office dashboard", (P.DECLARATIONS_APPROVE,), ()),
+    ("/invalidations", "Invalidation requests", (P.DECLARATIONS_APPROVE,), ()),
     ("/inspection", "My control queue", (P.DECLARATIONS_CONTROL,), ()),
     ("/liquidation", "Liquidation queue", (P.DECLARATIONS_ASSESS,), ()),
     ("/cashier", "Cashier desk", (P.PAYMENTS_COLLECT,), ()),
