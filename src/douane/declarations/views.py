@@ -43,6 +43,7 @@ from douane.registry import service as registry
 from douane.risk.selection import reasons
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.form_errors import field_error_text
+from douane.web.formats import readable_params
 from douane.web.pages import PAGE_SIZE, attempt, notice, optional_date, page_url, see_other
 from douane.web.session import Viewer, csrf_protected, domain_message, office_name, page_requires
 from douane.web.templating import render
@@ -373,7 +374,7 @@ def shown_findings(
     for finding in findings or []:
         data = finding.to_dict() if isinstance(finding, Finding) else dict(finding)
         params = data.get("params") if isinstance(data.get("params"), dict) else {}
-        message = translate(str(data["message"]), language, **(params or {}))
+        message = translate(str(data["message"]), language, **readable_params(params or {}, language))
         path = str(data["path"])
         blocking = data["severity"] == "blocking"
         result.append(ShownFinding(str(data["code"]), path, message, blocking, path_label(path, language)))

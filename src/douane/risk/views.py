@@ -28,9 +28,10 @@ from douane.risk.notices import service as notices
 from douane.risk.notices.model import NOTICE_CHANNELS
 from douane.risk.selection import capacity, monitoring
 from douane.web.deps import get_context
+from douane.web.formats import DATE_LOCALES
 from douane.web.pages import PAGE_SIZE, attempt, optional_date, page_url
 from douane.web.session import Viewer, csrf_protected, domain_message, page_requires
-from douane.web.templating import DATE_LOCALES, render
+from douane.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 P = Permission

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -45,13 +46,13 @@ def problem(request: Request, status: int, code: str, title: str, detail: str, *
 VERBATIM_PARAMS = frozenset({"name"})
 
 
-def domain_text(exc: DouaneError, language: str) -> str:
-    """A domain error's message in `language`. A parameter that is itself a catalog word (a type such as
-    "number", what a parser expected such as "the end of the rule") is translated too; identifiers, codes and
-    numbers are not msgids, so they stay as they are."""
+def domain_text(exc: DouaneError, language: str, *, params: Mapping[str, Any] | None = None) -> str:
+    """A domain error's message in `language` (with `params` instead of its own, when given). A parameter
+    that is itself a catalog word (a type such as "number", what a parser expected such as "the end of the
+    rule") is translated too; identifiers, codes and numbers are not msgids, so they stay as they are."""
     params = {
         key: translate(value, language) if isinstance(value, str) and key not in VERBATIM_PARAMS else value
-        for key, value in exc.params.items()
+        for key, value in (exc.params if params is None else params).items()
     }
     return translate(exc.message, language, **params)
 

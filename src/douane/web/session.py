@@ -27,6 +27,7 @@ from douane.kernel.errors import DouaneError, Unauthorized
 from douane.printing import tokens
 from douane.registry import service as registry
 from douane.web.deps import client_ip, get_context
+from douane.web.formats import readable_params
 from douane.web.problems import domain_text
 
 SESSION_COOKIE = "douane_session"
@@ -234,4 +235,5 @@ def ensure_visitor_seed(request: Request) -> str | None:
 
 
 def domain_message(exc: DouaneError, language: str) -> str:
-    return domain_text(exc, language)
+    """A domain error as a page says it: translated, its amounts and dates written for the reader."""
+    return domain_text(exc, language, params=readable_params(exc.params, language))
