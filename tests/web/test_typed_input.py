@@ -99,7 +99,10 @@ def test_the_cashier_types_an_amount_as_the_page_writes_it_and_no_exponent(
     exponent = cashier.post(due + "/pay", {**body, "amount": "1e3"})
     assert exponent.status_code == 422 and "Le montant n'est pas un nombre" in html.unescape(exponent.text)
     french = f"{whole:,.2f}".replace(",", " ").replace(".", ",")  # 1 339 387,00
-    assert cashier.post(due + "/pay", {**body, "amount": french}).status_code == 303
+    paid = cashier.post(due + "/pay", {**body, "amount": french})
+    assert paid.status_code == 303
+    receipt = _text(cashier.get(paid.headers["location"]).text)
+    assert "Caissier Leila Hamdani" in receipt  # the cashier's name, not the login
     with page_ctx.db.transaction() as session:
         assert [p.amount.amount for p in session.scalars(select(PaymentRow))] == [whole]
 

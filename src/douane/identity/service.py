@@ -131,6 +131,12 @@ def active_actor(session: Session, username: str) -> Actor | None:
     return actor_of(user) if user is not None and user.is_active else None
 
 
+def full_name_of(session: Session, actor: Actor) -> str:
+    """The name a document signs for the actor: the user's full name (the login name if it has none)."""
+    name = session.scalar(select(UserRow.full_name).where(UserRow.id == actor.user_id))
+    return name or actor.username
+
+
 def get_user(session: Session, user_id: int) -> UserRow:
     user = session.get(UserRow, user_id)
     if user is None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
 from douane.db import advance_counter, fetch_page
+from douane.identity import service as identity
 from douane.identity.model import OFFICER_ROLES, Actor, Role
 from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, local_date
@@ -446,7 +447,7 @@ def record_payment(
     payment = PaymentRow(
         amount_due_id=due.id, amount=amount, method=how.value, method_reference=reference,
         payer_name=payer_name, idempotency_key=key, request_fingerprint=fingerprint,
-        cashier_user_id=by.user_id, cashier_name=by.username,
+        cashier_user_id=by.user_id, cashier_name=identity.full_name_of(session, by),
         collection_office_code=due.collection_office_code, received_at=now, receipt_year=year,
         receipt_sequence=sequence,
         receipt_number=model.receipt_number(due.collection_office_code, year, sequence), amount_due=due,
