@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from douane.audit.service import AuditEvent
 from douane.bootstrap import Context
-from douane.declarations import control_api, discharge, documents, lodging, model, service
+from douane.declarations import control, control_api, discharge, documents, lodging, model, service
 from douane.declarations.control_schemas import DischargeOut
 from douane.declarations.model import Finding, Status
 from douane.declarations.schemas import (
     AmendIn,
+    AmendmentOut,
     BulkError,
     BulkIn,
     BulkOut,
@@ -39,7 +40,12 @@ from douane.declarations.schemas import (
     VersionIn,
     VersionOut,
 )
-from douane.declarations.tables import DeclarationDocumentRow, DeclarationRow, DeclarationVersionRow
+from douane.declarations.tables import (
+    ControlResultRow,
+    DeclarationDocumentRow,
+    DeclarationRow,
+    DeclarationVersionRow,
+)
 from douane.i18n import translate
 from douane.identity.guards import Credentials, requires, requires_on_worker
 from douane.identity.model import Actor, Permission
@@ -141,7 +147,23 @@ def declaration_out(
         history=[_event_out(e, row, officer) for e in history],
         channel_reasons=row.channel_reasons if officer else None,
         inspector_officer_id=row.inspector_officer_id if officer else None,
+        control_amendments=_amendments_out(control.control_results(session, row.id)),
     )  # fmt: skip
+
+
+def _amendments_out(results: Sequence[ControlResultRow]) -> list[AmendmentOut]:
+    return [
+        AmendmentOut(
+            recorded_at=result.recorded_at, item=change.get("item"), field=str(change.get("field", "")),
+            before=_text_or_none(change.get("from")), after=_text_or_none(change.get("to")),
+            reason=str(change.get("reason") or ""),
+        )
+        for result in results for change in result.item_amendments or ()
+    ]  # fmt: skip
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _item_fields(item: object) -> dict[str, object]:

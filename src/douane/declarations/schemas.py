@@ -227,6 +227,19 @@ class DocumentOut(BaseModel):
     has_file: bool
 
 
+class AmendmentOut(BaseModel):
+    """A change customs made to an item at control, as the declarant is told of it (not who made it):
+    `before` is the value declared (null when the item had none, such as a customs value the assessment
+    computed), `after` the value customs set."""
+
+    recorded_at: datetime
+    item: int | None
+    field: str
+    before: str | None
+    after: str | None
+    reason: str
+
+
 class EventOut(BaseModel):
     at: datetime
     action: str
@@ -285,6 +298,7 @@ class DeclarationOut(DeclarationSummary):
     exited_at: datetime | None
     allowed_actions: list[str]
     history: list[EventOut] = Field(default_factory=list)
+    control_amendments: list[AmendmentOut] = Field(default_factory=list)
     # officers only (never the selectivity reasons nor the inspector for declarants)
     channel_reasons: list[str] | None = None
     inspector_officer_id: int | None = None

@@ -12,7 +12,6 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -33,7 +32,7 @@ from douane.declarations.model import (
     Status,
 )
 from douane.declarations.schemas import DeclarationIn
-from douane.declarations.tables import ControlResultRow, DeclarationRow
+from douane.declarations.tables import DeclarationRow
 from douane.i18n import translate
 from douane.identity.model import Permission
 from douane.kernel.errors import DouaneError
@@ -730,8 +729,7 @@ def _detail_page(
     row = service.get(session, viewer.actor, declaration_id)
     shown = api.declaration_out(session, viewer.actor, row, viewer.language)
     officer = service.is_officer(viewer.actor)
-    every_result = control.control_results(session, row.id)
-    results = every_result if officer else []
+    results = control.control_results(session, row.id) if officer else []
     requests = service.invalidation_requests(session, viewer.actor, row.id)
     pending = next((r for r in requests if r.decision == InvalidationDecision.PENDING.value), None)
     return render(
@@ -743,7 +741,8 @@ def _detail_page(
         officer=officer,
         selectivity_reasons=[reasons.in_language(r, viewer.language) for r in shown.channel_reasons or ()],
         control_results=results,
-        amendments=_amendments_made(every_result),
+        amendments=shown.control_amendments,
+        numeric_amendments=NUMERIC_AMENDMENTS,
         office=_office_label(session, row.office_code, viewer.language),
         error=error,
         notice=notice(request),
@@ -764,30 +763,7 @@ def _office_label(session: Session, code: str, language: str) -> str:
         return code
 
 
-@dataclass(frozen=True)
-class ShownAmendment:
-    """A change customs made to an item at control, as the declarant is told of it (not who made it)."""
-
-    at: datetime
-    item: object
-    field: str
-    before: object
-    after: object
-    reason: str
-    numeric: bool
-
-
 NUMERIC_AMENDMENTS = frozenset({"customs_value_dzd", "net_mass_kg", "supplementary_quantity"})
-
-
-def _amendments_made(results: Sequence[ControlResultRow]) -> list[ShownAmendment]:
-    return [
-        ShownAmendment(
-            result.recorded_at, change.get("item"), str(change.get("field", "")), change.get("from"),
-            change.get("to"), str(change.get("reason") or ""), change.get("field") in NUMERIC_AMENDMENTS,
-        )
-        for result in results for change in result.item_amendments or ()
-    ]  # fmt: skip
 
 
 def _discharge_parts(session: Session, viewer: Viewer, row: DeclarationRow) -> dict[str, Any]:
