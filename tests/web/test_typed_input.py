@@ -118,8 +118,11 @@ def test_an_amended_value_beyond_what_a_declaration_holds_is_refused_on_its_page
         refused = act(inspector, declaration, "control-result", **amendment, **{"amend-1-value": typed})
         assert (refused.status_code, refused.headers["content-type"].split(";")[0]) == (422, "text/html")
         assert "Article 1" in _text(refused.text) and why in _text(refused.text)
+    assert 'id="control-recorded"' not in inspector.get(declaration).text
     done = act(inspector, declaration, "control-result", **amendment, **{"amend-1-value": "2 500 000,00"})
     assert done.status_code == 303
+    recorded = inspector.get(declaration).text  # still under control, the next step said
+    assert 'id="control-recorded"' in recorded and "Autre résultat de contrôle" in recorded
     assert "2 500 000,00" in inspector.get(declaration).text.replace("\u202f", " ").replace("\u00a0", " ")
 
     broker_page = browser("broker").get(declaration).text
