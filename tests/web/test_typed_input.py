@@ -148,3 +148,18 @@ def test_a_write_the_database_refuses_is_kept_for_the_page_to_say(page_ctx: Cont
 
     with pytest.raises(KeyError):
         attempt(request, breaks)
+
+
+def test_a_refused_action_is_named_as_its_button_and_the_status_as_the_page_shows_it(
+    browser: Browser,
+) -> None:
+    declaration = lodged(browser("broker"))
+    chief = browser("chief", "fr")
+    refused = act(chief, declaration, "release")
+    assert refused.status_code == 409
+    said = _text(refused.text).replace("\u00a0", " ")
+    expected = (
+        "L'action « Donner la mainlevée » n'est pas permise sur une déclaration au statut Circuit attribué"
+    )
+    assert expected in said
+    assert "channel_assigned" not in said

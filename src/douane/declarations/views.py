@@ -24,6 +24,7 @@ from starlette.datastructures import FormData
 
 from douane.declarations import api, control, discharge, documents, lodging, model, printouts, service
 from douane.declarations.model import (
+    Action,
     Channel,
     ControlOutcome,
     DiscrepancyType,
@@ -867,12 +868,42 @@ def declaration_page(
     return _detail_page(request, session, viewer, declaration_id)
 
 
+ACTION_WORDS = {
+    Action.LODGE: "Lodge the declaration", Action.TAKE_FOR_CONTROL: "Take for control",
+    Action.RECORD_CONTROL: "Record the control result", Action.CONFIRM_ASSESSMENT: "Confirm the assessment",
+    Action.RELEASE: "Release the goods", Action.RECORD_EXIT: "Record the exit of the goods",
+    Action.DISCHARGE: "Discharge the regime", Action.REJECT: "Reject the declaration",
+    Action.REQUEST_INVALIDATION: "Request the invalidation",
+    Action.APPROVE_INVALIDATION: "Approve: invalidate the declaration",
+}  # fmt: skip
+"""Actions as their buttons name them, for the messages that refuse them."""
+
+
+def action_message(exc: DouaneError, language: str) -> str:
+    """A refused action as a page says it: the action named as its button is, the status as the page shows it
+    ("Confirm the assessment", "Channel assigned"), not by their codes."""
+    action, status = exc.params.get("action"), exc.params.get("status")
+    if action not in set(Action) and status not in set(Status):
+        return domain_message(exc, language)
+    words = dict(exc.params)
+    if action in set(Action):
+        opening, closing = QUOTES.get(language, QUOTES["en"])
+        button = translate(ACTION_WORDS.get(Action(action), str(action)), language)
+        words["action"] = f"{opening}{button}{closing}"
+    if status in set(Status):
+        words["status"] = translate(STATUS_LABELS[Status(status)], language)
+    return domain_message(DouaneError(exc.code, exc.message, **words), language)
+
+
+QUOTES = {"en": ("\u201c", "\u201d"), "fr": ("«\u00a0", "\u00a0»"), "ar": ("«", "»")}
+
+
 def _officer_action(request: Request, viewer: Viewer, declaration_id: int, work: Any, done: str) -> Response:
     outcome = attempt(request, work)
     if outcome.ok:
         return see_other(f"/declarations/{declaration_id}", done)
     assert outcome.error is not None
-    error = domain_message(outcome.error, viewer.language)
+    error = action_message(outcome.error, viewer.language)
     with get_context(request).db.transaction() as session:
         return _detail_page(
             request, session, viewer, declaration_id, error=error, status_code=outcome.error.status
