@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
@@ -32,7 +32,7 @@ from douane.declarations.model import (
     InvalidationDecision,
     Status,
 )
-from douane.declarations.schemas import DeclarationIn
+from douane.declarations.schemas import DeclarationIn, ItemIn
 from douane.declarations.tables import DeclarationRow
 from douane.i18n import translate
 from douane.identity.model import Permission
@@ -95,11 +95,21 @@ ITEM_FIELDS = (
     "supplementary_quantity",
     "supplementary_unit",
 )
-AMOUNT_FIELDS = frozenset({
-    "invoice_total", "freight", "insurance", "other_costs", "invoice_amount", "net_mass_kg", "gross_mass_kg",
-    "supplementary_quantity", "customs_value_dzd",
-})  # fmt: skip
-"""Inputs holding an amount or a mass, typed as the page's language writes numbers (`typed_amount`)."""
+
+
+def _holds_decimal(annotation: object) -> bool:
+    """Decimal, or a type built of it (Decimal | None, Annotated[Decimal, ...])."""
+    return annotation is Decimal or any(_holds_decimal(arg) for arg in get_args(annotation))
+
+
+AMOUNT_FIELDS = frozenset(
+    name
+    for form_model in (DeclarationIn, ItemIn)
+    for name, field_info in form_model.model_fields.items()
+    if _holds_decimal(field_info.annotation)
+)
+"""Inputs holding an amount or a mass (the request models' decimal fields), typed as the page's language
+writes numbers (`typed_amount`)."""
 FIELD_LABELS = {
     "type": "Type", "regime": "Regime", "office_code": "Office", "operator_nif": "Importer/exporter NIF",
     "consignor_name": "Consignor (supplier)", "consignor_country": "Consignor country",
@@ -744,7 +754,9 @@ def _detail_page(
         control_results=results,
         amendments=shown.control_amendments,
         numeric_amendments=NUMERIC_AMENDMENTS,
-        office=_office_label(session, row.office_code, viewer.language),
+        office=" · ".join(
+            filter(None, (row.office_code, printouts.office_name(session, row.office_code, viewer.language)))
+        ),
         error=error,
         notice=notice(request),
         actions=_actions(viewer, row, shown, pending is not None),
@@ -755,13 +767,6 @@ def _detail_page(
         **_discharge_parts(session, viewer, row),
         **LABELS,
     )
-
-
-def _office_label(session: Session, code: str, language: str) -> str:
-    try:
-        return f"{code} · {office_name(registry.get_office(session, code), language)}"
-    except DouaneError:  # an office no longer in the registry still shows its code
-        return code
 
 
 NUMERIC_AMENDMENTS = frozenset({"customs_value_dzd", "net_mass_kg", "supplementary_quantity"})
