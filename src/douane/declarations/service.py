@@ -529,18 +529,26 @@ def readable_breakdown(stored: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def store_assessment(row: DeclarationRow, assessment: Assessment | None, *, items: bool = True) -> None:
     """The breakdown and totals on the row and, unless `items=False`, each item row's value and taxes."""
+    row.assessment = stored_breakdown(row, assessment)
     if assessment is None:
-        row.assessment, row.customs_value, row.total_due = None, None, Money.zero()
+        row.customs_value, row.total_due = None, Money.zero()
     else:
-        breakdown = assessment.to_dict()
-        suspended = model.duties_suspended(row.regime)
-        row.assessment = assessment_service.suspended_breakdown(breakdown) if suspended else breakdown
         row.customs_value, row.total_due = assessment.customs_value, assessment.total
     if not items:
         return
     assessed = assessed_items(assessment)
     for item_row in row.items:
         item_row.assessed_customs_value, item_row.assessed_taxes = assessed.get(item_row.number, (None, None))
+
+
+def stored_breakdown(row: DeclarationRow, assessment: Assessment | None) -> dict[str, Any] | None:
+    """The breakdown as the row stores it (marked suspended under a suspensive regime)."""
+    if assessment is None:
+        return None
+    breakdown = assessment.to_dict()
+    if model.duties_suspended(row.regime):
+        return assessment_service.suspended_breakdown(breakdown)
+    return breakdown
 
 
 def assessed_items(assessment: Assessment | None) -> dict[int, tuple[Money | None, Money | None]]:
@@ -566,6 +574,8 @@ def reassess(
     on = local_date(row.registered_at) if row.registered_at else today(clock)
     assessment = _assess_or_findings(session, content_of(row), on)
     before = _amount_text(row.total_due)
+    if stored_breakdown(row, assessment) != row.assessment:
+        keep_live_version(session, row)
     store_assessment(row, assessment)
     row.updated_at = clock.now()
     audit.record(
@@ -595,11 +605,38 @@ def snapshot_values(
     clock: Clock, row: DeclarationRow, by: ActorRef | None, reason: str | None, content: Declaration | None
 ) -> dict[str, Any]:
     return {
+        **live_version_values(clock, row, by, reason),
+        "snapshot": model.declaration_to_dict(content or content_of(row)), "assessment": row.assessment,
+    }  # fmt: skip
+
+
+def live_version_values(
+    clock: Clock, row: DeclarationRow, by: ActorRef | None, reason: str | None
+) -> dict[str, Any]:
+    """The version `row.current_version` kept as the live one: who made it, when and why, and no content
+    yet. While it is current its content is the declaration's own rows; it is written into the version
+    (`keep_live_version`) just before anything changes them. Lodging keeps its version this way: most
+    declarations are never amended, and their content is then stored once, not twice."""
+    return {
         "declaration_id": row.id, "version_number": row.current_version, "created_at": clock.now(),
         "created_by_user_id": by.id if by else None, "created_by_name": by.name if by else "system",
-        "reason": reason, "snapshot": model.declaration_to_dict(content or content_of(row)),
-        "assessment": row.assessment,
+        "reason": reason, "snapshot": None, "assessment": None,
     }  # fmt: skip
+
+
+def keep_live_version(session: Session, row: DeclarationRow) -> None:
+    """Write the live version's content (the declaration's items and header, and its assessment) into its
+    version: called before the content or the assessment changes. A version already written is left."""
+    live = session.scalars(
+        select(DeclarationVersionRow).where(
+            DeclarationVersionRow.declaration_id == row.id,
+            DeclarationVersionRow.version_number == row.current_version,
+            DeclarationVersionRow.snapshot.is_(None),
+        )
+    ).one_or_none()
+    if live is not None:
+        live.snapshot = model.declaration_to_dict(content_of(row))
+        live.assessment = row.assessment
 
 
 # --- amendment and invalidation --------------------------------------------------------------------
@@ -627,6 +664,7 @@ def amend(
         )
     on = local_date(row.registered_at) if row.registered_at else today(clock)
     findings, assessment = checked_assessment(session, content, on)
+    keep_live_version(session, row)
     _apply_content(session, row, content)
     store_assessment(row, assessment)
     row.findings = findings_json(findings)
@@ -739,14 +777,23 @@ def history(session: Session, actor: Actor, declaration_id: int) -> list[AuditEv
 
 
 def versions(session: Session, actor: Actor, declaration_id: int) -> list[DeclarationVersionRow]:
+    """Every version kept, the live one (`live_version_values`) read from the declaration's own rows."""
     row = get(session, actor, declaration_id)
-    return list(
-        session.scalars(
-            select(DeclarationVersionRow)
-            .where(DeclarationVersionRow.declaration_id == row.id)
-            .order_by(DeclarationVersionRow.version_number)
-        )
+    kept = session.scalars(
+        select(DeclarationVersionRow)
+        .where(DeclarationVersionRow.declaration_id == row.id)
+        .order_by(DeclarationVersionRow.version_number)
     )
+    return [version if version.snapshot is not None else _as_read_now(row, version) for version in kept]
+
+
+def _as_read_now(row: DeclarationRow, live: DeclarationVersionRow) -> DeclarationVersionRow:
+    """The live version with the content it has now, as a copy the session never writes."""
+    return DeclarationVersionRow(
+        declaration_id=live.declaration_id, version_number=live.version_number, created_at=live.created_at,
+        created_by_user_id=live.created_by_user_id, created_by_name=live.created_by_name, reason=live.reason,
+        snapshot=model.declaration_to_dict(content_of(row)), assessment=row.assessment,
+    )  # fmt: skip
 
 
 def invalidation_requests(

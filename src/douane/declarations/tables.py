@@ -188,7 +188,9 @@ class DeclarationDocumentRow(Base):
 
 
 class DeclarationVersionRow(Base):
-    """The declaration's content as it stood at each version (1 = as first saved or lodged)."""
+    """The declaration's content as it stood at each version (1 = as lodged). The current version may be
+    live: no snapshot or assessment yet, its content being the declaration's own rows until they change
+    (`service.live_version_values`, `service.keep_live_version`)."""
 
     __tablename__ = "declaration_versions"
 
@@ -199,8 +201,8 @@ class DeclarationVersionRow(Base):
     created_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
     created_by_name: Mapped[str] = mapped_column(String(150))
     reason: Mapped[str | None] = mapped_column(Text)
-    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
-    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     __table_args__ = (
         UniqueConstraint("declaration_id", "version_number", name="uq_declaration_versions_number"),

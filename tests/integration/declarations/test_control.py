@@ -127,8 +127,11 @@ def test_red_channel_from_draw_to_exit(ctx: Context, demo: fixtures.Demo, staff:
         versions = session.scalars(
             select(DeclarationVersionRow).where(DeclarationVersionRow.declaration_id == declaration_id)
         ).all()
+        versions = service.versions(session, demo.broker, declaration_id)
         assert Decimal(versions[-1].snapshot["items"][0]["customs_value_dzd"]) == Decimal("5000000")
         assert versions[-1].reason is not None and "Price list" in versions[-1].reason
+        as_lodged = versions[0].snapshot["items"][0]["customs_value_dzd"]  # kept just before the change
+        assert as_lodged is None and Decimal(versions[0].assessment["total"]) == provisional.amount
 
     with ctx.db.transaction() as session:
         control.confirm_assessment(session, ctx.clock, declaration_id, by=staff.liquidator)

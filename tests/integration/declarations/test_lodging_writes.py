@@ -37,11 +37,17 @@ def test_a_mixed_batch_keeps_its_drafts_and_registers_the_rest_whole(ctx: Contex
         assert first.version == third.version == 2 and draft.number is None
         assert len(first.items) == len(third.items) == 3 and len(draft.items) == 1
         assert first.inspector_officer_id is not None
-        assert [v.version_number for v in service.versions(session, demo.broker, first.id)] == [1]
+        [lodged] = service.versions(session, demo.broker, first.id)
+        assert lodged.version_number == 1 and lodged.reason == "lodged"
+        assert lodged.snapshot is not None and len(lodged.snapshot["items"]) == 3
+        assert lodged.assessment == first.assessment
+        stored = session.execute(text(LIVE_VERSION), {"declaration": first.id}).one()
+        assert stored == (None, None)  # live: the content is stored once, in the declaration's own rows
     if writes is not None:  # PostgreSQL: the draft inserted, the two registered inserted once, none updated
         assert writes == (3, 0)
 
 
+LIVE_VERSION = "SELECT snapshot, assessment FROM declaration_versions WHERE declaration_id = :declaration"
 WRITES = "SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'declarations'"
 
 
