@@ -15,6 +15,7 @@ BODY = {
     "invoice_currency": "EUR", "invoice_total": "1000", "incoterm": "FOB", "transport_means": "MSC\x1bALGER",
     "items": [ITEM],
     "consignor": {"name": "Shen\x00zhen Co", "country": "CN"},
+    "documents": [{"type_code": "N935", "number": "INV\x00-7"}],
 }  # fmt: skip
 
 
@@ -24,6 +25,7 @@ def test_control_characters_are_dropped_in_header_items_and_parties() -> None:
     assert declaration.operator_nif == "0001"
     assert declaration.items[0].description == "Cars and\tparts\nused"  # tab and new line stay
     assert declaration.consignor is not None and declaration.consignor.name == "Shenzhen Co"
+    assert declaration.documents[0].number == "INV-7"
 
 
 def test_a_json_body_is_cleaned_the_same_way_and_the_callers_dict_is_left_alone() -> None:
