@@ -51,7 +51,7 @@ from sqlalchemy.sql.elements import Null
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from douane.kernel.clock import as_utc
-from douane.kernel.money import DZD, Money
+from douane.kernel.money import DZD, Money, minor_units
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -773,13 +773,58 @@ def _json_converters(table: Table, names: tuple[str, ...], dialect: Dialect) -> 
 @lru_cache(maxsize=512)
 def _copy_converters(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[Converter, ...]:
     """`_json_converters`, but a UTC datetime is its text as the driver writes it (which finds a datetime's
-    format through a Python call per value)."""
+    format through a Python call per value), and DZD amounts and exact decimals take one call where the
+    column's own conversion takes three or four (a lodging of ten items converts about sixty)."""
     return tuple(
-        _utc_text_converter(convert) if _quick_path_fits(column_type, dialect, UTCDateTime) else convert
+        _quick_converter(column_type, dialect, convert)
         for column_type, convert in zip(
             (table.c[name].type for name in names), _json_converters(table, names, dialect), strict=True
         )
     )
+
+
+def _quick_converter(column_type: TypeEngine[Any], dialect: Dialect, checked: Converter) -> Converter:
+    """The column's conversion for COPY, a quick path where there is one; any value the quick path does
+    not take goes through the column's own conversion (`checked`), which raises as an INSERT would."""
+    if _quick_path_fits(column_type, dialect, UTCDateTime):
+        return _utc_text_converter(checked)
+    if _quick_path_fits(column_type, dialect, DZDAmount):
+        return _centimes_converter(checked)
+    if _quick_path_fits(column_type, dialect, ExactDecimal):
+        assert isinstance(column_type, ExactDecimal)
+        return _exact_decimal_converter(column_type._unit, checked)
+    return checked
+
+
+DZD_DIGITS = minor_units(DZD)
+
+
+def _centimes_converter(checked: Converter) -> Converter:
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if type(value) is Money and value.currency == DZD:
+            scaled = value.amount.scaleb(DZD_DIGITS)
+            if scaled == scaled.to_integral_value():
+                return int(scaled)
+        return checked(value)
+
+    return convert
+
+
+def _exact_decimal_converter(unit: Decimal, checked: Converter) -> Converter:
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if type(value) is Decimal:
+            try:
+                if value.quantize(unit) == value:
+                    return value
+            except ArithmeticError:
+                pass
+        return checked(value)
+
+    return convert
 
 
 @lru_cache(maxsize=512)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -192,10 +193,7 @@ def _item_row(item: Item) -> DeclarationItemRow:
 
 def item_values(item: Item) -> dict[str, Any]:
     """The item's columns (for a row, or for many rows written in one statement)."""
-    values = {"number": item.number}
-    for name in ITEM_FIELDS:
-        values[name] = getattr(item, name)
-    return values
+    return dict(zip(ITEM_COLUMNS, _item_columns_of(item), strict=True))
 
 
 ITEM_FIELDS = (
@@ -203,6 +201,8 @@ ITEM_FIELDS = (
     "gross_mass_kg", "packages", "package_kind", "supplementary_quantity", "supplementary_unit",
     "customs_value_dzd",
 )  # fmt: skip
+ITEM_COLUMNS = ("number", *ITEM_FIELDS)
+_item_columns_of = attrgetter(*ITEM_COLUMNS)
 
 
 def _replace_items(row: DeclarationRow, items: Sequence[Item]) -> None:
