@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from douane.audit.service import AuditEvent
 from douane.bootstrap import Context
-from douane.declarations import control, control_api, discharge, documents, lodging, model, service
+from douane.declarations import control, control_api, discharge, documents, lodging, model, service, wording
 from douane.declarations.control_schemas import DischargeOut
 from douane.declarations.model import Finding, Status
 from douane.declarations.schemas import (
@@ -54,7 +54,7 @@ from douane.kernel.errors import InvalidInput, NotFound
 from douane.kernel.numbers import whole_number
 from douane.web.deps import UnitOfWork, get_context, in_lodging_slot, in_shared_lodging_slot
 from douane.web.pagination import Page, PageRequest, page_request
-from douane.web.problems import domain_text, problem, request_language
+from douane.web.problems import domain_text, problem, request_language, word_with
 from douane.web.responses import model_json
 
 router = APIRouter(prefix="/api/v1", tags=["declarations"])
@@ -64,6 +64,9 @@ request walks the routes in order; /bulk, last of the declarations' 29, took 60 
 P = Permission
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 BASE = "/declarations"
+
+# A refused action says which, as its button names it, and the status as the pages show it.
+word_with("declarations.transition_not_allowed", wording.in_words)
 
 # The officer routes (control_api) go first, so that e.g. /declarations/queue is not read as /{id}.
 control_api.include_in(router)

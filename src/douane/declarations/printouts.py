@@ -19,6 +19,7 @@ from douane.audit import service as audit
 from douane.declarations import model, service
 from douane.declarations.model import Channel, Regime, Status
 from douane.declarations.tables import DeclarationRow
+from douane.declarations.wording import STATUS_LABELS
 from douane.i18n import translate
 from douane.identity import service as identity
 from douane.identity.model import Actor
@@ -36,13 +37,6 @@ from douane.registry import service as registry
 
 RELEASED = frozenset({Status.RELEASED.value, Status.EXITED.value, Status.DISCHARGED.value})
 CLOSED = frozenset({Status.INVALIDATED.value, Status.REJECTED.value})
-STATUS_LABELS = {
-    Status.DRAFT: "Draft", Status.LODGED: "Lodged", Status.REGISTERED: "Registered",
-    Status.CHANNEL_ASSIGNED: "Channel assigned", Status.UNDER_CONTROL: "Under control",
-    Status.ASSESSED: "Assessed", Status.PAID: "Paid", Status.GUARANTEED: "Guaranteed",
-    Status.RELEASED: "Released", Status.EXITED: "Exited", Status.DISCHARGED: "Regime discharged",
-    Status.INVALIDATED: "Invalidated", Status.REJECTED: "Rejected",
-}  # fmt: skip
 CHANNEL_LABELS = {
     Channel.GREEN: "Green (no control)", Channel.YELLOW: "Yellow (documentary control)",
     Channel.RED: "Red (physical examination)", Channel.BLUE: "Blue (post-clearance audit)",

@@ -22,9 +22,18 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from douane.declarations import api, control, discharge, documents, lodging, model, printouts, service
+from douane.declarations import (
+    api,
+    control,
+    discharge,
+    documents,
+    lodging,
+    model,
+    printouts,
+    service,
+    wording,
+)
 from douane.declarations.model import (
-    Action,
     Channel,
     ControlOutcome,
     DiscrepancyType,
@@ -34,6 +43,7 @@ from douane.declarations.model import (
 )
 from douane.declarations.schemas import DeclarationIn, ItemIn
 from douane.declarations.tables import DeclarationRow
+from douane.declarations.wording import STATUS_LABELS
 from douane.i18n import translate
 from douane.identity.model import Permission
 from douane.kernel.errors import DouaneError
@@ -123,21 +133,6 @@ FIELD_LABELS = {
     "gross_mass_kg": "Gross mass (kg)", "packages": "Packages", "supplementary_quantity": "Suppl. qty",
 }  # fmt: skip
 """The label each input of the declaration form shows (the form's templates use the same words)."""
-STATUS_LABELS = {
-    Status.DRAFT: "Draft",
-    Status.LODGED: "Lodged",
-    Status.REGISTERED: "Registered",
-    Status.CHANNEL_ASSIGNED: "Channel assigned",
-    Status.UNDER_CONTROL: "Under control",
-    Status.ASSESSED: "Assessed",
-    Status.PAID: "Paid",
-    Status.GUARANTEED: "Guaranteed",
-    Status.RELEASED: "Released",
-    Status.EXITED: "Exited",
-    Status.DISCHARGED: "Regime discharged",
-    Status.INVALIDATED: "Invalidated",
-    Status.REJECTED: "Rejected",
-}
 CHANNEL_LABELS = {Channel.GREEN: "Green", Channel.YELLOW: "Yellow", Channel.RED: "Red", Channel.BLUE: "Blue"}
 DISCREPANCY_LABELS = {
     DiscrepancyType.VALUE: "Value",
@@ -873,34 +868,10 @@ def declaration_page(
     return _detail_page(request, session, viewer, declaration_id)
 
 
-ACTION_WORDS = {
-    Action.LODGE: "Lodge the declaration", Action.TAKE_FOR_CONTROL: "Take for control",
-    Action.RECORD_CONTROL: "Record the control result", Action.CONFIRM_ASSESSMENT: "Confirm the assessment",
-    Action.RELEASE: "Release the goods", Action.RECORD_EXIT: "Record the exit of the goods",
-    Action.DISCHARGE: "Discharge the regime", Action.REJECT: "Reject the declaration",
-    Action.REQUEST_INVALIDATION: "Request the invalidation",
-    Action.APPROVE_INVALIDATION: "Approve: invalidate the declaration",
-}  # fmt: skip
-"""Actions as their buttons name them, for the messages that refuse them."""
-
-
 def action_message(exc: DouaneError, language: str) -> str:
     """A refused action as a page says it: the action named as its button is, the status as the page shows it
     ("Confirm the assessment", "Channel assigned"), not by their codes."""
-    action, status = exc.params.get("action"), exc.params.get("status")
-    if action not in set(Action) and status not in set(Status):
-        return domain_message(exc, language)
-    words = dict(exc.params)
-    if action in set(Action):
-        opening, closing = QUOTES.get(language, QUOTES["en"])
-        button = translate(ACTION_WORDS.get(Action(action), str(action)), language)
-        words["action"] = f"{opening}{button}{closing}"
-    if status in set(Status):
-        words["status"] = translate(STATUS_LABELS[Status(status)], language)
-    return domain_message(DouaneError(exc.code, exc.message, **words), language)
-
-
-QUOTES = {"en": ("\u201c", "\u201d"), "fr": ("«\u00a0", "\u00a0»"), "ar": ("«", "»")}
+    return domain_message(wording.in_words(exc, language), language)
 
 
 def _officer_action(request: Request, viewer: Viewer, declaration_id: int, work: Any, done: str) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -57,6 +57,22 @@ def domain_text(exc: DouaneError, language: str, *, params: Mapping[str, Any] | 
     return translate(exc.message, language, **params)
 
 
+Wording = Callable[[DouaneError, str], DouaneError]
+"""Rewrites a domain error's parameters in words for people in a language (codes to names)."""
+_WORDINGS: dict[str, Wording] = {}
+
+
+def word_with(code: str, wording: Wording) -> None:
+    """Write the title and detail of the errors of `code` with `wording`, which names for people what their
+    parameters name by code; the problem's `params` keep the codes, for programs."""
+    _WORDINGS[code] = wording
+
+
+def _worded(exc: DouaneError, language: str) -> str:
+    wording = _WORDINGS.get(exc.code)
+    return domain_text(exc if wording is None else wording(exc, language), language)
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     path = ""
     for part in loc:
@@ -75,9 +91,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after_seconds)
     if exc.params:
         extra["params"] = {k: v for k, v in exc.params.items() if isinstance(v, str | int | float | bool)}
-    response = problem(
-        request, exc.status, exc.code, domain_text(exc, "en"), domain_text(exc, language), **extra
-    )
+    response = problem(request, exc.status, exc.code, _worded(exc, "en"), _worded(exc, language), **extra)
     response.headers.update(headers)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"

@@ -140,7 +140,14 @@ def test_red_channel_walked_by_every_role(flow: Flow) -> None:
 
     taken = _ok(flow.act(drawn, declaration_id, "take", {"version": view["version"]}))
     assert taken["status"] == "under_control"
-    _refused(flow.act(drawn, declaration_id, "release"), 409, "declarations.transition_not_allowed")
+    too_soon = flow.act({**drawn, "Accept-Language": "fr"}, declaration_id, "release")
+    _refused(too_soon, 409, "declarations.transition_not_allowed")
+    assert too_soon.json()["detail"] == (
+        "L'action «\u00a0Donner la mainlevée\u00a0» n'est pas permise"
+        " sur une déclaration au statut En contrôle"
+    )  # the action and the status in words; the codes stay in params, for programs
+    assert too_soon.json()["title"].startswith("The action \u201cRelease the goods\u201d is not allowed")
+    assert too_soon.json()["params"] == {"action": "release", "status": "under_control", "channel": "red"}
     stale = {"version": view["version"], "outcome": "no_discrepancy"}
     _refused(flow.act(drawn, declaration_id, "control-result", stale), 409, "declarations.stale_version")
 
