@@ -65,8 +65,9 @@ P = Permission
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 BASE = "/declarations"
 
-# A refused action says which, as its button names it, and the status as the pages show it.
-word_with("declarations.transition_not_allowed", wording.in_words)
+# A refused action says which, as its button names it, the status as the pages show it, a field as labelled.
+for _code in wording.WORDED_CODES:
+    word_with(_code, wording.in_words)
 
 # The officer routes (control_api) go first, so that e.g. /declarations/queue is not read as /{id}.
 control_api.include_in(router)
@@ -82,7 +83,7 @@ def _finding_out(finding: Finding | dict[str, object], language: str) -> Finding
     params: dict[str, Any] = dict(raw_params) if isinstance(raw_params, dict) else {}
     return FindingOut(
         code=str(data["code"]), path=str(data["path"]), severity=model.Severity(str(data["severity"])),
-        message=translate(str(data["message"]), language, **params), params=params,
+        message=translate(str(data["message"]), language, **wording.worded(params, language)), params=params,
     )  # fmt: skip
 
 

@@ -379,7 +379,8 @@ def shown_findings(
     for finding in findings or []:
         data = finding.to_dict() if isinstance(finding, Finding) else dict(finding)
         params = data.get("params") if isinstance(data.get("params"), dict) else {}
-        message = translate(str(data["message"]), language, **readable_params(params or {}, language))
+        shown = readable_params(wording.worded(params or {}, language), language)
+        message = translate(str(data["message"]), language, **shown)
         path = str(data["path"])
         blocking = data["severity"] == "blocking"
         result.append(ShownFinding(str(data["code"]), path, message, blocking, path_label(path, language)))

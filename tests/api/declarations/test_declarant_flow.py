@@ -109,6 +109,18 @@ def test_lodging_with_blocking_findings_lists_them(
     assert client.get(f"{URL}/{draft['id']}", headers=broker).json()["status"] == "draft"
 
 
+def test_a_finding_names_its_field_as_the_form_labels_it(
+    client: TestClient, demo: Demo, user_headers: UserFactory
+) -> None:
+    broker = {**user_headers(Role.BROKER, broker_id=demo.broker_id), "Accept-Language": "fr"}
+    body = _body(demo.operator_nif)
+    body["items"] = [{**body["items"][0], "description": " "}]
+    draft = client.post(URL, json=body, headers=broker).json()
+    missing = next(f for f in draft["findings"] if f["code"] == "declarations.field_required")
+    assert missing["message"] == "Le champ Désignation est obligatoire", missing
+    assert missing["params"] == {"field": "description"}  # the code, for programs
+
+
 def test_stale_draft_update_is_a_conflict(client: TestClient, demo: Demo, user_headers: UserFactory) -> None:
     broker = user_headers(Role.BROKER, broker_id=demo.broker_id)
     draft = client.post(URL, json=_body(demo.operator_nif), headers=broker).json()

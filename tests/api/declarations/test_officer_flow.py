@@ -151,6 +151,15 @@ def test_red_channel_walked_by_every_role(flow: Flow) -> None:
     stale = {"version": view["version"], "outcome": "no_discrepancy"}
     _refused(flow.act(drawn, declaration_id, "control-result", stale), 409, "declarations.stale_version")
 
+    not_a_number = {
+        "version": taken["version"], "outcome": "discrepancy", "discrepancy_type": "value",
+        "amendments": [{"item": 1, "field": "customs_value_dzd", "value": "cinq", "reason": "Price list"}],
+    }  # fmt: skip
+    refused = flow.act({**drawn, "Accept-Language": "ar"}, declaration_id, "control-result", not_a_number)
+    _refused(refused, 422, "declarations.invalid_amendment")
+    assert "القيمة لدى الجمارك (دج)" in refused.json()["detail"]  # the field as the form labels it
+    assert refused.json()["params"]["field"] == "customs_value_dzd"
+
     finding = {
         "version": taken["version"], "outcome": "discrepancy", "discrepancy_type": "value",
         "notes": "Invoice below the supplier's price list",
