@@ -38,6 +38,8 @@ def test_an_address_the_pages_cannot_read_is_answered_with_a_page_in_the_users_l
     zero = broker.get("/declarations?page=0")
     assert (zero.status_code, zero.headers["content-type"].split(";")[0]) == (422, "text/html")
     assert "Cette adresse demande quelque chose que la page ne peut pas afficher" in html.unescape(zero.text)
+    part = broker.client.get("/declarations?page=0", headers={"HX-Request": "true", "Accept": "*/*"})
+    assert (part.status_code, part.headers["content-type"].split(";")[0]) == (422, "text/html")  # htmx
     api = broker.client.get("/api/v1/declarations/abc", headers={"Accept": "application/json"})
     assert api.headers["content-type"] == "application/problem+json"
 

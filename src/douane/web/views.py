@@ -166,11 +166,12 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 
 
 def _wants_page(request: Request) -> bool:
-    """A browser asking for a page (not the API, static files or the API's documentation)."""
+    """A browser asking for a page or a part of one (htmx says so by its header, not by Accept), not for the
+    API, static files or the API's documentation."""
     path = request.url.path
-    return not path.startswith(("/api/", "/static/", "/docs", "/redoc", "/openapi")) and "text/html" in (
-        request.headers.get("accept") or ""
-    )
+    if path.startswith(("/api/", "/static/", "/docs", "/redoc", "/openapi")):
+        return False
+    return request.headers.get("HX-Request") == "true" or "text/html" in (request.headers.get("accept") or "")
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:
