@@ -28,6 +28,10 @@ WORDS = (
 """Values translated when they stand alone in a reason."""
 
 
+LIST_SEPARATORS = {"ar": "، "}
+"""Between the items of a list (Arabic writes its own comma)."""
+
+
 def in_language(reason: str, language: str) -> str:
     """A stored reason in the officer's language (as stored when no template matches)."""
     for template in REASON_TEMPLATES:
@@ -42,7 +46,7 @@ def _value(name: str, text: str, language: str) -> str:
     if name == "what":
         return _rule_action(text, language)
     if name == "shares":
-        return ", ".join(_share(part, language) for part in text.split(", "))
+        return LIST_SEPARATORS.get(language, ", ").join(_share(part, language) for part in text.split(", "))
     if name == "scope" and (office := _pattern(SCOPE_OFFICE).fullmatch(text)):
         return translate(SCOPE_OFFICE, language, office=office["office"])
     return translate(text, language) if text in WORDS else text

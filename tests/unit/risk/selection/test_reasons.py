@@ -70,6 +70,8 @@ def test_shares_channels_and_notice_subjects_are_translated_identifiers_are_not(
     assert in_language(shares_reason("16011", SHARES.describe()), "fr") == (
         "parts (bureau 16011) : vert 60 %, jaune 20 %, rouge 15 %, bleu 5 %"
     )
+    arabic = in_language(shares_reason("built-in", SHARES.describe()), "ar")
+    assert arabic.count("\u060c") == 3 and ", " not in arabic  # the Arabic comma between the shares
     notice = "notice AC-2026-000002 on vehicle 00123-116-16: red"
     assert in_language(notice, "fr") == "avis AC-2026-000002 sur le véhicule 00123-116-16 : rouge"
     capacity = "red capacity of office 16011 reached (15 a day)"
