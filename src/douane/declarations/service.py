@@ -515,11 +515,13 @@ def checked_assessment(
     if model.blocking(findings):
         raise BlockingFindings(model.blocking(findings))
     if data is None:
-        return findings, _assess_or_findings(session, content, on)
-    try:
-        return findings, assess(data)
-    except InvalidInput as exc:
-        raise BlockingFindings([error_finding(exc, "items")]) from exc
+        assessment = _assess_or_findings(session, content, on)
+    else:
+        try:
+            assessment = assess(data)
+        except InvalidInput as exc:
+            raise BlockingFindings([error_finding(exc, "items")]) from exc
+    return findings + validation.value_warnings(content, assessment), assessment
 
 
 def readable_breakdown(stored: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from douane.assessment.model import Assessment
 from douane.declarations.model import (
     MAX_ITEMS,
     REGIME_TYPES,
@@ -378,6 +379,32 @@ def _line_findings(
             "Tariff line {line_code} expects a quantity in {unit}", Severity.WARNING,
             line_code=item.line_code, unit=unit,
         ))  # fmt: skip
+    return found
+
+
+UNUSUAL_DINARS_PER_KG = Decimal(50_000_000)
+"""Above this customs value a kilogram (five times gold's), an item's value or mass is most likely mistyped
+(a few zeros too many, the wrong currency): a warning asks to check, nothing is refused."""
+
+
+def value_warnings(declaration: Declaration, assessment: Assessment | None) -> list[Finding]:
+    """A warning for each item whose assessed customs value per kilogram of net mass is unusually high."""
+    if assessment is None:
+        return []
+    values = {assessed.number: assessed.customs_value_dzd for assessed in assessment.items}
+    found = []
+    for position, item in enumerate(declaration.items):
+        value, mass = values.get(item.number), item.net_mass_kg
+        if value is None or mass <= 0:
+            continue
+        per_kg = value / mass
+        if per_kg > UNUSUAL_DINARS_PER_KG:
+            found.append(_finding(
+                "value_unusually_high", f"items[{position}].invoice_amount",
+                "Item {item}: {per_kg} DZD per kg is unusually high: check the amount, currency and mass",
+                Severity.WARNING, item=item.number, value=str(value), mass=str(mass),
+                per_kg=str(per_kg.quantize(Decimal(1))),
+            ))  # fmt: skip
     return found
 
 

@@ -13,6 +13,7 @@ from douane.bootstrap import Context
 from douane.declarations import lodging, service
 from douane.declarations.model import Status
 from douane.declarations.tables import DeclarationRow, DeclarationVersionRow
+from douane.i18n import translate
 from douane.kernel.errors import Conflict, Forbidden, NotFound
 from tests.integration.declarations.fixtures import Demo, FixedSelectivity, import_declaration, item
 
@@ -187,3 +188,19 @@ def test_invalidation_request_is_recorded_once(ctx: Context, demo: Demo) -> None
     with ctx.db.transaction() as session, pytest.raises(Conflict) as again:
         service.request_invalidation(session, ctx.clock, demo.broker, declaration_id, reason="Again")
     assert again.value.code == "declarations.invalidation_pending"
+
+
+def test_an_unusually_high_value_per_kilogram_is_lodged_with_a_warning(ctx: Context, demo: Demo) -> None:
+    typo = item(1, "8471301000", "90000000000.00", net_mass_kg=Decimal("180"), gross_mass_kg=Decimal("200"))
+    usual = item(2, "8450111000", "6000.00")
+    total = Decimal("90000006000.00")
+    content = import_declaration(demo.operator_nif, items=(typo, usual), invoice_total=total)
+    with ctx.db.transaction() as session:
+        green = FixedSelectivity("green")
+        row = lodging.lodge_new(session, ctx.clock, demo.broker, content, selectivity=green)
+        warned = [f for f in row.findings or [] if f["code"] == "declarations.value_unusually_high"]
+    assert row.status == Status.CHANNEL_ASSIGNED.value  # a warning: nothing is refused
+    assert [(f["path"], f["severity"], f["params"]["item"]) for f in warned] == [
+        ("items[0].invoice_amount", "warning", 1)
+    ]  # the second item, at 60 EUR a kilogram, is not
+    assert translate(warned[0]["message"], "fr", **warned[0]["params"]).startswith("Article 1 : ")
