@@ -657,6 +657,18 @@ def _drop_pending_after_rollback(session: Session) -> None:
     session.info.pop(_PENDING_UPDATES, None)
 
 
+def set_columns(row: Base, **values: Any) -> None:
+    """Set a row's columns: a row built in memory and never added to a session takes them straight into its
+    state, where an insert reads them (it has no change history to keep, and a bulk lodging sets some
+    thirty columns of each of its rows); a row a session has seen takes them through its attributes."""
+    state = row._sa_instance_state  # type: ignore[attr-defined]
+    if state.key is None and state.session_id is None:
+        row.__dict__.update(values)
+        return
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
 def column_values(row: Base) -> dict[str, Any]:
     """Every column of a row built in memory (never added to a session) but its surrogate key, with the
     column's default where it was left unset, as a flush would write it: for `insert_rows`."""

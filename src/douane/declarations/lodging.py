@@ -42,6 +42,7 @@ from douane.db import (
     insert_later,
     insert_rows_with_ids,
     reserve_ids,
+    set_columns,
     update_later,
     write_pending,
 )
@@ -276,7 +277,7 @@ def _write_registrations(session: Session, lodging: list[LodgingOutcome]) -> Non
     for outcome in lodging:
         row = outcome.row
         assert row is not None
-        row.version += 1
+        set_columns(row, version=row.version + 1)
         if not outcome.inserted:
             inserts.append({"id": row.id, **column_values(row)})
             continue
@@ -297,8 +298,8 @@ def _check_and_assess(session: Session, clock: Clock, actor: Actor, outcome: Lod
     assert row is not None and content is not None
     model.next_status(row.status, Action.LODGE)  # a row that cannot be lodged says so before any check
     findings, outcome.assessment = service.checked_assessment(session, content, service.today(clock))
-    row.findings = service.findings_json(findings)
-    row.lodged_at = row.registered_at = clock.now()
+    now = clock.now()
+    set_columns(row, findings=service.findings_json(findings), lodged_at=now, registered_at=now)
     return [service.apply_transition(clock, row, Action.LODGE, client_ip=actor.client_ip)]
 
 
@@ -340,8 +341,10 @@ def _register(session: Session, clock: Clock, lodging: list[LodgingOutcome]) -> 
         for outcome, number in zip(group, numbers, strict=True):
             row = outcome.row
             assert row is not None
-            row.registration_office, row.registration_year = number.office_code, number.year
-            row.registration_seq, row.number = number.sequence, str(number)
+            set_columns(
+                row, registration_office=number.office_code, registration_year=number.year,
+                registration_seq=number.sequence, number=str(number),
+            )  # fmt: skip
             outcome.steps.append(
                 service.apply_transition(clock, row, Action.REGISTER, detail={"number": str(number)})
             )
@@ -357,10 +360,10 @@ def _apply_channel(clock: Clock, outcome: LodgingOutcome) -> None:
     row, decision = outcome.row, outcome.decision
     assert row is not None and decision is not None
     channel = Channel(decision.channel)
-    row.channel, row.channel_source = channel.value, decision.source
-    row.channel_reasons = list(decision.reasons)
-    row.post_clearance_audit = model.needs_post_clearance_audit(channel)
-    row.channel_assigned_at = clock.now()
+    set_columns(
+        row, channel=channel.value, channel_source=decision.source, channel_reasons=list(decision.reasons),
+        post_clearance_audit=model.needs_post_clearance_audit(channel), channel_assigned_at=clock.now(),
+    )  # fmt: skip
     detail = {"channel": channel.value, "source": decision.source}
     outcome.steps.append(service.apply_transition(clock, row, Action.ASSIGN_CHANNEL, detail=detail))
 
@@ -432,4 +435,4 @@ def _draw_inspector_if_needed(
             session, clock, office_code=row.office_code, subject_kind=service.SUBJECT_KIND,
             subject_id=row.id, on=now, audit_events=events,
         )  # fmt: skip
-    row.inspector_officer_id, row.inspector_drawn_at = draw.officer_id, draw.drawn_at
+    set_columns(row, inspector_officer_id=draw.officer_id, inspector_drawn_at=draw.drawn_at)

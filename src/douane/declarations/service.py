@@ -22,7 +22,7 @@ from douane.assessment import service as assessment_service
 from douane.assessment.model import Assessment, AssessmentInput, ItemInput, assess, readable
 from douane.audit import service as audit
 from douane.audit.service import ActorRef, AuditEvent
-from douane.db import fetch_page
+from douane.db import fetch_page, set_columns
 from douane.declarations import documents, model, numbering, validation
 from douane.declarations.model import (
     Action,
@@ -367,8 +367,7 @@ def apply_transition(
     """Move the row through the guard (no audit yet: see `audit_step`)."""
     before = Status(row.status)
     after = model.next_status(before, action, channel=row.channel, regime=row.regime)
-    row.status = after.value
-    row.updated_at = clock.now()
+    set_columns(row, status=after.value, updated_at=clock.now())
     return Step(action.value, before, after, reason, client_ip, detail)
 
 
@@ -531,11 +530,13 @@ def readable_breakdown(stored: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def store_assessment(row: DeclarationRow, assessment: Assessment | None, *, items: bool = True) -> None:
     """The breakdown and totals on the row and, unless `items=False`, each item row's value and taxes."""
-    row.assessment = stored_breakdown(row, assessment)
     if assessment is None:
-        row.customs_value, row.total_due = None, Money.zero()
+        set_columns(row, assessment=None, customs_value=None, total_due=Money.zero())
     else:
-        row.customs_value, row.total_due = assessment.customs_value, assessment.total
+        set_columns(
+            row, assessment=stored_breakdown(row, assessment), customs_value=assessment.customs_value,
+            total_due=assessment.total,
+        )  # fmt: skip
     if not items:
         return
     assessed = assessed_items(assessment)
