@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -19,9 +19,10 @@ from douane.kernel.money import Money
 ChannelName = Literal["green", "yellow", "red", "blue"]
 
 
-@dataclass(frozen=True)
-class ItemFacts:
-    """One goods item as risk management reads it (customs value as assessed at registration)."""
+class ItemFacts(NamedTuple):
+    """One goods item as risk management reads it (customs value as assessed at registration). A named
+    tuple, like the request: a lodging builds one per item, and a frozen dataclass's setting of its fields
+    one by one cost three times as much."""
 
     number: int
     line_code: str
@@ -35,8 +36,7 @@ class ItemFacts:
     invoice_amount: Decimal | None = None  # in the invoice currency
 
 
-@dataclass(frozen=True)
-class SelectivityRequest:
+class SelectivityRequest(NamedTuple):
     """What selectivity may know about a registered declaration."""
 
     declaration_id: int

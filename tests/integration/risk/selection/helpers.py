@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -25,15 +24,14 @@ def facts(declaration_id: int, office_code: str, at: datetime, **changes: object
         gross_mass_kg=Decimal("1300"),
         customs_value_dzd=None,
     )
-    base = replace(
-        request(declaration_id, office_code, at),
+    base = request(declaration_id, office_code, at)._replace(
         operator_nif=NIF,
         bill_of_lading="MSCU-BL-1",
         manifest_reference="2026/16011/0042",
         transport_means="MSC ALGER",
         items=(item,),
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return base._replace(**changes)
 
 
 class FixedModel:

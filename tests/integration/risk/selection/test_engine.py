@@ -212,12 +212,11 @@ def _active_model(ctx: Context, folder: Path, scorer: object) -> Iterator[None]:
 
 
 def test_the_active_model_scores_each_item_and_the_riskiest_counts(ctx: Context, tmp_path: Path) -> None:
-    from douane.declarations.ports import ItemFacts
 
     _setup(ctx)
     with _active_model(ctx, tmp_path / "model", _ScorerByOrigin()):
         first = facts(1, OFFICE, NOON).items[0]
-        items = (first, ItemFacts(**{**first.__dict__, "number": 2, "origin_country": "CN"}))
+        items = (first, first._replace(number=2, origin_country="CN"))
         engine = RiskSelectivity(random.Random(9), rules=FixedRules())
         assert _choose(ctx, engine, 1, items=items) == ("red", "score")
         assert _choose(ctx, engine, 2, items=items[:1]) == ("green", "score")
