@@ -7,11 +7,11 @@ No database and no web: only the standard library and douane.kernel. The lifecyc
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from douane.kernel.errors import Conflict, InvalidInput
 
@@ -521,6 +521,23 @@ class Declaration:
     def costs_in(self) -> str:
         """Freight, insurance and other costs are in this currency (the invoice's unless said otherwise)."""
         return self.costs_currency or self.invoice_currency
+
+
+Content = TypeVar("Content", "Item", "Declaration")
+
+
+def built(kind: type[Content], values: Mapping[str, Any]) -> Content:
+    """An item or a declaration from values already checked for it, every field given (`FIELD_NAMES`): a
+    request model's, or another content's with one value changed. The dataclass's own __init__ sets each
+    frozen field through object.__setattr__: a declaration of ten items took 26 microseconds to build from
+    its request model, 8 this way."""
+    content = object.__new__(kind)
+    content.__dict__.update(values)
+    return content
+
+
+FIELD_NAMES = {kind: frozenset(f.name for f in fields(kind)) for kind in (Item, Declaration)}
+"""What `built` must be given, per kind."""
 
 
 # --- snapshots (JSON) ----------------------------------------------------------------------------

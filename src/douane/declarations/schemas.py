@@ -132,7 +132,7 @@ class ItemIn(PartOfForm):
     customs_value_dzd: Annotated[Decimal, Field(max_digits=17, decimal_places=2, ge=0)] | None = None
 
     def to_model(self) -> model.Item:
-        return model.Item(**self.__dict__)  # the same fields, every one a plain value
+        return model.built(model.Item, self.__dict__)  # the same fields, every one a plain value
 
 
 class DocumentIn(PartOfForm):
@@ -179,19 +179,20 @@ class DeclarationIn(FormModel):
     documents: list[DocumentIn] = Field(default_factory=list, max_length=100)
 
     def to_model(self) -> model.Declaration:
-        fields = {
-            name: getattr(self, name)
-            for name in type(self).model_fields
-            if name not in ("consignor", "consignee", "items", "documents", "containers")
-        }
-        return model.Declaration(
-            **fields,
-            consignor=self.consignor.to_model() if self.consignor else None,
-            consignee=self.consignee.to_model() if self.consignee else None,
-            items=tuple(i.to_model() for i in self.items),
-            documents=tuple(d.to_model() for d in self.documents),
-            containers=tuple(self.containers),
-        )
+        values = {name: getattr(self, name) for name in HEADER_FIELDS}
+        values["consignor"] = self.consignor.to_model() if self.consignor else None
+        values["consignee"] = self.consignee.to_model() if self.consignee else None
+        values["items"] = tuple(i.to_model() for i in self.items)
+        values["documents"] = tuple(d.to_model() for d in self.documents)
+        values["containers"] = tuple(self.containers)
+        return model.built(model.Declaration, values)
+
+
+PARTS_OF_A_DECLARATION = ("consignor", "consignee", "items", "documents", "containers")
+HEADER_FIELDS = tuple(name for name in DeclarationIn.model_fields if name not in PARTS_OF_A_DECLARATION)
+# `to_model` gives `model.built` every field of the content, none more (checked once, here).
+assert set(ItemIn.model_fields) == model.FIELD_NAMES[model.Item]
+assert {*HEADER_FIELDS, *PARTS_OF_A_DECLARATION} == model.FIELD_NAMES[model.Declaration]
 
 
 class DraftUpdateIn(DeclarationIn):

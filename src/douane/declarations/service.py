@@ -7,7 +7,7 @@ Public face for other contexts and the officer side: `get_row`, `content_of`, `t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
@@ -282,7 +282,7 @@ def declarant_content(session: Session, actor: Actor, content: Declaration) -> D
     if actor.broker_id is not None:
         if content.broker_id not in (None, actor.broker_id):
             raise Forbidden("declarations.not_your_firm", "A broker declares only for its own firm")
-        return replace(content, broker_id=actor.broker_id)
+        return model.built(Declaration, {**content.__dict__, "broker_id": actor.broker_id})
     if actor.operator_id is not None:
         operator_id = registry.operator_id_of_nif(session, content.operator_nif)
         if content.broker_id is not None or operator_id is None or operator_id != actor.operator_id:
