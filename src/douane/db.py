@@ -657,12 +657,17 @@ def _drop_pending_after_rollback(session: Session) -> None:
     session.info.pop(_PENDING_UPDATES, None)
 
 
-def set_columns(row: Base, **values: Any) -> None:
-    """Set a row's columns: a row built in memory and never added to a session takes them straight into its
-    state, where an insert reads them (it has no change history to keep, and a bulk lodging sets some
-    thirty columns of each of its rows); a row a session has seen takes them through its attributes."""
+def is_new(row: Base) -> bool:
+    """Whether the row was built in memory and never added to a session (no change history to keep)."""
     state = row._sa_instance_state  # type: ignore[attr-defined]
-    if state.key is None and state.session_id is None:
+    return state.key is None and state.session_id is None
+
+
+def set_columns(row: Base, **values: Any) -> None:
+    """Set a row's columns: a new row (`is_new`) takes them straight into its state, where an insert reads
+    them (a bulk lodging sets some thirty columns of each of its rows); a row a session has seen takes them
+    through its attributes."""
+    if is_new(row):
         row.__dict__.update(values)
         return
     for name, value in values.items():

@@ -238,8 +238,10 @@ def _insert_declarations(session: Session, stored: list[LodgingOutcome]) -> None
         outcome.inserted = True
     rows = [o.row for o in stored if o.row is not None]
     documents = [
-        {**column_values(document), "declaration_id": row.id} for row in rows for document in row.documents
-    ]  # fmt: skip
+        {**column_values(document), "declaration_id": row.id}
+        for row in rows
+        for document in service.documents_of_new_row(row)
+    ]
     insert_later(session, DeclarationDocumentRow, documents)
     insert_later(session, DeclarationItemRow, [value for o in stored for value in _item_values(o)])
 

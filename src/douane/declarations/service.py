@@ -22,7 +22,7 @@ from douane.assessment import service as assessment_service
 from douane.assessment.model import Assessment, AssessmentInput, ItemInput, assess, readable
 from douane.audit import service as audit
 from douane.audit.service import ActorRef, AuditEvent
-from douane.db import fetch_page, set_columns
+from douane.db import fetch_page, is_new, set_columns
 from douane.declarations import documents, model, numbering, validation
 from douane.declarations.model import (
     Action,
@@ -264,6 +264,8 @@ def _refuse_repeated_item_numbers(items: Sequence[Item]) -> None:
 
 def _merge_documents(row: DeclarationRow, documents: Sequence[DocumentRef]) -> None:
     """Keep uploaded files: a document listed again (same type and number) keeps its row and file."""
+    if not documents and is_new(row):
+        return  # nothing to keep and nothing to add (reading the empty collection of a new row costs 8 µs)
     existing = {(d.type_code, d.number): d for d in row.documents}
     merged = []
     for doc in documents:
@@ -421,6 +423,12 @@ def new_draft_row(
         _replace_items(row, content.items)
     _merge_documents(row, content.documents)
     return row
+
+
+def documents_of_new_row(row: DeclarationRow) -> Sequence[DeclarationDocumentRow]:
+    """The documents given to a row built in memory (`new_draft_row`), read without making its collection."""
+    documents: Sequence[DeclarationDocumentRow] = row.__dict__.get("documents", ())
+    return documents
 
 
 def created_step(actor: Actor) -> Step:

@@ -13,7 +13,13 @@ from douane.bootstrap import Context
 from douane.declarations import lodging, service
 from douane.declarations.model import Status
 from douane.declarations.tables import DeclarationRow
-from tests.integration.declarations.fixtures import Demo, FixedSelectivity, import_declaration, item
+from tests.integration.declarations.fixtures import (
+    Demo,
+    FixedSelectivity,
+    import_declaration,
+    item,
+    with_document,
+)
 
 
 def test_a_mixed_batch_keeps_its_drafts_and_registers_the_rest_whole(ctx: Context, demo: Demo) -> None:
@@ -59,3 +65,20 @@ def _declaration_writes(session: Session) -> tuple[int, int] | None:
         return None
     inserted, updated = session.execute(text(WRITES)).one()
     return int(inserted), int(updated)
+
+
+def test_documents_listed_in_a_batch_are_stored_with_their_declaration(ctx: Context, demo: Demo) -> None:
+    listed = with_document(import_declaration(demo.operator_nif), "N935")
+    with ctx.db.transaction() as session:
+        outcomes = lodging.lodge_many(
+            session, ctx.clock, demo.broker, [listed, import_declaration(demo.operator_nif)],
+            selectivity=FixedSelectivity("green"),
+        )  # fmt: skip
+    ids = [o.row.id for o in outcomes if o.row is not None]
+    with ctx.db.transaction() as session:
+        with_one, without = (session.get(DeclarationRow, i) for i in ids)
+        assert with_one is not None and without is not None
+        assert [(d.type_code, d.number, d.issuer) for d in with_one.documents] == [
+            ("N935", "DOC-N935-1", "Ministry")
+        ]
+        assert without.documents == []
