@@ -141,11 +141,12 @@ def of_a_declaration() -> ForeignKey:
 
 
 class DeclarationItemRow(Base):
+    """A goods item, keyed by its declaration and its number (1 to 999)."""
+
     __tablename__ = "declaration_items"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    declaration_id: Mapped[int] = mapped_column(of_a_declaration())
-    number: Mapped[int] = mapped_column(Integer)
+    declaration_id: Mapped[int] = mapped_column(of_a_declaration(), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     line_code: Mapped[str] = mapped_column(String(10))
     description: Mapped[str] = mapped_column(String(500))
     origin_country: Mapped[str] = mapped_column(String(2))
@@ -161,10 +162,7 @@ class DeclarationItemRow(Base):
     assessed_customs_value: Mapped[Money | None] = mapped_column(DZDAmount)
     assessed_taxes: Mapped[Money | None] = mapped_column(DZDAmount)
 
-    __table_args__ = (
-        UniqueConstraint("declaration_id", "number", name="uq_declaration_items_number"),
-        Index("ix_declaration_items_line", "line_code"),
-    )
+    __table_args__ = (Index("ix_declaration_items_line", "line_code"),)
 
 
 class DeclarationDocumentRow(Base):
