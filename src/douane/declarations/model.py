@@ -190,7 +190,7 @@ AMENDABLE = frozenset({S.LODGED, S.REGISTERED, S.CHANNEL_ASSIGNED})
 INVALIDATABLE = frozenset({S.REGISTERED, S.CHANNEL_ASSIGNED, S.UNDER_CONTROL, S.ASSESSED})
 REJECTABLE = frozenset({S.LODGED, S.REGISTERED, S.CHANNEL_ASSIGNED, S.UNDER_CONTROL, S.ASSESSED})
 
-TRANSITIONS: dict[tuple[Status, Action], Status] = {
+TRANSITIONS: dict[tuple[str, str], Status] = {
     (S.DRAFT, A.LODGE): S.LODGED,
     (S.LODGED, A.REGISTER): S.REGISTERED,
     (S.REGISTERED, A.ASSIGN_CHANNEL): S.CHANNEL_ASSIGNED,
@@ -213,13 +213,13 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     **{(status, A.REJECT): S.REJECTED for status in REJECTABLE},
 }
 
-CHANNEL_RULES: dict[tuple[Status, Action], frozenset[Channel]] = {
+CHANNEL_RULES: dict[tuple[str, str], frozenset[Channel]] = {
     (S.CHANNEL_ASSIGNED, A.TAKE_FOR_CONTROL): CONTROLLED_CHANNELS,
     (S.CHANNEL_ASSIGNED, A.CONFIRM_ASSESSMENT): UNCONTROLLED_CHANNELS,
     (S.UNDER_CONTROL, A.CONFIRM_ASSESSMENT): CONTROLLED_CHANNELS,
 }
 """Transitions that also depend on the channel: green and blue skip control, yellow and red go through it."""
-REGIME_RULES: dict[tuple[Status, Action], frozenset[Regime]] = {
+REGIME_RULES: dict[tuple[str, str], frozenset[Regime]] = {
     (S.RELEASED, A.DISCHARGE): SUSPENSIVE_REGIMES,
     (S.EXITED, A.DISCHARGE): SUSPENSIVE_REGIMES,
 }
@@ -239,12 +239,14 @@ def next_status(
     Where the channel matters (CHANNEL_RULES), the declaration's channel must be given and allowed. Where the
     regime matters (REGIME_RULES), a regime not allowed is refused with `declarations.regime_not_suspensive`.
     """
-    status, act = Status(current), Action(action)
-    target = TRANSITIONS.get((status, act))
-    allowed_channels = CHANNEL_RULES.get((status, act))
-    if allowed_channels is not None and (channel is None or Channel(channel) not in allowed_channels):
+    # The tables are read with the values as given: a status, action, channel or regime compares and hashes
+    # as its text (these are text enums), so nothing is converted on the way that succeeds.
+    target = TRANSITIONS.get((current, action))
+    allowed_channels = CHANNEL_RULES.get((current, action))
+    if allowed_channels is not None and channel not in allowed_channels:
         target = None
     if target is None:
+        status, act = Status(current), Action(action)  # ValueError for what is no status or action
         raise Conflict(
             "declarations.transition_not_allowed",
             "The action {action} is not allowed on a declaration in status {status}",
@@ -252,8 +254,8 @@ def next_status(
             status=status.value,
             channel=None if channel is None else Channel(channel).value,
         )
-    allowed_regimes = REGIME_RULES.get((status, act))
-    if allowed_regimes is not None and (regime is None or Regime(regime) not in allowed_regimes):
+    allowed_regimes = REGIME_RULES.get((current, action))
+    if allowed_regimes is not None and regime not in allowed_regimes:
         raise Conflict(
             "declarations.regime_not_suspensive",
             "Only a suspensive regime (IM5, IM7, TR) is discharged; this declaration is under {regime}",
@@ -276,7 +278,7 @@ def allowed_actions(
             continue
         if regimes is not None and (regime is None or Regime(regime) not in regimes):
             continue
-        result.append(action)
+        result.append(Action(action))
     return result
 
 
