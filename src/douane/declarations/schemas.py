@@ -21,6 +21,7 @@ from douane.declarations.model import (
     Status,
     TransportMode,
 )
+from douane.web.json_bodies import texts_are_clean
 
 COUNTRY = r"^[A-Z]{2}$"
 CURRENCY = r"^[A-Z]{3}$"
@@ -151,6 +152,8 @@ class DeclarationIn(FormModel):
     @model_validator(mode="before")
     @classmethod
     def _clean_texts(cls, data: Any) -> Any:
+        if texts_are_clean.get():  # a JSON body seen to hold no control character (web.json_bodies)
+            return data
         return declaration_cleaned(data)
 
     type: DeclarationType

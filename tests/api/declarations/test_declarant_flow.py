@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -150,6 +151,21 @@ def test_bulk_lodging_gives_each_declaration_its_outcome(
     assert "declarations.tariff_line_not_in_force" in {f["code"] for f in second["findings"]}
     too_many = client.post(f"{URL}/bulk", json={"declarations": [good] * 101}, headers=broker)
     assert too_many.status_code == 422
+
+
+def test_a_bulk_body_drops_control_characters_whatever_escape_carries_them(
+    client: TestClient, demo: Demo, user_headers: UserFactory
+) -> None:
+    broker = user_headers(Role.BROKER, broker_id=demo.broker_id)
+    body = _body(demo.operator_nif, transport_means="MSC\x00ALGER\r")
+    body["items"] = [{**body["items"][0], "description": "Laptops\x1b"}, *body["items"][1:]]
+    sent = json.dumps({"declarations": [body]})
+    assert "\\u0000" in sent and "\\r" in sent  # how the JSON carries them
+    headers = {**broker, "Content-Type": "application/json"}
+    response = client.post(f"{URL}/bulk", content=sent, headers=headers)
+    assert response.status_code == 200 and response.json()["lodged"] == 1, response.text
+    stored = client.get(f"{URL}/{response.json()['outcomes'][0]['id']}", headers=broker).json()
+    assert stored["transport_means"] == "MSCALGER" and stored["items"][0]["description"] == "Laptops"
 
 
 def test_documents_are_sniffed_not_trusted(client: TestClient, demo: Demo, user_headers: UserFactory) -> None:
