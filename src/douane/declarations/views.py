@@ -43,7 +43,7 @@ from douane.declarations.model import (
 )
 from douane.declarations.schemas import DeclarationIn, ItemIn
 from douane.declarations.tables import DeclarationRow
-from douane.declarations.wording import STATUS_LABELS
+from douane.declarations.wording import FIELD_WORDS, STATUS_LABELS
 from douane.i18n import translate
 from douane.identity.model import Permission
 from douane.kernel.errors import DouaneError
@@ -121,16 +121,9 @@ AMOUNT_FIELDS = frozenset(
 """Inputs holding an amount or a mass (the request models' decimal fields), typed as the page's language
 writes numbers (`typed_amount`)."""
 FIELD_LABELS = {
-    "type": "Type", "regime": "Regime", "office_code": "Office", "operator_nif": "Importer/exporter NIF",
-    "consignor_name": "Consignor (supplier)", "consignor_country": "Consignor country",
-    "dispatch_country": "Country of dispatch", "transport_mode": "Transport mode",
-    "transport_means": "Means of transport", "manifest_reference": "Manifest reference",
-    "bill_of_lading": "Bill of lading", "containers": "Container numbers (ISO 6346, separated by spaces)",
-    "domiciliation_reference": "Bank domiciliation", "invoice_currency": "Invoice currency",
-    "invoice_total": "Invoice total", "incoterm": "Incoterm", "freight": "Freight", "insurance": "Insurance",
-    "other_costs": "Other costs", "line_code": "Tariff line", "description": "Description",
-    "origin_country": "Origin", "invoice_amount": "Invoice amount", "net_mass_kg": "Net mass (kg)",
-    "gross_mass_kg": "Gross mass (kg)", "packages": "Packages", "supplementary_quantity": "Suppl. qty",
+    **FIELD_WORDS, "consignor_name": "Consignor (supplier)", "consignor_country": "Consignor country",
+    "containers": "Container numbers (ISO 6346, separated by spaces)", "supplementary_quantity": "Suppl. qty",
+    "number": "Number",  # an item's, in the form's paths (items[1].number)
 }  # fmt: skip
 """The label each input of the declaration form shows (the form's templates use the same words)."""
 CHANNEL_LABELS = {Channel.GREEN: "Green", Channel.YELLOW: "Yellow", Channel.RED: "Red", Channel.BLUE: "Blue"}
@@ -142,13 +135,12 @@ DISCREPANCY_LABELS = {
     DiscrepancyType.PROHIBITED_GOODS: "Prohibited goods",
 }
 AMENDABLE_FIELDS = {
-    "customs_value_dzd": "Customs value (DZD)",
-    "line_code": "Tariff line",
-    "origin_country": "Origin",
-    "net_mass_kg": "Net mass (kg)",
-    "supplementary_quantity": "Supplementary quantity",
-    "supplementary_unit": "Supplementary unit",
-}
+    name: FIELD_WORDS[name]
+    for name in (
+        "customs_value_dzd", "line_code", "origin_country", "net_mass_kg", "supplementary_quantity",
+        "supplementary_unit",
+    )
+}  # fmt: skip
 TRANSPORT_LABELS = {
     "1": "Sea",
     "2": "Rail",
