@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from psycopg import OperationalError as DriverOperationalError
@@ -371,7 +371,7 @@ def _driver_cursor(session: Session) -> Iterator[Any]:
         raise
 
 
-def insert_rows(session: Session, into: type[Base] | Table, rows: Sequence[Mapping[str, Any]]) -> None:
+def insert_rows(session: Session, into: type[Base] | Table, rows: Rows) -> None:
     """Insert many rows in the order given, reading nothing back; every row names the same columns.
 
     PostgreSQL receives many rows through one COPY stream: no statement text to build and parse, which
@@ -385,13 +385,32 @@ def insert_rows(session: Session, into: type[Base] | Table, rows: Sequence[Mappi
     insert_tables(session, [(_table_of(into), rows)])
 
 
+class Tuples(list[tuple[Any, ...]]):
+    """Rows as tuples of their values in the order of `columns`: for many rows, cheaper to build than a
+    mapping each (a lodging's items). `insert_rows`, `insert_later` and `write_pending` take them wherever
+    they take mappings."""
+
+    def __init__(self, columns: Sequence[str], rows: Iterable[tuple[Any, ...]] = ()) -> None:
+        super().__init__(rows)
+        self.columns = tuple(columns)
+
+    def as_mappings(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self]
+
+
+Rows = Sequence[Mapping[str, Any]] | Tuples
+"""Rows to insert: mappings naming the same columns, or `Tuples`."""
+
+
+def _mappings(rows: Rows) -> Sequence[Mapping[str, Any]]:
+    return rows.as_mappings() if isinstance(rows, Tuples) else rows
+
+
 Updates = Sequence[tuple[Table, str, Sequence[Mapping[str, Any]]]]
 """Rows to update: the table, the key column and, per row, the key and the new values."""
 
 
-def insert_tables(
-    session: Session, batches: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]], updates: Updates = ()
-) -> None:
+def insert_tables(session: Session, batches: Sequence[tuple[Table, Rows]], updates: Updates = ()) -> None:
     """`insert_rows` for several tables in the order given, then `updates`. On PostgreSQL the tables with
     few rows share one round trip (a pipeline) with the updates; the others are copied."""
     batches = [(table, rows) for table, rows in batches if rows]
@@ -400,7 +419,7 @@ def insert_tables(
     if dialect.name != "postgresql":
         with session.no_autoflush:
             for table, rows in batches:
-                session.execute(insert(table).execution_options(render_nulls=True), list(rows))
+                session.execute(insert(table).execution_options(render_nulls=True), list(_mappings(rows)))
             for table, key, rows in updates:
                 session.execute(
                     _update_by_key(table, key, tuple(rows[0])), [_keyed(row, key) for row in rows]
@@ -419,7 +438,7 @@ def insert_tables(
             with cursor.copy(_copy_statement(table.name, names)) as copy:
                 for row_values in values:
                     copy.write_row(row_values)
-        inserted = [_json_insert(table, rows, dialect) for table, rows in piped]
+        inserted = [_json_insert(table, _mappings(rows), dialect) for table, rows in piped]
         updated = [_json_update(table, key, rows, dialect) for table, key, rows in updates]
         if _updates_in_sequence(piped, updates):
             with cursor.connection.pipeline():  # each statement sees the rows written before it
@@ -487,32 +506,32 @@ def _update_by_key(table: Table, key: str, names: tuple[str, ...]) -> Any:
     return update(table).where(table.c[key] == bindparam(f"key_{key}")).values(columns)
 
 
-def _converted(
-    table: Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect
-) -> tuple[tuple[str, ...], list[Sequence[Any]]]:
+def _converted(table: Table, rows: Rows, dialect: Dialect) -> tuple[tuple[str, ...], list[Sequence[Any]]]:
     """The column names and each row's values as COPY takes them (bind conversions applied, JSON and
     datetimes as their text).
 
     The values are converted a column at a time (no Python loop per row); if one fails, the rows are
     converted again in order so that the error raised is the one an INSERT of the rows would meet first."""
-    names = tuple(rows[0])
+    if isinstance(rows, Tuples):
+        names, values = rows.columns, list(rows)
+    else:
+        names = tuple(rows[0])
+        values = list(map(_picker(names), rows))
     converting = _converting(_copy_converters(table, names, dialect))
-    columns = list(zip(*map(_picker(names), rows), strict=True))
+    columns = list(zip(*values, strict=True))
     try:
         for position, convert in converting:
             columns[position] = tuple(map(convert, columns[position]))
     except Exception:
-        _convert_in_order(rows, names, converting)
+        _convert_in_order(values, converting)
         raise
     return names, list(zip(*columns, strict=True))
 
 
-def _convert_in_order(
-    rows: Sequence[Mapping[str, Any]], names: tuple[str, ...], converting: tuple[tuple[int, Converter], ...]
-) -> None:
-    for row in rows:
+def _convert_in_order(values: list[tuple[Any, ...]], converting: tuple[tuple[int, Converter], ...]) -> None:
+    for row in values:
         for position, convert in converting:
-            convert(row[names[position]])
+            convert(row[position])
 
 
 @lru_cache(maxsize=512)
@@ -612,12 +631,19 @@ _PENDING_ROWS = "douane.pending_rows"
 _PENDING_UPDATES = "douane.pending_updates"
 
 
-def insert_later(session: Session, into: type[Base] | Table, rows: Iterable[Mapping[str, Any]]) -> None:
+def insert_later(
+    session: Session, into: type[Base] | Table, rows: Iterable[Mapping[str, Any]] | Tuples
+) -> None:
     """Queue rows for `write_pending`, which sends every queued table at once (one round trip for the few
     rows of one lodging). The queue is written at the latest when the transaction commits and dropped if
     it rolls back; a reader in the same transaction that needs the rows calls `write_pending` first."""
-    queued: dict[Table, list[Mapping[str, Any]]] = session.info.setdefault(_PENDING_ROWS, {})
-    queued.setdefault(_table_of(into), []).extend(rows)
+    queued: dict[Table, list[Rows]] = session.info.setdefault(_PENDING_ROWS, {})
+    chunks = queued.setdefault(_table_of(into), [])
+    last = chunks[-1] if chunks else None
+    if isinstance(rows, Tuples) or last is None or isinstance(last, Tuples):
+        chunks.append(rows if isinstance(rows, Tuples) else list(rows))
+    else:  # mappings after mappings: one chunk, written as one batch
+        cast(list[Mapping[str, Any]], last).extend(rows)
 
 
 def update_later(
@@ -632,12 +658,12 @@ def update_later(
 def write_pending(session: Session) -> None:
     """Write the rows `insert_later` queued, parent tables before the tables that refer to them, then
     the updates `update_later` queued."""
-    queued: dict[Table, list[Mapping[str, Any]]] = session.info.pop(_PENDING_ROWS, None) or {}
+    queued: dict[Table, list[Rows]] = session.info.pop(_PENDING_ROWS, None) or {}
     updates = session.info.pop(_PENDING_UPDATES, None) or []
     if queued or updates:
         order = _dependency_order()
-        inserts = sorted(queued.items(), key=lambda batch: order.get(batch[0], len(order)))
-        insert_tables(session, inserts, updates)
+        tables = sorted(queued, key=lambda table: order.get(table, len(order)))
+        insert_tables(session, [(table, chunk) for table in tables for chunk in queued[table]], updates)
 
 
 @lru_cache(maxsize=1)

@@ -33,6 +33,7 @@ from douane.db import (
     Database,
     DZDAmount,
     ExactDecimal,
+    Tuples,
     UTCDateTime,
     _utc_text,
     column_values,
@@ -107,6 +108,24 @@ def _written_both_ways(
         insert_rows(session, probe, rows_of("copied") * copies)
     with db.transaction() as session:
         return _stored(session, "insert"), _stored(session, "copied")
+
+
+@pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS], ids=["a few rows", "enough rows to copy"])
+def test_rows_given_as_tuples_are_stored_as_the_same_rows_given_as_mappings(
+    probe_table: Database, copies: int
+) -> None:
+    columns = tuple(_rows("x")[0])
+    with probe_table.transaction() as session:
+        insert_rows(session, probe, _rows("mapped") * copies)
+        insert_rows(session, probe, Tuples(columns, [tuple(r.values()) for r in _rows("tupled")] * copies))
+        insert_later(session, probe, Tuples(columns, [tuple(r.values()) for r in _rows("queued")] * copies))
+        insert_later(session, probe, _rows("queued") * copies)  # mappings after tuples, in the same queue
+    with probe_table.transaction() as session:
+        mapped, tupled, queued = (_stored(session, prefix) for prefix in ("mapped", "tupled", "queued"))
+    assert len(tupled) == 3 * copies and len(queued) == 6 * copies
+    assert [row[1:] for row in tupled] == [row[1:] for row in mapped]
+    assert [row[1:] for row in queued] == [row[1:] for row in mapped] * 2
+    assert [row[0] for row in tupled[:3]] == ["tupled-1", "tupled-2", "tupled-3"]
 
 
 @pytest.mark.parametrize("copies", [1, COPY_FROM_ROWS], ids=["a few rows", "enough rows to copy"])

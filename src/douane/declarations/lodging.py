@@ -38,6 +38,7 @@ from douane.assessment.model import Assessment
 from douane.audit import service as audit
 from douane.audit.service import ActorRef
 from douane.db import (
+    Tuples,
     column_values,
     insert_later,
     insert_rows_with_ids,
@@ -243,7 +244,7 @@ def _insert_declarations(session: Session, stored: list[LodgingOutcome]) -> None
         for document in service.documents_of_new_row(row)
     ]
     insert_later(session, DeclarationDocumentRow, documents)
-    insert_later(session, DeclarationItemRow, [value for o in stored for value in _item_values(o)])
+    insert_later(session, DeclarationItemRow, Tuples(ITEM_ROW_COLUMNS, _item_rows(stored)))
 
 
 def _row(outcome: LodgingOutcome) -> DeclarationRow:
@@ -251,17 +252,23 @@ def _row(outcome: LodgingOutcome) -> DeclarationRow:
     return outcome.row
 
 
-def _item_values(outcome: LodgingOutcome) -> list[dict[str, Any]]:
-    assert outcome.row is not None and outcome.content is not None
-    assessed = outcome.assessed_items
-    declaration_id = outcome.row.id
-    values = []
-    for item in outcome.content.items:
-        row = service.item_values(item)
-        row["declaration_id"] = declaration_id
-        row["assessed_customs_value"], row["assessed_taxes"] = assessed.get(item.number, (None, None))
-        values.append(row)
-    return values
+ITEM_ROW_COLUMNS = (*service.ITEM_COLUMNS, "declaration_id", "assessed_customs_value", "assessed_taxes")
+
+
+def _item_rows(stored: list[LodgingOutcome]) -> list[tuple[Any, ...]]:
+    """Each item's columns, in the order of ITEM_ROW_COLUMNS, with its assessed value and taxes."""
+    rows = []
+    for outcome in stored:
+        assert outcome.row is not None and outcome.content is not None
+        assessed, declaration_id = outcome.assessed_items, outcome.row.id
+        for item in outcome.content.items:
+            rows.append(
+                (*service.item_columns(item), declaration_id, *assessed.get(item.number, NOT_ASSESSED))
+            )
+    return rows
+
+
+NOT_ASSESSED = (None, None)
 
 
 REGISTRATION_COLUMNS = (

@@ -193,7 +193,7 @@ def _item_row(item: Item) -> DeclarationItemRow:
 
 def item_values(item: Item) -> dict[str, Any]:
     """The item's columns (for a row, or for many rows written in one statement)."""
-    return dict(zip(ITEM_COLUMNS, _item_columns_of(item), strict=True))
+    return dict(zip(ITEM_COLUMNS, item_columns(item), strict=True))
 
 
 ITEM_FIELDS = (
@@ -202,7 +202,8 @@ ITEM_FIELDS = (
     "customs_value_dzd",
 )  # fmt: skip
 ITEM_COLUMNS = ("number", *ITEM_FIELDS)
-_item_columns_of = attrgetter(*ITEM_COLUMNS)
+item_columns = attrgetter(*ITEM_COLUMNS)
+"""An item's values in the order of ITEM_COLUMNS, as a tuple."""
 
 
 def _replace_items(row: DeclarationRow, items: Sequence[Item]) -> None:
