@@ -56,10 +56,10 @@ class AssessmentError(InvalidInput):
 # --- input -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ItemInput:
+class ItemInput(NamedTuple):
     """One declared item. `invoice_amount` is in the invoice currency; masses in kilograms;
-    `declared_customs_value` (DZD), when given, replaces the computed value (an officer's amendment)."""
+    `declared_customs_value` (DZD), when given, replaces the computed value (an officer's amendment). A named
+    tuple: a lodging builds one per item, in half the time of a frozen dataclass."""
 
     number: int
     line_code: str

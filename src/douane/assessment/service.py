@@ -5,7 +5,6 @@ transaction; nothing is written."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -164,7 +163,7 @@ def _with_unit(session: Session, item: ItemInput, on: date) -> ItemInput:
         line = reference.tariff_line_at(session, item.line_code, on)
     except NotFound:
         return item
-    return replace(item, supplementary_unit=line.supplementary_unit)
+    return item._replace(supplementary_unit=line.supplementary_unit)
 
 
 def suspended_breakdown(breakdown: Mapping[str, Any]) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def test_a_compound_duty_adds_its_parts() -> None:
     ],
 )
 def test_item_amounts_that_cannot_be_assessed(field: str, value: object, code: str) -> None:
-    bad = replace(item(3, CODE, "100.00"), **{field: value})
+    bad = item(3, CODE, "100.00")._replace(**{field: value})
     with pytest.raises(AssessmentError) as refused:
         assess(declaration(bad, lines={}, currency="DZD"))
     assert (refused.value.code, refused.value.params["item"]) == (code, 3)
