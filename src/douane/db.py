@@ -51,7 +51,7 @@ from sqlalchemy.sql.elements import Null
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from douane.kernel.clock import as_utc
-from douane.kernel.money import DZD, Money, minor_units
+from douane.kernel.money import DZD, Money
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -839,17 +839,12 @@ def _quick_converter(column_type: TypeEngine[Any], dialect: Dialect, checked: Co
     return checked
 
 
-DZD_DIGITS = minor_units(DZD)
-
-
 def _centimes_converter(checked: Converter) -> Converter:
     def convert(value: Any) -> Any:
         if value is None:
             return None
         if type(value) is Money and value.currency == DZD:
-            scaled = value.amount.scaleb(DZD_DIGITS)
-            if scaled == scaled.to_integral_value():
-                return int(scaled)
+            return value.to_minor()  # refuses a fraction of a centime as the column's conversion does
         return checked(value)
 
     return convert
@@ -859,12 +854,8 @@ def _exact_decimal_converter(unit: Decimal, checked: Converter) -> Converter:
     def convert(value: Any) -> Any:
         if value is None:
             return None
-        if type(value) is Decimal:
-            try:
-                if value.quantize(unit) == value:
-                    return value
-            except ArithmeticError:
-                pass
+        if type(value) is Decimal and _exact_to(value, unit):
+            return value
         return checked(value)
 
     return convert

@@ -537,14 +537,21 @@ def readable_breakdown(stored: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if stored is None else readable(stored)
 
 
-def store_assessment(row: DeclarationRow, assessment: Assessment | None, *, items: bool = True) -> None:
-    """The breakdown and totals on the row and, unless `items=False`, each item row's value and taxes."""
+def store_assessment(
+    row: DeclarationRow,
+    assessment: Assessment | None,
+    *,
+    items: bool = True,
+    breakdown: dict[str, Any] | None = None,
+) -> None:
+    """The breakdown and totals on the row and, unless `items=False`, each item row's value and taxes
+    (`breakdown`: the assessment's `stored_breakdown`, when the caller has it already)."""
     if assessment is None:
         set_columns(row, assessment=None, customs_value=None, total_due=Money.zero())
     else:
         set_columns(
-            row, assessment=stored_breakdown(row, assessment), customs_value=assessment.customs_value,
-            total_due=assessment.total,
+            row, assessment=breakdown or stored_breakdown(row, assessment),
+            customs_value=assessment.customs_value, total_due=assessment.total,
         )  # fmt: skip
     if not items:
         return
@@ -586,9 +593,10 @@ def reassess(
     on = local_date(row.registered_at) if row.registered_at else today(clock)
     assessment = _assess_or_findings(session, content_of(row), on)
     before = _amount_text(row.total_due)
-    if stored_breakdown(row, assessment) != row.assessment:
+    breakdown = stored_breakdown(row, assessment)
+    if breakdown != row.assessment:
         keep_live_version(session, row)
-    store_assessment(row, assessment)
+    store_assessment(row, assessment, breakdown=breakdown)
     row.updated_at = clock.now()
     audit.record(
         session, clock, category=audit.DATA, action="declaration.assessed", actor=by, entity_type=ENTITY,
