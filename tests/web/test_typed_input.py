@@ -136,6 +136,21 @@ def test_an_amended_value_beyond_what_a_declaration_holds_is_refused_on_its_page
     assert "inspector" not in shown  # who amended is not said to the declarant
 
 
+def test_an_amendment_row_half_filled_or_too_precise_is_refused_not_dropped(browser: Browser) -> None:
+    declaration = lodged(browser("broker"))
+    inspector = browser("inspector", "fr")
+    assert act(inspector, declaration, "take").status_code == 303
+    amendment = {"outcome": "discrepancy", "discrepancy_type": "value", "amend-1-field": "customs_value_dzd",
+                 "amend-1-reason": "Prix de référence"}  # fmt: skip
+    no_item = act(inspector, declaration, "control-result", **amendment, **{"amend-1-value": "9000000,00"})
+    assert no_item.status_code == 422
+    assert "Rectification 1 : choisissez l'article" in _text(no_item.text)
+    thousandths = {**amendment, "amend-1-item": "1", "amend-1-value": "0,001"}
+    too_precise = act(inspector, declaration, "control-result", **thousandths)
+    assert too_precise.status_code == 422 and "a au plus 2 décimales" in _text(too_precise.text)
+    assert 'id="control-recorded"' not in inspector.get(declaration).text  # nothing recorded either time
+
+
 def test_a_write_the_database_refuses_is_kept_for_the_page_to_say(page_ctx: Context) -> None:
     request = Request({"type": "http", "app": create_app(page_ctx), "headers": [], "method": "POST"})
 

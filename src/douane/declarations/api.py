@@ -290,7 +290,7 @@ def amend(
     actor: Actor = Depends(requires(P.DECLARATIONS_LODGE)),
 ) -> DeclarationOut | JSONResponse:
     try:
-        row = service.amend(
+        row = lodging.amend(
             session, _clock(request), actor, declaration_id, body.declaration.to_model(), reason=body.reason,
             expected_version=_expected_version(if_match, body.version),
         )  # fmt: skip

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import exists, or_, select
@@ -66,7 +66,7 @@ AMENDABLE_FIELDS = frozenset(
         "customs_value_dzd",
     }
 )  # fmt: skip
-_LINE_CODE = re.compile(r"^\d{10}$")
+_LINE_CODE = re.compile(r"^[0-9]{10}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _UNIT = re.compile(r"^[\w/²³.-]+( [\w/²³.-]+)*$")
 MAX_UNIT_LENGTH = 12  # the item's supplementary_unit column
@@ -91,16 +91,6 @@ def _declaration(session: Session, declaration_id: int) -> DeclarationRow:
     if row.status == Status.DRAFT.value:
         raise NotFound("declarations.not_found", "No such declaration")
     return row
-
-
-def _check_version(row: DeclarationRow, expected: int | None) -> None:
-    if expected is not None and row.version != expected:
-        raise Conflict(
-            "declarations.stale_version",
-            "The declaration changed since you read it (version {actual}, you had {expected}); reload it",
-            actual=row.version,
-            expected=expected,
-        )
 
 
 def _require(actor: Actor, *permissions: Permission) -> None:
@@ -202,24 +192,36 @@ MAX_AMENDED_NUMBER = Decimal(10) ** 14
 """The largest amount or mass an amendment may give (the declaration form's own bound)."""
 
 
+AMENDED_PLACES = {"customs_value_dzd": 2, "net_mass_kg": 3, "supplementary_quantity": 3}
+"""The decimal places each amended number may have, as the declaration form takes it."""
+MUST_BE_POSITIVE = frozenset({"net_mass_kg"})
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
 def _decimal(value: str, field: str, item: int) -> Decimal:
-    try:
-        number = Decimal(value.strip())
-    except (InvalidOperation, AttributeError) as exc:
+    """A number as an amendment gives it: ASCII digits and a point, no sign, no exponent, no more places than
+    the field keeps (the pages have read the user's own way of writing it already)."""
+    text = value.strip()
+    if text[:1] == "-" and _PLAIN_DECIMAL.fullmatch(text[1:]):
         raise InvalidInput(
-            "declarations.invalid_amendment", "Item {item}: {field} is not a number", item=item, field=field
-        ) from exc
-    if not number.is_finite() or "e" in value.lower():  # 1e3 is no amount a person writes
-        raise InvalidInput(
-            "declarations.invalid_amendment", "Item {item}: {field} is not a number", item=item, field=field
-        )
-    if number < 0:
-        raise InvalidInput(
-            "declarations.invalid_amendment",
-            "Item {item}: {field} must be zero or more",
-            item=item,
+            "declarations.invalid_amendment", "Item {item}: {field} must be zero or more", item=item,
             field=field,
+        )  # fmt: skip
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        raise InvalidInput(
+            "declarations.invalid_amendment", "Item {item}: {field} is not a number", item=item, field=field
         )
+    number, places = Decimal(text), AMENDED_PLACES.get(field, 3)
+    if -number.normalize().as_tuple().exponent > places:  # type: ignore[operator]  # finite: an int
+        raise InvalidInput(
+            "declarations.invalid_amendment", "Item {item}: {field} has at most {places} decimals", item=item,
+            field=field, places=places,
+        )  # fmt: skip
+    if number == 0 and field in MUST_BE_POSITIVE:
+        raise InvalidInput(
+            "declarations.invalid_amendment", "Item {item}: {field} must be more than zero", item=item,
+            field=field,
+        )  # fmt: skip
     if number > MAX_AMENDED_NUMBER:
         raise InvalidInput(
             "declarations.invalid_amendment", "Item {item}: {field} may not exceed {max}", item=item,
@@ -304,7 +306,7 @@ def take_for_control(
         raise Forbidden(
             "declarations.not_drawn_inspector", "Only the inspector drawn for this declaration may control it"
         )
-    _check_version(row, expected_version)
+    service.check_version(row, expected_version)
     detail = {"channel": row.channel, "inspector_officer_id": row.inspector_officer_id}
     if row.inspector_officer_id != by.officer_id and by.officer_id is not None:
         detail["taken_by_officer_id"] = by.officer_id
@@ -321,7 +323,7 @@ def draw_inspector(
     _require(by, P.DECLARATIONS_APPROVE)
     row = _declaration(session, declaration_id)
     _require_posted(session, clock, by, row, frozenset({CHIEF}))
-    _check_version(row, expected_version)
+    service.check_version(row, expected_version)
     next_status(row.status, Action.TAKE_FOR_CONTROL, channel=row.channel)
     previous = row.inspector_officer_id
     draw = assignment.draw_inspector(
@@ -386,7 +388,7 @@ def record_control_result(
     row = _declaration(session, declaration_id)
     next_status(row.status, Action.RECORD_CONTROL, channel=row.channel)
     _check_may_record(session, clock, row, by)
-    _check_version(row, expected_version)
+    service.check_version(row, expected_version)
     result_outcome, kind = _outcome(outcome, discrepancy_type, amendments)
     who = actor_ref(by) or SYSTEM
     if amendments:
@@ -443,7 +445,7 @@ def confirm_assessment(
     _require(by, P.DECLARATIONS_ASSESS)
     row = _declaration(session, declaration_id)
     _require_posted(session, clock, by, row, frozenset({LIQUIDATION_INSPECTOR}))
-    _check_version(row, expected_version)
+    service.check_version(row, expected_version)
     if row.status == Status.UNDER_CONTROL.value and not _has_control_result(session, row.id):
         raise Conflict(
             "declarations.control_not_recorded", "The inspector has not recorded the control result"
@@ -512,7 +514,7 @@ def release(
     _require(by, P.DECLARATIONS_RELEASE)
     row = _declaration(session, declaration_id)
     _require_posted(session, clock, by, row, frozenset({INSPECTOR, CHIEF}))
-    _check_version(row, expected_version)
+    service.check_version(row, expected_version)
     if row.status in (Status.ASSESSED.value, Status.PAID.value, Status.GUARANTEED.value):
         _check_settled(session, row)
     post_clearance = row.channel is not None and model.needs_post_clearance_audit(Channel(row.channel))
@@ -533,7 +535,7 @@ def record_exit(
     _require(by, P.DECLARATIONS_RELEASE)
     row = _declaration(session, declaration_id)
     _require_posted(session, clock, by, row, frozenset({INSPECTOR, CHIEF}))
-    _check_version(row, expected_version)
+    service.check_version(row, expected_version)
     _move(session, clock, row, Action.RECORD_EXIT, actor_ref(by))
     row.exited_at = clock.now()
     service.flush_or_conflict(session)
@@ -556,7 +558,7 @@ def discharge(
     _require(by, P.DECLARATIONS_DISCHARGE)
     row = _declaration(session, declaration_id)
     _require_posted(session, clock, by, row, frozenset({INSPECTOR, CHIEF}))
-    _check_version(row, expected_version)
+    service.check_version(row, expected_version)
     if row.status == Status.DISCHARGED.value:
         raise Conflict(
             "declarations.already_discharged", "The regime of this declaration is already discharged"
@@ -602,7 +604,7 @@ def reject(
     _require(by, P.DECLARATIONS_CONTROL, P.DECLARATIONS_APPROVE)
     row = _declaration(session, declaration_id)
     _require_posted(session, clock, by, row, frozenset({INSPECTOR, CHIEF}))
-    _check_version(row, expected_version)
+    service.check_version(row, expected_version)
     why = _text(reason, "reason")
     who = actor_ref(by) or SYSTEM
     _move(session, clock, row, Action.REJECT, who, reason=why)
@@ -645,7 +647,7 @@ def approve_invalidation(
     _require(by, P.DECLARATIONS_APPROVE)
     row = _declaration(session, declaration_id)
     _require_posted(session, clock, by, row, frozenset({CHIEF}))
-    _check_version(row, expected_version)
+    service.check_version(row, expected_version)
     request = pending_invalidation(session, row.id)
     who = actor_ref(by) or SYSTEM
     _move(
@@ -672,7 +674,7 @@ def refuse_invalidation(
     _require(by, P.DECLARATIONS_APPROVE)
     row = _declaration(session, declaration_id)
     _require_posted(session, clock, by, row, frozenset({CHIEF}))
-    _check_version(row, expected_version)
+    service.check_version(row, expected_version)
     request = pending_invalidation(session, row.id)
     why = _text(reason, "reason")
     _decide(request, clock, by, InvalidationDecision.REFUSED, why)

@@ -67,6 +67,7 @@ from douane.registry import service as registry
 from douane.registry.model import PostingRole
 from douane.risk.assignment import draw_inspector
 from douane.risk.selection.engine import RiskSelectivity
+from douane.risk.selection.policy import AMENDED
 
 
 def default_selectivity() -> SelectivityPort:
@@ -133,6 +134,51 @@ def lodge(
         service.flush_or_conflict(session)
         write_pending(session)
         return row
+
+
+def amend(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    declaration_id: int,
+    content: Declaration,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> DeclarationRow:
+    """The declarant's amendment before control (`service.amend`). A declaration on the green or blue channel
+    goes to documentary control (yellow), its inspector drawn: no officer would otherwise see what changed
+    after the channel was given, and an amendment must not lower what is due unseen."""
+    row = service.amend(
+        session, clock, actor, declaration_id, content, reason=reason, expected_version=expected_version
+    )
+    if row.channel is not None and not model.needs_inspector(Channel(row.channel)):
+        _documents_checked_after_amendment(session, clock, row, actor_ref(actor))
+    return row
+
+
+def _documents_checked_after_amendment(
+    session: Session, clock: Clock, row: DeclarationRow, by: ActorRef | None
+) -> None:
+    was = str(row.channel)
+    row.channel, row.channel_source = Channel.YELLOW.value, AMENDMENT
+    row.channel_reasons = [*(row.channel_reasons or ()), AMENDED.format(channel=was)]
+    row.channel_assigned_at = row.updated_at = clock.now()  # post_clearance_audit stays as it was
+    events = [
+        audit.event_values(
+            clock, category=audit.STATE, action="declaration.channel_raised", actor=by,
+            entity_type=service.ENTITY, entity_id=row.id, from_state=row.status, to_state=row.status,
+            detail={"number": row.number, "from": was, "to": Channel.YELLOW.value, "source": AMENDMENT},
+        )
+    ]  # fmt: skip
+    _draw_inspector_if_needed(session, clock, row, by, events)
+    audit.record_later(session, events)
+    service.flush_or_conflict(session)
+    write_pending(session)
+
+
+AMENDMENT = "amendment"
+"""The source of a channel raised by the declarant's amendment."""
 
 
 # --- new declarations ------------------------------------------------------------------------------

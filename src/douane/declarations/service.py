@@ -682,6 +682,7 @@ def amend(
         raise InvalidInput(
             "declarations.office_fixed", "The office of a registered declaration cannot be changed"
         )
+    _check_same_declarant_and_procedure(row, content)
     on = local_date(row.registered_at) if row.registered_at else today(clock)
     findings, assessment = checked_assessment(session, content, on)
     keep_live_version(session, row)
@@ -698,6 +699,24 @@ def amend(
     snapshot(session, clock, row, by, reason)
     flush_or_conflict(session)
     return row
+
+
+FIXED_BY_REGISTRATION = ("type", "regime", "operator_nif", "broker_id")
+"""What an amendment cannot change: another procedure or another importer is another declaration (it is
+invalidated and a new one lodged), not an amendment of this one."""
+
+
+FIELD_FIXED = (
+    "The {field} of a registered declaration cannot be changed: request its invalidation and lodge a new"
+    " declaration"
+)
+
+
+def _check_same_declarant_and_procedure(row: DeclarationRow, content: Declaration) -> None:
+    for name in FIXED_BY_REGISTRATION:
+        given = getattr(content, name)
+        if getattr(given, "value", given) != getattr(row, name):
+            raise InvalidInput("declarations.field_fixed", FIELD_FIXED, field=name)
 
 
 def _reason(text: str | None) -> str:

@@ -46,7 +46,7 @@ from douane.declarations.tables import DeclarationRow
 from douane.declarations.wording import FIELD_WORDS, STATUS_LABELS
 from douane.i18n import translate
 from douane.identity.model import Permission
-from douane.kernel.errors import DouaneError
+from douane.kernel.errors import DouaneError, InvalidInput
 from douane.kernel.numbers import typed_amount, whole_number
 from douane.printing.http import pdf_response, verification_link
 from douane.registry import service as registry
@@ -170,6 +170,7 @@ HISTORY_LABELS = {
     "declaration.record_exit": "Exit recorded",
     "declaration.discharge": "Regime discharged",
     "declaration.amend": "Amended by the declarant",
+    "declaration.channel_raised": "Sent to documentary control after the amendment",
     "declaration.request_invalidation": "Invalidation requested",
     "declaration.approve_invalidation": "Invalidation approved",
     "declaration.refuse_invalidation": "Invalidation refused",
@@ -904,10 +905,16 @@ def _amendments(data: FormData, language: str) -> list[control.ItemAmendment]:
             str(data.get(f"amend-{index}-value") or ""),
             str(data.get(f"amend-{index}-reason") or ""),
         )
+        if not (item or value.strip() or reason.strip()):
+            continue  # a row left empty (its field list always has a choice)
         number = whole_number(item)
-        if number is not None and field_name and value.strip():
-            typed = _as_typed(field_name, value.strip(), language)
-            found.append(control.ItemAmendment(number, field_name, typed, reason.strip()))
+        if number is None or not field_name or not value.strip():
+            raise InvalidInput(
+                "declarations.incomplete_amendment",
+                "Amendment {row}: choose the item and give the new value, or leave the row empty", row=index,
+            )  # fmt: skip
+        typed = _as_typed(field_name, value.strip(), language)
+        found.append(control.ItemAmendment(number, field_name, typed, reason.strip()))
     return found
 
 

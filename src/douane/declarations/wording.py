@@ -31,6 +31,7 @@ ACTION_WORDS = {
 """Actions as their buttons name them, for the messages that refuse them."""
 FIELD_WORDS = {
     "type": "Type", "regime": "Regime", "office_code": "Office", "operator_nif": "Importer/exporter NIF",
+    "broker_id": "Customs broker",
     "consignor": "Consignor", "consignee": "Consignee", "dispatch_country": "Country of dispatch",
     "destination_country": "Country of destination", "transport_mode": "Transport mode",
     "transport_means": "Means of transport", "manifest_reference": "Manifest reference",
@@ -49,7 +50,7 @@ FIELD_WORDS = {
 WORDED_CODES = (
     "declarations.transition_not_allowed", "declarations.invalid_amendment",
     "declarations.field_not_amendable", "declarations.field_required", "declarations.field_too_long",
-    "assessment.negative_amount", "assessment.not_a_number",
+    "assessment.negative_amount", "assessment.not_a_number", "declarations.field_fixed",
 )  # fmt: skip
 """The errors whose parameters name an action, a status or a field by code."""
 QUOTES = {"en": ("\u201c", "\u201d"), "fr": ("«\u00a0", "\u00a0»"), "ar": ("«", "»")}

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from douane.audit.tables import AuditEventRow
 from douane.bootstrap import Context
 from douane.declarations import lodging, service
-from douane.declarations.model import Status
+from douane.declarations.model import Declaration, DeclarationType, Regime, Status
 from douane.declarations.tables import DeclarationRow, DeclarationVersionRow
 from douane.i18n import translate
-from douane.kernel.errors import Conflict, Forbidden, NotFound
+from douane.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.integration.declarations.fixtures import Demo, FixedSelectivity, import_declaration, item
 
 
@@ -145,6 +145,57 @@ def test_amendment_adds_a_version_and_reassesses(ctx: Context, demo: Demo) -> No
         assert versions[0].snapshot["invoice_total"] == "20000"
         assert versions[1].snapshot["invoice_total"] == "22000"
         assert versions[1].reason == "Invoice corrected"
+
+
+def _cheaper(ctx: Context, demo: Demo, declaration_id: int) -> Declaration:
+    with ctx.db.transaction() as session:
+        original = service.content_of(service.get(session, demo.broker, declaration_id))
+    items = (*original.items[:2], replace(original.items[2], invoice_amount=Decimal("1000.00")))
+    return replace(original, items=items, invoice_total=Decimal("19000.00"))
+
+
+def test_an_amendment_on_the_green_channel_has_its_documents_checked(ctx: Context, demo: Demo) -> None:
+    declaration_id = _lodged(ctx, demo, "green")
+    amended = _cheaper(ctx, demo, declaration_id)
+    with ctx.db.transaction() as session:
+        lodging.amend(session, ctx.clock, demo.broker, declaration_id, amended, reason="Invoice corrected")
+    with ctx.db.transaction() as session:
+        row = service.get_row(session, declaration_id)
+        assert (row.status, row.channel, row.channel_source) == ("channel_assigned", "yellow", "amendment")
+        assert row.inspector_officer_id is not None and row.inspector_drawn_at is not None  # drawn now
+        assert row.channel_reasons is not None
+        assert translate(row.channel_reasons[-1], "fr") == row.channel_reasons[-1]  # stored in English
+        raised = session.scalars(
+            select(AuditEventRow).where(AuditEventRow.action == "declaration.channel_raised")
+        ).one()
+        assert raised.entity_id == str(declaration_id) and raised.detail["from"] == "green"
+
+
+def test_an_amendment_on_the_red_channel_stays_red(ctx: Context, demo: Demo) -> None:
+    declaration_id = _lodged(ctx, demo, "red")
+    amended = _cheaper(ctx, demo, declaration_id)
+    with ctx.db.transaction() as session:
+        lodging.amend(session, ctx.clock, demo.broker, declaration_id, amended, reason="Invoice corrected")
+    with ctx.db.transaction() as session:
+        assert service.get_row(session, declaration_id).channel == "red"
+
+
+@pytest.mark.parametrize("change", ["operator", "regime", "type"])
+def test_an_amendment_keeps_the_importer_and_the_procedure(ctx: Context, demo: Demo, change: str) -> None:
+    declaration_id = _lodged(ctx, demo)
+    with ctx.db.transaction() as session:
+        original = service.content_of(service.get(session, demo.broker, declaration_id))
+    changed = {
+        "operator": replace(original, operator_nif=demo.other_operator_nif),
+        "regime": replace(original, regime=Regime.IM5),
+        "type": replace(original, type=DeclarationType.EXPORT, regime=Regime.EX1),
+    }[change]
+    with ctx.db.transaction() as session, pytest.raises(InvalidInput) as refused:
+        lodging.amend(session, ctx.clock, demo.broker, declaration_id, changed, reason="Wrong importer")
+    assert refused.value.code == "declarations.field_fixed"
+    with ctx.db.transaction() as session:
+        row = service.get_row(session, declaration_id)
+        assert (row.operator_nif, row.regime, row.current_version) == (demo.operator_nif, "IM4", 1)
 
 
 def test_amendment_is_refused_once_under_control(ctx: Context, demo: Demo) -> None:

@@ -48,10 +48,11 @@ SCORE_BELOW = "risk score {points} below the threshold {threshold}"
 SCORE_ABOVE = "risk score {points} at or above the threshold {threshold}"
 CAPACITY_REACHED = "{channel} capacity of office {office} reached ({limit} a day)"
 CAPACITY_USED_UP = "the day's capacity is used up: the shares draw decides"
+AMENDED = "amended by the declarant on the {channel} channel: its documents are checked"
 
 REASON_TEMPLATES = (
     RULE_HIT, MODEL_WITH_FEATURES, MODEL, NOTICE_MATCH, SHARES_OF, DRAW, EXPLORATION_DRAW, SCORE_BELOW,
-    SCORE_ABOVE, CAPACITY_REACHED, CAPACITY_USED_UP,
+    SCORE_ABOVE, CAPACITY_REACHED, CAPACITY_USED_UP, AMENDED,
 )  # fmt: skip
 
 
