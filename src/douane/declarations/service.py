@@ -890,6 +890,8 @@ def add_document(
     document.filename = _printable(filename)[:255] or None
     document.uploaded_at, document.uploaded_by_user_id = clock.now(), actor.user_id
     row.updated_at = clock.now()
+    if row.status == Status.DRAFT.value:  # a document a measure required is no longer missing
+        row.findings = findings_json(validation.validate(session, content_of(row), today(clock)))
     flush_or_conflict(session)
     audit.record(
         session, clock, category=audit.DATA, action="declaration.document_added", actor=actor_ref(actor),

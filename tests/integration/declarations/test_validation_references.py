@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from douane.bootstrap import Context
-from douane.declarations import validation
+from douane.declarations import service, validation
 from douane.declarations.model import Regime
 from douane.demo import offices as demo_offices
 from douane.reference.tariff_import import import_tariff
@@ -102,3 +104,22 @@ def test_a_document_required_by_a_measure_must_be_attached(ctx: Context, demo: D
 def test_a_currency_without_a_rate_is_blocking(ctx: Context, demo: Demo) -> None:
     declaration = import_declaration(demo.operator_nif, invoice_currency="JPY")
     assert "declarations.no_exchange_rate" in _codes(ctx, declaration)
+
+
+def test_attaching_the_required_document_clears_the_drafts_finding(ctx: Context, demo: Demo) -> None:
+    bare = import_declaration(demo.operator_nif, items=(item(1, "8415101000", "20000.00"),))
+    with ctx.db.transaction() as session:
+        draft = service.create_draft(session, ctx.clock, demo.broker, bare)
+        assert "declarations.required_document_missing" in {f["code"] for f in draft.findings or []}
+        draft_id = draft.id
+    with ctx.db.transaction() as session, tempfile.TemporaryDirectory() as folder:
+        service.add_document(
+            session, ctx.clock, demo.broker, draft_id, data_dir=Path(folder), data=PDF,
+            filename="licence.pdf", type_code="410", number="LIC-2026-7",
+        )  # fmt: skip
+    with ctx.db.transaction() as session:
+        stored = service.get_row(session, draft_id).findings or []
+        assert "declarations.required_document_missing" not in {f["code"] for f in stored}
+
+
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
