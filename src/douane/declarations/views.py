@@ -778,9 +778,10 @@ def _actions(viewer: Viewer, row: DeclarationRow, shown: Any, invalidation_pendi
     allowed = set(shown.allowed_actions)
     actions = set()
     if viewer.can(P.DECLARATIONS_CONTROL, P.DECLARATIONS_APPROVE):
-        if "take_for_control" in allowed:
+        controls = viewer.can(P.DECLARATIONS_APPROVE) or row.inspector_officer_id == viewer.actor.officer_id
+        if "take_for_control" in allowed and controls:  # the drawn inspector, or the chief
             actions.add("take")
-        if row.status == Status.UNDER_CONTROL.value:
+        if row.status == Status.UNDER_CONTROL.value and controls:
             actions.add("control")
         if "reject" in allowed:
             actions.add("reject")
