@@ -3,6 +3,7 @@ reference imports page (a good file's report, a bad file refused whole with its 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def test_an_officer_is_added_then_posted_to_an_office(browser: Browser) -> None:
     posted = admin.post("/admin/staff/postings", posting)
     assert posted.status_code == 303
     listing = admin.get(posted.headers["location"]).text
-    assert "Nadia Belkacem" in listing and "16011 cashier 2026-03-01" in listing
+    assert "Nadia Belkacem" in listing and "16011 Caissier 2026-03-01" in listing
     unknown = admin.post("/admin/staff/postings", {**posting, "service_number": "X0000"})
     assert unknown.status_code == 404 and "X0000" in unknown.text
 
@@ -108,3 +109,26 @@ def test_a_rates_file_is_imported_and_a_bad_one_is_refused_whole(browser: Browse
 
 def test_imports_are_for_reference_managers_only(browser: Browser) -> None:
     assert browser("broker").get("/admin/imports").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("fr", {"/admin/offices": "Port maritime", "/admin/operators": "En activité",
+                "/admin/brokers": "Agrément en vigueur", "/admin/staff": "Inspecteur", "/admin/users": "Caissier"}),
+        ("ar", {"/admin/operators": "في نشاط", "/admin/brokers": "الاعتماد ساري"}),
+        ("en", {"/admin/offices": "Sea port", "/admin/staff": "Control officer", "/admin/users": "Risk analyst"}),
+    ],
+)  # fmt: skip
+def test_the_lists_name_kinds_statuses_grades_and_roles_in_the_page_language(
+    browser: Browser, language: str, words: dict[str, str]
+) -> None:
+    admin = browser("admin", language)
+    admin.get("/admin")
+    assert admin.post("/language", {"language": language, "next": "/admin"}).status_code == 303
+    for path, word in words.items():
+        listing = admin.get(path).text
+        assert word in listing, (path, word)
+        assert not re.search(r"<td>(sea_port|active|approved|[a-z]+_de_[a-z_]+|risk_analyst)\b", listing), (
+            path
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
+from douane.i18n import translate
 from douane.identity import service
 from douane.identity.model import Permission, Role
 from douane.kernel.numbers import whole_number
@@ -33,13 +34,15 @@ def admin_home(request: Request, viewer: Viewer = Depends(USERS)) -> Response:
     return render(request, "identity/admin.html")
 
 
-def _users_page(request: Request, session: UnitOfWork, q: str, page: int, **extra: object) -> Response:
+def _users_page(
+    request: Request, session: UnitOfWork, language: str, q: str, page: int, **extra: object
+) -> Response:
     found, total = service.search_users(session, q or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     rows = [
         [
             u.username,
             u.full_name,
-            ", ".join(sorted(r.role for r in u.roles)),
+            ", ".join(sorted(translate(ROLE_LABELS.get(Role(r.role), r.role), language) for r in u.roles)),
             u.language,
             "✓" if u.is_active else "",
         ]
@@ -68,7 +71,7 @@ def users(
     page: int = Query(1, ge=1),
     viewer: Viewer = Depends(USERS),
 ) -> Response:
-    return _users_page(request, session, q, page)
+    return _users_page(request, session, viewer.language, q, page)
 
 
 def _link(text: str) -> int | None:
@@ -125,6 +128,7 @@ def create_user(
         return _users_page(
             request,
             session,
+            viewer.language,
             "",
             1,
             values=values,

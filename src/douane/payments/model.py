@@ -171,7 +171,7 @@ def check_method_reference(method: PaymentMethod, reference: str | None) -> str 
     if method in METHODS_NEEDING_REFERENCE and not text:
         raise InvalidInput(
             "payments.method_reference_required",
-            "A {method} payment needs its reference (cheque number or transfer reference)",
+            "A payment by cheque or transfer needs its reference (cheque number or transfer reference)",
             method=method.value,
         )
     if len(text) > 64:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from douane.i18n import translate
 from douane.identity.model import Permission
 from douane.kernel.clock import local_date
 from douane.kernel.errors import DouaneError
@@ -65,7 +66,7 @@ def _offices_page(
         [
             o.code,
             office_name(o, viewer.language),
-            o.kind,
+            _label(OFFICE_KINDS, o.kind, viewer.language),
             o.regional_directorate_code,
             o.collection_office_code or "",
         ]
@@ -139,7 +140,16 @@ def _operators_page(
     found, total = service.search_operators(
         session, q=q or None, viewer=viewer.actor, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
-    rows = [[o.nif, o.legal_name_fr, o.legal_name_ar or "", o.wilaya, o.status] for o in found]
+    rows = [
+        [
+            o.nif,
+            o.legal_name_fr,
+            o.legal_name_ar or "",
+            o.wilaya,
+            _label(OPERATOR_STATUSES, o.status, viewer.language),
+        ]
+        for o in found
+    ]
     columns = ("NIF", "Legal name", "Legal name (Arabic)", "Wilaya", "Status")
     create = OPERATOR_FIELDS if viewer.can(P.OPERATORS_MANAGE) else ()
     return admin_list(
@@ -236,7 +246,16 @@ def _brokers_page(
     request: Request, session: Session, viewer: Viewer, q: str, page: int, **extra: Any
 ) -> Response:
     found, total = service.list_brokers(session, q=q or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    rows = [[b.licence_number, b.firm_name, b.holder_name, b.nif, b.status] for b in found]
+    rows = [
+        [
+            b.licence_number,
+            b.firm_name,
+            b.holder_name,
+            b.nif,
+            _label(BROKER_STATUSES, b.status, viewer.language),
+        ]
+        for b in found
+    ]
     values = extra.pop("values", {})
     forms = (
         [CreateForm("Register a customs broker", BROKER_FIELDS, values=values)]
@@ -299,7 +318,33 @@ def register_broker(
         )
 
 
-GRADES = tuple((g.value, g.value.replace("_", " ").capitalize()) for g in Grade)
+GRADES = (
+    (Grade.INSPECTEUR_DIVISIONNAIRE.value, "Divisional inspector"),
+    (Grade.INSPECTEUR_PRINCIPAL.value, "Principal inspector"),
+    (Grade.INSPECTEUR.value, "Inspector"),
+    (Grade.OFFICIER_DE_CONTROLE_PRINCIPAL.value, "Principal control officer"),
+    (Grade.OFFICIER_DE_CONTROLE.value, "Control officer"),
+    (Grade.AGENT_DE_CONSTATATION_PRINCIPAL.value, "Principal examining agent"),
+    (Grade.AGENT_DE_CONSTATATION.value, "Examining agent"),
+    (Grade.AGENT_DE_BRIGADE.value, "Brigade agent"),
+)
+OPERATOR_STATUSES = (
+    ("active", "In activity"),
+    ("suspended", "Activity suspended"),
+    ("struck_off", "Struck off"),
+)
+BROKER_STATUSES = (
+    ("approved", "Licence in force"),
+    ("suspended", "Licence suspended"),
+    ("withdrawn", "Licence withdrawn"),
+)
+
+
+def _label(choices: tuple[tuple[str, str], ...], code: str, language: str) -> str:
+    """A code as the page names it (the code itself when the choices do not know it)."""
+    return translate(dict(choices).get(code, code), language)
+
+
 POSTING_ROLES = (
     ("inspector", "Inspector"),
     ("liquidation_inspector", "Liquidation inspector"),
@@ -328,9 +373,10 @@ def _posting_fields(session: Session, language: str) -> tuple[Field, ...]:
     )
 
 
-def _postings_text(session: Session, officer_id: int) -> str:
+def _postings_text(session: Session, officer_id: int, language: str) -> str:
     return "; ".join(
-        f"{p.office.code} {p.role} {p.valid_from.isoformat()}…{p.valid_to.isoformat() if p.valid_to else ''}"
+        f"{p.office.code} {_label(POSTING_ROLES, p.role, language)} {p.valid_from.isoformat()}…"
+        f"{p.valid_to.isoformat() if p.valid_to else ''}"
         for p in service.officer_postings(session, officer_id)
     )
 
@@ -340,7 +386,13 @@ def _staff_page(
 ) -> Response:
     found, total = service.list_officers(session, q=q or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     rows = [
-        [o.service_number, o.full_name, o.grade, "✓" if o.on_duty else "", _postings_text(session, o.id)]
+        [
+            o.service_number,
+            o.full_name,
+            _label(GRADES, o.grade, viewer.language),
+            "✓" if o.on_duty else "",
+            _postings_text(session, o.id, viewer.language),
+        ]
         for o in found
     ]
     officer_values, posting_values = extra.pop("officer_values", {}), extra.pop("posting_values", {})
