@@ -132,3 +132,11 @@ def test_the_lists_name_kinds_statuses_grades_and_roles_in_the_page_language(
         assert not re.search(r"<td>(sea_port|active|approved|[a-z]+_de_[a-z_]+|risk_analyst)\b", listing), (
             path
         )
+
+
+def test_the_chief_reads_the_staff_list_with_no_link_to_pages_closed_to_him(browser: Browser) -> None:
+    chief, admin = browser("chief"), browser("admin")
+    staff = chief.get("/admin/staff")
+    assert staff.status_code == 200 and 'href="/admin"' not in staff.text
+    assert chief.get("/admin").status_code == 403
+    assert 'href="/admin"' in admin.get("/admin/staff").text
