@@ -180,3 +180,14 @@ def test_a_refused_action_is_named_as_its_button_and_the_status_as_the_page_show
     )
     assert expected in said
     assert "channel_assigned" not in said
+
+
+def test_an_actions_address_asked_for_again_leads_back_to_its_page(browser: Browser) -> None:
+    """A refused form answers at its action's address; a language switch or a reload there asks for it with
+    GET, which takes the user back to the declaration's page rather than to an error."""
+    declaration = lodged(browser("broker"))
+    inspector = browser("inspector", "fr")
+    again = inspector.get(f"{declaration}/control-result", follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (303, declaration)
+    api = inspector.client.get("/api/v1/declarations/1/lodge", headers={"Accept": "application/json"})
+    assert api.status_code == 405  # the API says what it is
