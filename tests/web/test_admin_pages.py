@@ -115,9 +115,11 @@ def test_imports_are_for_reference_managers_only(browser: Browser) -> None:
     ("language", "words"),
     [
         ("fr", {"/admin/offices": "Port maritime", "/admin/operators": "En activité",
-                "/admin/brokers": "Agrément en vigueur", "/admin/staff": "Inspecteur", "/admin/users": "Caissier"}),
+                "/admin/brokers": "Agrément en vigueur", "/admin/staff": "Inspecteur",
+                "/admin/users": "Caissier"}),
         ("ar", {"/admin/operators": "في نشاط", "/admin/brokers": "الاعتماد ساري"}),
-        ("en", {"/admin/offices": "Sea port", "/admin/staff": "Control officer", "/admin/users": "Risk analyst"}),
+        ("en", {"/admin/offices": "Sea port", "/admin/staff": "Control officer",
+                "/admin/users": "Risk analyst"}),
     ],
 )  # fmt: skip
 def test_the_lists_name_kinds_statuses_grades_and_roles_in_the_page_language(
