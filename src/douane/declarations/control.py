@@ -581,12 +581,7 @@ def discharge(
 def _cancel_amount_due(
     session: Session, clock: Clock, row: DeclarationRow, reason: str, who: ActorRef
 ) -> None:
-    settlement = payments.settlement_of(session, ENTITY, row.id)
-    if settlement.receipts or settlement.status not in (SettlementStatus.NONE, SettlementStatus.OPEN):
-        raise Conflict(
-            "declarations.already_paid",
-            "Payments were recorded for this declaration: it can no longer be cancelled this way",
-        )
+    settlement = service.check_nothing_paid(session, row)
     if settlement.status is SettlementStatus.OPEN:
         payments.cancel_amount_due(session, clock, ENTITY, row.id, reason=reason, by=who)
 

@@ -46,6 +46,8 @@ from douane.identity.service import actor_ref
 from douane.kernel.clock import Clock, end_of_local_day, local_date, start_of_local_day
 from douane.kernel.errors import Conflict, DouaneError, Forbidden, InvalidInput, NotFound
 from douane.kernel.money import DZD, Money
+from douane.payments import service as payments
+from douane.payments.model import Settlement, SettlementStatus
 from douane.registry import service as registry
 
 ENTITY = "declaration"
@@ -737,12 +739,26 @@ def pending_invalidation(session: Session, declaration_id: int) -> InvalidationR
     )
 
 
+def check_nothing_paid(session: Session, row: DeclarationRow) -> Settlement:
+    """The declaration's settlement, if no payment or guarantee has been recorded against it (else
+    Conflict `declarations.already_paid`: invalidating it would leave money collected for nothing)."""
+    settlement = payments.settlement_of(session, ENTITY, row.id)
+    if settlement.receipts or settlement.status not in (SettlementStatus.NONE, SettlementStatus.OPEN):
+        raise Conflict(
+            "declarations.already_paid",
+            "Payments were recorded for this declaration: it can no longer be cancelled this way",
+        )
+    return settlement
+
+
 def request_invalidation(
     session: Session, clock: Clock, actor: Actor, declaration_id: int, *, reason: str
 ) -> InvalidationRequestRow:
-    """Ask customs to invalidate the declaration; an officer approves (officer side)."""
+    """Ask customs to invalidate the declaration; an officer approves (officer side). Not once anything is
+    paid: the approval would be refused."""
     row = own(session, actor, declaration_id)
     reason = _reason(reason)
+    check_nothing_paid(session, row)
     if pending_invalidation(session, row.id) is not None:
         raise Conflict("declarations.invalidation_pending", "An invalidation request is already pending")
     transition(

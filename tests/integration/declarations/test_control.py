@@ -285,6 +285,9 @@ def test_invalidation_is_decided_by_the_chief_and_refused_once_paid(
         control.refuse_invalidation(session, ctx.clock, second, by=staff.chief, reason="Duties already paid")
         assert service.pending_invalidation(session, second) is None
     assert _row(ctx, second).status == "paid"
+    with ctx.db.transaction() as session, pytest.raises(Conflict) as paid:  # asked again: refused at once
+        service.request_invalidation(session, ctx.clock, demo.broker, second, reason="Wrong consignee")
+    assert paid.value.code == "declarations.already_paid"
 
 
 def test_reject_needs_a_reason_and_cancels_the_amount_due(
