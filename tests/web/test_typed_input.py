@@ -191,3 +191,19 @@ def test_an_actions_address_asked_for_again_leads_back_to_its_page(browser: Brow
     assert (again.status_code, again.headers["location"]) == (303, declaration)
     api = inspector.client.get("/api/v1/declarations/1/lodge", headers={"Accept": "application/json"})
     assert api.status_code == 405  # the API says what it is
+
+
+def test_a_draft_of_many_items_is_saved_from_the_page(browser: Browser, page_ctx: Context) -> None:
+    """Four hundred items: well past the thousand form fields a form reader takes by default."""
+    broker = browser("broker")
+    broker.get("/declarations/new")
+    form = {k: v for k, v in declaration_form(operator_nif()).items() if not k.startswith("items-")}
+    for n in range(1, 401):
+        form |= {f"items-k{n}-line_code": "8471301000", f"items-k{n}-description": f"Computers lot {n}",
+                 f"items-k{n}-origin_country": "CN", f"items-k{n}-invoice_amount": "45.00",
+                 f"items-k{n}-net_mass_kg": "1", f"items-k{n}-gross_mass_kg": "1.2"}  # fmt: skip
+    form["invoice_total"] = "18000.00"
+    created = broker.post("/declarations/new", form)
+    assert created.status_code == 303, created.text[:300]
+    with page_ctx.db.transaction() as session:
+        assert len(session.scalars(select(DeclarationItemRow)).all()) == 400

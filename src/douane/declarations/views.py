@@ -105,6 +105,9 @@ ITEM_FIELDS = (
     "supplementary_quantity",
     "supplementary_unit",
 )
+MAX_FORM_FIELDS = model.MAX_ITEMS * (len(ITEM_FIELDS) + 1) + 200
+"""A declaration form's fields at most: every item's, and the header's, documents' and containers' (Starlette
+reads 1,000 by default, about 120 items)."""
 
 
 def _holds_decimal(annotation: object) -> bool:
@@ -431,7 +434,7 @@ def new_declaration(request: Request, session: UnitOfWork, viewer: Viewer = Depe
 
 @router.post("/declarations/new", dependencies=[CSRF])
 async def create_declaration(request: Request, viewer: Viewer = Depends(LODGE)) -> Response:
-    form = read_form(await request.form())
+    form = read_form(await request.form(max_fields=MAX_FORM_FIELDS))
     content = content_from(form, viewer.language)
     ctx = get_context(request)
     if content is not None:
@@ -491,7 +494,7 @@ async def save_declaration(
     request: Request, declaration_id: int, viewer: Viewer = Depends(LODGE)
 ) -> Response:
     """Save the draft. From HTMX (every change) it answers the findings panel and the new version."""
-    data = await request.form()
+    data = await request.form(max_fields=MAX_FORM_FIELDS)
     form = read_form(data)
     outcome = _save(request, viewer, declaration_id, form, _version(data))
     live = bool(request.headers.get("HX-Request"))
@@ -533,7 +536,7 @@ async def lodge_declaration(
     request: Request, declaration_id: int, viewer: Viewer = Depends(LODGE)
 ) -> Response:
     """Save what the form shows, then lodge it, in one transaction: what was seen is what is lodged."""
-    data = await request.form()
+    data = await request.form(max_fields=MAX_FORM_FIELDS)
     form = read_form(data)
     content = content_from(form, viewer.language)
     clock = get_context(request).clock

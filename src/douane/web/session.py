@@ -191,12 +191,17 @@ def page_public(reason: str) -> Callable[..., Viewer | None]:
     return visitor
 
 
+FORM_FIELDS_AT_MOST = 20_000
+"""The fields a page's form may post (Starlette's default of 1,000 held a declaration of about 120 items;
+the declaration form asks for what 999 items need, `declarations.views.MAX_FORM_FIELDS`)."""
+
+
 async def csrf_protected(request: Request, _viewer: Viewer | None = Depends(page_context)) -> None:
     """Refuse a POST whose CSRF token (form field or HTMX header) is missing or wrong."""
     expected = getattr(request.state, "csrf_token", "")
     sent = request.headers.get(CSRF_HEADER)
     if not sent:
-        form = await request.form()
+        form = await request.form(max_fields=FORM_FIELDS_AT_MOST)  # read once: the page's handler gets it
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not expected or not sent or not hmac.compare_digest(expected, sent):
