@@ -142,9 +142,13 @@ def test_an_amendment_row_half_filled_or_too_precise_is_refused_not_dropped(brow
     assert act(inspector, declaration, "take").status_code == 303
     amendment = {"outcome": "discrepancy", "discrepancy_type": "value", "amend-1-field": "customs_value_dzd",
                  "amend-1-reason": "Prix de référence"}  # fmt: skip
-    no_item = act(inspector, declaration, "control-result", **amendment, **{"amend-1-value": "9000000,00"})
+    typed = {**amendment, "amend-1-value": "9000000,00", "notes": "Facture pro forma sous-évaluée"}
+    no_item = act(inspector, declaration, "control-result", **typed)
     assert no_item.status_code == 422
     assert "Rectification 1 : choisissez l'article" in _text(no_item.text)
+    kept = no_item.text  # what the inspector typed is still there to correct
+    assert 'value="9000000,00"' in kept and "Facture pro forma sous-évaluée</textarea>" in kept
+    assert re.search(r'value="discrepancy" checked', kept) and re.search(r'value="value" selected', kept)
     thousandths = {**amendment, "amend-1-item": "1", "amend-1-value": "0,001"}
     too_precise = act(inspector, declaration, "control-result", **thousandths)
     assert too_precise.status_code == 422 and "a au plus 2 décimales" in _text(too_precise.text)

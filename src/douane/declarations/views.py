@@ -728,6 +728,7 @@ def _detail_page(
     *,
     error: str | None = None,
     status_code: int = 200,
+    typed: Typed | None = None,
 ) -> Response:
     row = service.get(session, viewer.actor, declaration_id)
     shown = api.declaration_out(session, viewer.actor, row, viewer.language)
@@ -750,6 +751,7 @@ def _detail_page(
             filter(None, (row.office_code, printouts.office_name(session, row.office_code, viewer.language)))
         ),
         error=error,
+        typed=typed or {},
         notice=notice(request),
         actions=_actions(viewer, row, shown, pending is not None),
         invalidation_requests=requests,
@@ -872,7 +874,11 @@ def action_message(exc: DouaneError, language: str) -> str:
     return domain_message(wording.in_words(exc, language), language)
 
 
-def _officer_action(request: Request, viewer: Viewer, declaration_id: int, work: Any, done: str) -> Response:
+def _officer_action(
+    request: Request, viewer: Viewer, declaration_id: int, work: Any, done: str, typed: Typed | None = None
+) -> Response:
+    """Run an action form's work; refused, the page is shown again with what was typed in the form
+    (`typed`: the form's name in the page and its fields)."""
     outcome = attempt(request, work)
     if outcome.ok:
         return see_other(f"/declarations/{declaration_id}", done)
@@ -880,8 +886,12 @@ def _officer_action(request: Request, viewer: Viewer, declaration_id: int, work:
     error = action_message(outcome.error, viewer.language)
     with get_context(request).db.transaction() as session:
         return _detail_page(
-            request, session, viewer, declaration_id, error=error, status_code=outcome.error.status
-        )
+            request, session, viewer, declaration_id, error=error, status_code=outcome.error.status,
+            typed=typed,
+        )  # fmt: skip
+
+
+Typed = dict[str, dict[str, str]]
 
 
 @router.post("/declarations/{declaration_id}/take", dependencies=[CSRF])
@@ -922,6 +932,10 @@ def _amendments(data: FormData, language: str) -> list[control.ItemAmendment]:
     return found
 
 
+NOT_RETYPED = frozenset({"csrf_token", "version"})
+"""Fields a refused form does not give back as typed: the page writes its own."""
+
+
 @router.post("/declarations/{declaration_id}/control-result", dependencies=[CSRF])
 async def record_control_result(
     request: Request, declaration_id: int, viewer: Viewer = Depends(CONTROL)
@@ -942,7 +956,8 @@ async def record_control_result(
         amendments=_amendments(data, viewer.language),
         expected_version=_version(data),
     )
-    return _officer_action(request, viewer, declaration_id, work, "controlled")
+    typed = {"control": {k: v for k, v in data.items() if isinstance(v, str) and k not in NOT_RETYPED}}
+    return _officer_action(request, viewer, declaration_id, work, "controlled", typed)
 
 
 @router.post("/declarations/{declaration_id}/confirm-assessment", dependencies=[CSRF])
@@ -1011,7 +1026,9 @@ def discharge_regime(
             expected_version=whole_number(version),
         )  # fmt: skip
 
-    return _officer_action(request, viewer, declaration_id, work, "discharged")
+    typed = {"discharge": {"method": method, "reference_number": reference_number, "reason": reason,
+                           "destination_office": destination_office, "arrived_on": arrived_on}}  # fmt: skip
+    return _officer_action(request, viewer, declaration_id, work, "discharged", typed)
 
 
 @router.post("/declarations/{declaration_id}/reject", dependencies=[CSRF])
@@ -1026,7 +1043,7 @@ def reject(
     work = lambda s: control.reject(  # noqa: E731
         s, clock, declaration_id, by=viewer.actor, reason=reason, expected_version=whole_number(version)
     )
-    return _officer_action(request, viewer, declaration_id, work, "rejected")
+    return _officer_action(request, viewer, declaration_id, work, "rejected", {"reject": {"reason": reason}})
 
 
 @router.post("/declarations/{declaration_id}/request-invalidation", dependencies=[CSRF])
@@ -1042,7 +1059,8 @@ def request_invalidation(
     def work(session: Session) -> int:
         return service.request_invalidation(session, clock, viewer.actor, declaration_id, reason=reason).id
 
-    return _officer_action(request, viewer, declaration_id, work, "invalidation_requested")
+    typed = {"request_invalidation": {"reason": reason}}
+    return _officer_action(request, viewer, declaration_id, work, "invalidation_requested", typed)
 
 
 @router.post("/declarations/{declaration_id}/invalidation/approve", dependencies=[CSRF])
