@@ -132,7 +132,7 @@ def test_an_amended_value_beyond_what_a_declaration_holds_is_refused_on_its_page
     assert told is not None, "the declarant is told what customs changed"
     shown = _text(told.group(1)).replace("\u202f", " ").replace("\u00a0", " ")
     assert "Modifications apportées au contrôle" in shown and "Prix de référence" in shown
-    assert "1 Valeur en douane (DZD) — 2 500 000 Prix de référence" in shown
+    assert "1 Valeur en douane (DZD) 1 894 522,67 DA 2 500 000,00 DA Prix de référence" in shown
     assert "inspector" not in shown  # who amended is not said to the declarant
 
 

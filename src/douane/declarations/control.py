@@ -279,6 +279,8 @@ def _apply(session: Session, row: DeclarationRow, amendment: ItemAmendment) -> d
     reason = _text(amendment.reason, f"items[{amendment.item}].reason", 500)
     new = _new_value(session, row, amendment)
     old = getattr(item, amendment.field)
+    if old is None and amendment.field == "customs_value_dzd" and item.assessed_customs_value is not None:
+        old = item.assessed_customs_value.amount  # the value assessed from the invoice: what customs changed
     if amendment.field == "net_mass_kg" and new > item.gross_mass_kg:
         raise InvalidInput(
             "declarations.net_mass_above_gross", "Item {item}: the net mass exceeds the gross mass",

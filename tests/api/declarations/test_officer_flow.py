@@ -175,8 +175,8 @@ def test_red_channel_walked_by_every_role(flow: Flow) -> None:
     assert controlled["control_results"][0]["item_amendments"][0]["to"] == "5000000.00"
     told = _ok(flow.client.get(f"{DECL}/{declaration_id}", headers=flow.broker))["control_amendments"]
     assert [(a["item"], a["field"], a["before"], a["after"], a["reason"]) for a in told] == [
-        (1, "customs_value_dzd", None, "5000000.00", "Supplier price list")
-    ]  # the declarant reads what customs changed, not who changed it
+        (1, "customs_value_dzd", "1885310.40", "5000000.00", "Supplier price list")
+    ]  # what customs changed (from the value assessed), not who
     assert all(set(a) == {"recorded_at", "item", "field", "before", "after", "reason"} for a in told)
     new_total = Decimal(controlled["total_due"])
     assert new_total > provisional
