@@ -211,3 +211,10 @@ def test_a_draft_of_many_items_is_saved_from_the_page(browser: Browser, page_ctx
     assert created.status_code == 303, created.text[:300]
     with page_ctx.db.transaction() as session:
         assert len(session.scalars(select(DeclarationItemRow)).all()) == 400
+
+
+def test_the_assessment_reads_its_date_and_rate_as_the_page_language_writes_them(browser: Browser) -> None:
+    declaration = lodged(browser("broker"))
+    page = _text(browser("broker", "fr").get(declaration).text)
+    assert "Liquidée au 15 mars 2026" in page and "2026-03-15" not in page
+    assert re.search(r"Taux de change \d+,\d+", page)  # a decimal comma, as every other French figure

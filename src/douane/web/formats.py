@@ -25,7 +25,7 @@ AMOUNT_PARAMS = frozenset({
 """Message parameters that hold an amount or a mass: written as the page's language writes numbers."""
 DATE_PARAMS = frozenset({"on", "date", "day", "released", "arrived_on", "valid_from", "valid_to"})
 PLAIN_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def readable_params(params: Mapping[str, Any], language: str) -> dict[str, Any]:
@@ -70,7 +70,10 @@ class Formats:
             return "—"
         return format_datetime(value, "medium", tzinfo=ALGIERS, locale=self.date_locale)
 
-    def date(self, value: date | None) -> str:
+    def date(self, value: date | str | None) -> str:
+        """A date (or the ISO text a breakdown keeps "2026-12-06"), written for the language."""
+        if isinstance(value, str):
+            value = date.fromisoformat(value) if ISO_DATE.match(value) else None
         if value is None:
             return "—"
         return format_date(value, "medium", locale=self.date_locale)
