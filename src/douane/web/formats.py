@@ -71,7 +71,7 @@ class Formats:
         return format_datetime(value, "medium", tzinfo=ALGIERS, locale=self.date_locale)
 
     def date(self, value: date | str | None) -> str:
-        """A date (or the ISO text a breakdown keeps "2026-12-06"), written for the language."""
+        """A date, or the ISO text a breakdown keeps ("2026-12-06"), written for the language."""
         if isinstance(value, str):
             value = date.fromisoformat(value) if ISO_DATE.match(value) else None
         if value is None:
