@@ -72,7 +72,7 @@ class ImportRejected(DouaneError):
     def __init__(self, errors: list[RowError], total_rows: int) -> None:
         super().__init__(
             "import.rejected",
-            "The file was rejected: {count} invalid rows out of {total}",
+            "The file was rejected: invalid rows {count}, rows read {total}",
             count=len(errors),
             total=total_rows,
         )
