@@ -218,3 +218,8 @@ def test_the_assessment_reads_its_date_and_rate_as_the_page_language_writes_them
     page = _text(browser("broker", "fr").get(declaration).text)
     assert "Liquidée au 15 mars 2026" in page and "2026-03-15" not in page
     assert re.search(r"Taux de change \d+,\d+", page)  # a decimal comma, as every other French figure
+
+
+def test_a_new_declaration_starts_at_an_office_where_the_broker_is_approved(browser: Browser) -> None:
+    page = browser("broker").get("/declarations/new").text
+    assert re.search(r'<option value="16011"[^>]*selected', page)  # Alger Port, the demo broker's office

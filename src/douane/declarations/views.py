@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, get_args
 
@@ -46,6 +47,7 @@ from douane.declarations.tables import DeclarationRow
 from douane.declarations.wording import FIELD_WORDS, STATUS_LABELS
 from douane.i18n import translate
 from douane.identity.model import Permission
+from douane.kernel.clock import local_date
 from douane.kernel.errors import DouaneError, InvalidInput
 from douane.kernel.numbers import typed_amount, whole_number
 from douane.printing.http import pdf_response, verification_link
@@ -241,18 +243,29 @@ def new_row_key() -> str:
     return secrets.token_hex(4)
 
 
-def blank_form(viewer: Viewer, session: Session) -> DeclarationForm:
+def blank_form(viewer: Viewer, session: Session, today: date) -> DeclarationForm:
     header = {
         "type": "import",
         "regime": "IM4",
         "incoterm": "FOB",
         "invoice_currency": "EUR",
         "transport_mode": "1",
-        "office_code": viewer.office_code or "",
+        "office_code": viewer.office_code or _approved_office(session, viewer, today),
     }
     if viewer.actor.operator_id is not None:
         header["operator_nif"] = registry.get_operator(session, viewer.actor.operator_id).nif
     return DeclarationForm(header=header, items=[(new_row_key(), {})])
+
+
+def _approved_office(session: Session, viewer: Viewer, today: date) -> str:
+    """A broker's first office where its approval is in force today (the form's office to start with)."""
+    if viewer.actor.broker_id is None:
+        return ""
+    return next(
+        (a.office.code for a in registry.broker_approvals(session, viewer.actor.broker_id)
+         if a.valid_from <= today and (a.valid_to is None or today <= a.valid_to)),
+        "",
+    )  # fmt: skip
 
 
 def form_of(content: model.Declaration) -> DeclarationForm:
@@ -429,7 +442,8 @@ def _choices(language: str) -> dict[str, Any]:
 
 @router.get("/declarations/new")
 def new_declaration(request: Request, session: UnitOfWork, viewer: Viewer = Depends(LODGE)) -> Response:
-    return _form_page(request, session, viewer, blank_form(viewer, session))
+    today = local_date(get_context(request).clock.now())
+    return _form_page(request, session, viewer, blank_form(viewer, session, today))
 
 
 @router.post("/declarations/new", dependencies=[CSRF])
