@@ -46,11 +46,19 @@ def local_date(moment: datetime) -> date:
     return as_utc(moment).astimezone(ALGIERS).date()
 
 
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def start_of_local_day(day: date) -> datetime:
-    """The first instant of an Algerian calendar day, as an aware datetime."""
-    return datetime.combine(day, time(0), ALGIERS)
+    """The first instant of an Algerian calendar day, as an aware datetime (of 1 January of year 1, whose
+    first hour lies before year 1 in UTC, the first instant there is)."""
+    return EARLIEST if day == date.min else datetime.combine(day, time(0), ALGIERS)
 
 
 def end_of_local_day(day: date) -> datetime:
-    """The last instant of an Algerian calendar day, as an aware datetime."""
+    """The last instant of an Algerian calendar day, as an aware datetime (of 31 December 9999, the last
+    instant there is)."""
+    if day == date.max:
+        return LATEST
     return datetime.combine(day + timedelta(days=1), time(0), ALGIERS) - timedelta(microseconds=1)

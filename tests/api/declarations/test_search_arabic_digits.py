@@ -46,3 +46,15 @@ def test_reading_by_number_takes_every_part_in_arabic_digits(
         refused = client.get(f"{URL}/by-number/{wrong}", headers=broker)
         assert refused.status_code == 422, (wrong, refused.text)
         assert refused.json()["code"] == "declarations.invalid_number"
+
+
+def test_the_widest_dates_are_bounds_like_any_other(
+    client: TestClient, demo: Demo, user_headers: UserFactory
+) -> None:
+    broker = user_headers(Role.BROKER, broker_id=demo.broker_id)
+    body = {"declarations": [declaration_to_dict(import_declaration(demo.operator_nif))]}
+    assert client.post(f"{URL}/bulk", json=body, headers=broker).status_code == 200
+    widest = {"registered_from": "0001-01-01", "registered_to": "9999-12-31"}
+    found = client.get(URL, params=widest, headers=broker)
+    assert found.status_code == 200, found.text
+    assert found.json()["total"] == 1
