@@ -100,6 +100,8 @@ def test_the_cashier_types_an_amount_as_the_page_writes_it_and_no_exponent(
 
     exponent = cashier.post(due + "/pay", {**body, "amount": "1e3"})
     assert exponent.status_code == 422 and "Le montant n'est pas un nombre" in html.unescape(exponent.text)
+    negative = cashier.post(due + "/pay", {**body, "amount": "-1 000,00"})
+    assert "Le montant doit être supérieur à zéro" in html.unescape(negative.text)
     french = f"{whole:,.2f}".replace(",", " ").replace(".", ",")  # 1 339 387,00
     paid = cashier.post(due + "/pay", {**body, "amount": french})
     assert paid.status_code == 303

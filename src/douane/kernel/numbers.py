@@ -48,3 +48,11 @@ def typed_amount(text: str, language: str) -> Decimal | None:
     elif compact.count(",") == 1 and "." not in compact and language != "en":
         compact = compact.replace(",", ".")
     return Decimal(compact) if PLAIN_NUMBER.match(compact) else None
+
+
+def untyped_amount_reason(text: str, language: str) -> str:
+    """Why `typed_amount` read no amount in `text`, in words for the person who typed it (a msgid)."""
+    unsigned = text.strip().removeprefix("-").removeprefix("\u2212")  # a hyphen or a minus sign
+    if unsigned != text.strip() and typed_amount(unsigned, language) is not None:
+        return "The amount must be more than zero"
+    return "The amount is not a number"

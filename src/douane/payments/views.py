@@ -20,7 +20,7 @@ from douane.identity.model import Permission
 from douane.kernel.clock import Clock, local_date
 from douane.kernel.errors import DouaneError, InvalidInput
 from douane.kernel.money import Money
-from douane.kernel.numbers import typed_amount, whole_number
+from douane.kernel.numbers import typed_amount, untyped_amount_reason, whole_number
 from douane.payments import printouts, service
 from douane.payments.model import (
     AmountDueKind,
@@ -231,7 +231,7 @@ def record_payment(
     value = typed_amount(amount, viewer.language)
     clock = get_context(request).clock
     if value is None:
-        outcome_error = translate("The amount is not a number", viewer.language)
+        outcome_error = translate(untyped_amount_reason(amount, viewer.language), viewer.language)
     else:
         outcome = attempt(
             request,
@@ -297,7 +297,8 @@ def register_guarantee(
     clock = get_context(request).clock
     value, starts = typed_amount(amount, viewer.language), optional_date(valid_from)
     if value is None or starts is None:
-        message = "The amount is not a number" if value is None else "The start date is not a date"
+        reason = untyped_amount_reason(amount, viewer.language)
+        message = reason if value is None else "The start date is not a date"
         return _refused(request, viewer, amount_due_id, translate(message, viewer.language), form)
 
     def register(session: Session) -> int:
