@@ -320,7 +320,7 @@ def request_invalidation(
 def search(
     session: UnitOfWork,
     status: Status | None = None,
-    office: str | None = Query(None, pattern=r"^\d{5}$"),
+    office: str | None = Query(None, pattern=r"^[0-9]{5}$"),
     broker_id: int | None = Query(None, ge=1, le=2**63 - 1),
     operator_id: int | None = Query(None, ge=1, le=2**63 - 1),
     registered_from: date | None = None,

@@ -68,7 +68,7 @@ def include_in(router: APIRouter) -> None:
 
 P = Permission
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
-OfficeFilter = Annotated[str | None, Query(pattern=r"^\d{5}$", description="5-digit office code")]
+OfficeFilter = Annotated[str | None, Query(pattern=r"^[0-9]{5}$", description="5-digit office code")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40, description="The version you read")]
 
 

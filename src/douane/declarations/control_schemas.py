@@ -53,7 +53,7 @@ class DischargeIn(VersionIn):
 
     method: DischargeMethod
     reference_number: str | None = Field(default=None, max_length=24, description="OFFICE/YEAR/SEQUENCE")
-    destination_office: str | None = Field(default=None, pattern=r"^\d{5}$")
+    destination_office: str | None = Field(default=None, pattern=r"^[0-9]{5}$")
     arrived_on: date | None = Field(default=None, ge=date(2000, 1, 1), le=date(2999, 12, 31))
     reason: str = Field(min_length=1, max_length=2000)
 

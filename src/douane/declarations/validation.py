@@ -35,9 +35,9 @@ from douane.reference import service as reference
 from douane.reference.model import Measure, MeasureKind
 from douane.registry import service as registry
 
-OFFICE_CODE = re.compile(r"^\d{5}$")
-NIF = re.compile(r"^(\d{15}|\d{20})$")
-LINE_CODE = re.compile(r"^\d{10}$")
+OFFICE_CODE = re.compile(r"^\d{5}$", re.ASCII)
+NIF = re.compile(r"^(\d{15}|\d{20})$", re.ASCII)
+LINE_CODE = re.compile(r"^\d{10}$", re.ASCII)
 TOLERANCE_RATE = Decimal("0.005")
 TOLERANCE_MIN_UNITS = Decimal(1)
 LineMeasures = Mapping[str, Sequence[Measure]]

@@ -60,7 +60,7 @@ def _detail(session: UnitOfWork, row: AmountDueRow) -> AmountDueDetailOut:
 def list_amounts_due(
     session: UnitOfWork,
     status: AmountDueStatus | None = None,
-    office: str | None = Query(None, pattern=r"^\d{5}$", description="Declaration or collection office"),
+    office: str | None = Query(None, pattern=r"^[0-9]{5}$", description="Declaration or collection office"),
     subject_reference: str | None = Query(None, max_length=40, description="e.g. the registration number"),
     operator_id: int | None = Query(None, ge=1, le=2**63 - 1),
     paging: PageRequest = Depends(page_request),

@@ -44,7 +44,7 @@ def _pdf(
 def receipt_pdf(
     session: UnitOfWork,
     request: Request,
-    office: Annotated[str, PathParam(pattern=r"^\d{5}$")],
+    office: Annotated[str, PathParam(pattern=r"^[0-9]{5}$")],
     year: Annotated[int, PathParam(ge=1900, le=9999)],
     sequence: Annotated[int, PathParam(ge=1, le=999_999)],
     lang: LanguageParam = None,

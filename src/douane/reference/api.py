@@ -40,7 +40,7 @@ from douane.web.pagination import Page, PageRequest, page_request
 
 router = APIRouter(prefix="/api/v1", tags=["reference"])
 READ = Depends(requires(Permission.REFERENCE_READ))
-EDITION = Query(DEFAULT_EDITION, pattern=r"^HS\d{4}$", description="HS edition")
+EDITION = Query(DEFAULT_EDITION, pattern=r"^HS[0-9]{4}$", description="HS edition")
 ON = Query(None, description="Date the data must be in force (default: today in Algeria)")
 SEARCH = Query(None, min_length=1, max_length=100, description="Code prefix or words of the description")
 
@@ -67,7 +67,7 @@ def list_hs(
     session: UnitOfWork,
     edition: str = EDITION,
     level: int | None = Query(None, ge=2, le=6, description="2 chapters, 4 headings, 6 subheadings"),
-    parent: str | None = Query(None, pattern=r"^\d{2,4}$"),
+    parent: str | None = Query(None, pattern=r"^[0-9]{2,4}$"),
     section: str | None = Query(None, max_length=8),
     q: str | None = SEARCH,
     paging: PageRequest = Depends(page_request),
@@ -112,7 +112,7 @@ def list_hs_sections(
 @router.get("/reference/hs/{code}", response_model=HsNodeDetailOut)
 def read_hs(
     session: UnitOfWork,
-    code: str = Path(pattern=r"^\d{2}(\d{2}){0,2}$"),
+    code: str = Path(pattern=r"^[0-9]{2}([0-9]{2}){0,2}$"),
     edition: str = EDITION,
     _actor: Actor = READ,
 ) -> HsNodeDetailOut:
@@ -142,7 +142,7 @@ def list_tariff_lines(
     session: UnitOfWork,
     request: Request,
     q: str | None = SEARCH,
-    hs6: str | None = Query(None, pattern=r"^\d{6}$"),
+    hs6: str | None = Query(None, pattern=r"^[0-9]{6}$"),
     on: date | None = ON,
     paging: PageRequest = Depends(page_request),
     _actor: Actor = READ,
@@ -157,7 +157,7 @@ def list_tariff_lines(
 def read_tariff_line(
     session: UnitOfWork,
     request: Request,
-    code: str = Path(pattern=r"^\d{10}$"),
+    code: str = Path(pattern=r"^[0-9]{10}$"),
     on: date | None = ON,
     _actor: Actor = READ,
 ) -> TariffLineDetailOut:
@@ -177,7 +177,7 @@ def read_tariff_line(
 @router.get("/reference/tariff-lines/{code}/history", response_model=list[MeasureOut])
 def tariff_line_history(
     session: UnitOfWork,
-    code: str = Path(pattern=r"^\d{10}$"),
+    code: str = Path(pattern=r"^[0-9]{10}$"),
     _actor: Actor = READ,
 ) -> list[MeasureOut]:
     """Every measure ever recorded on the line, superseded ones included, oldest first."""

@@ -28,7 +28,7 @@ from douane.reference.tariff_import import import_tariff
 __all__ = ["import_hs", "import_hs_sections", "import_rates", "import_tariff", "import_tax_types"]
 
 DROPPED_HS_CODES = {"TOTAL", "99", "9999", "999999"}
-EDITION_PATTERN = re.compile(r"^HS\d{4}$")
+EDITION_PATTERN = re.compile(r"^HS\d{4}$", re.ASCII)
 
 
 def check_edition(edition: str) -> str:

@@ -19,7 +19,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from douane.kernel.errors import Conflict, InvalidInput
 
-OFFICE_CODE = re.compile(r"^\d{5}$")
+OFFICE_CODE = re.compile(r"^\d{5}$", re.ASCII)
 UNLOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 REGIME_CODE = re.compile(r"^[A-Z0-9]{1,8}$")
 DIRECTORATE_CODE = re.compile(r"^[A-Z0-9]{1,8}$")

@@ -121,7 +121,7 @@ def draw_channel(shares: ChannelShares, source: RandomSource) -> ChannelDraw:
 
 # --- user text ------------------------------------------------------------------------------------
 
-OFFICE_CODE = re.compile(r"\d{5}")
+OFFICE_CODE = re.compile(r"\d{5}", re.ASCII)
 MAX_ID = 2**63 - 1  # the largest BIGINT key
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 

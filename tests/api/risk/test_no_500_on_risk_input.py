@@ -87,6 +87,14 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("POST", RULES, {"json": {"name": "R", "expression": "value_per_kg > " + "9" * 41, "action": "red"}},
      422, "rules.number_too_large"),
     ("POST", RULES + "/check", {"json": {"expression": 'hs6 == "87\x00"'}}, 422, "rules.syntax"),
+    # digits other than ASCII ones: a code stored so would never match a declaration's
+    ("POST", "/api/v1/risk/value-indicators",
+     {"json": {"hs6": "８７０３２３", "dinars_per_kg": "1600", "valid_from": "2026-04-01"}},
+     422, "request.invalid"),
+    ("POST", "/api/v1/risk/notices",
+     {"json": {"issuing_service": "intelligence", "subject_kind": "operator", "subject": "٠" * 15,
+               "channel": "red", "reason": "x"}},
+     422, "risk.notice_invalid_nif"),
 ]  # fmt: skip
 
 

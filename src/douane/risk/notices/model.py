@@ -69,8 +69,8 @@ def next_status(status: str, action: str) -> NoticeStatus:
 # --- identifiers -------------------------------------------------------------------------------------
 
 _SEPARATORS = re.compile(r"[\s\-./]+")
-_CONTAINER = re.compile(r"^[A-Z]{3}[UJZR]\d{7}$")
-_NIF = re.compile(r"^(\d{15}|\d{20})$")
+_CONTAINER = re.compile(r"^[A-Z]{3}[UJZR]\d{7}$", re.ASCII)
+_NIF = re.compile(r"^(\d{15}|\d{20})$", re.ASCII)
 _FREE_TEXT = re.compile(r"^[A-Z0-9]{2,64}$")
 
 

@@ -23,7 +23,7 @@ from douane.risk.tables import InspectionCapacityRow, RiskEvaluationRow, Selecti
 from douane.web.deps import UnitOfWork, get_context
 
 router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
-OfficeCode = Annotated[str, PathParam(pattern=r"^\d{5}$", description="5-digit office code")]
+OfficeCode = Annotated[str, PathParam(pattern=r"^[0-9]{5}$", description="5-digit office code")]
 DeclarationId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 READ = requires(Permission.RISK_READ)
 READ_SETTINGS = requires_any(Permission.SELECTIVITY_MANAGE, Permission.RISK_READ)
@@ -118,8 +118,8 @@ def set_capacity(
 def read_monitoring(
     session: UnitOfWork,
     request: Request,
-    month: str | None = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; this month"),
-    office: str | None = Query(None, pattern=r"^\d{5}$"),
+    month: str | None = Query(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; this month"),
+    office: str | None = Query(None, pattern=r"^[0-9]{5}$"),
     _actor: Actor = Depends(READ),
 ) -> dict[str, Any]:
     start = monitoring.month_from(month) if month else local_date(get_context(request).clock.now())

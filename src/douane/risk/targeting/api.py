@@ -85,7 +85,7 @@ def list_rules(
     session: UnitOfWork,
     status: Literal["draft", "active", "suspended", "retired"] | None = None,
     action: Literal["yellow", "red", "blue", "score", "scan"] | None = None,
-    office: str | None = Query(None, pattern=r"^\d{5}$"),
+    office: str | None = Query(None, pattern=r"^[0-9]{5}$"),
     q: str | None = Query(None, max_length=100),
     paging: PageRequest = Depends(page_request),
     _actor: Actor = Depends(READ),
@@ -249,7 +249,7 @@ def indicator_out(row: ValueIndicatorRow) -> IndicatorOut:
 @router.get("/value-indicators", response_model=Page[IndicatorOut])
 def list_indicators(
     session: UnitOfWork,
-    hs6: str | None = Query(None, pattern=r"^\d{1,6}$"),
+    hs6: str | None = Query(None, pattern=r"^[0-9]{1,6}$"),
     origin: str | None = Query(None, pattern=r"^[A-Za-z]{2}$"),
     on: date | None = None,
     paging: PageRequest = Depends(page_request),

@@ -40,7 +40,7 @@ from douane.risk.model import plain_text
 from douane.risk.tables import ValueIndicatorRow
 from douane.risk.targeting.model import check_period
 
-HS6 = re.compile(r"^\d{6}$")
+HS6 = re.compile(r"^\d{6}$", re.ASCII)
 ORIGIN = re.compile(r"^[A-Z]{2}$")
 ANALYST = "analyst"
 DERIVED = "derived"

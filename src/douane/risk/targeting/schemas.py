@@ -135,7 +135,7 @@ class BacktestOut(BaseModel):
 class IndicatorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    hs6: str = Field(pattern=r"^\d{6}$")
+    hs6: str = Field(pattern=r"^[0-9]{6}$")
     origin: str | None = Field(
         default=None, pattern=r"^[A-Za-z]{2}$", description="Empty: every other origin"
     )
