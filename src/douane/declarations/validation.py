@@ -236,7 +236,21 @@ def check_references(
     found += _operator_findings(session, declaration, on)
     found += _rate_findings(session, declaration, on)
     found += _tariff_findings(session, declaration, on, measures or {})
+    found += _document_date_findings(declaration, on)
     return found
+
+
+def _document_date_findings(d: Declaration, on: date) -> list[Finding]:
+    """A document is issued before the declaration that presents it."""
+    return [
+        _finding(
+            "document_dated_later", f"documents[{index}].issued_on",
+            "Document {number} is dated {issued_on}, after the declaration's date {on}",
+            number=doc.number, issued_on=doc.issued_on.isoformat(), on=on.isoformat(),
+        )
+        for index, doc in enumerate(d.documents)
+        if doc.issued_on is not None and doc.issued_on > on
+    ]  # fmt: skip
 
 
 def _office_findings(session: Session, d: Declaration, on: date) -> list[Finding]:
