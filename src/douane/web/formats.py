@@ -23,7 +23,9 @@ AMOUNT_PARAMS = frozenset({
     "needed", "left", "carried", "used",
 })  # fmt: skip
 """Message parameters that hold an amount or a mass: written as the page's language writes numbers."""
-DATE_PARAMS = frozenset({"on", "date", "day", "released", "arrived_on", "valid_from", "valid_to", "issued_on"})
+DATE_PARAMS = frozenset(
+    {"on", "date", "day", "released", "arrived_on", "valid_from", "valid_to", "issued_on"}
+)
 PLAIN_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 

@@ -130,7 +130,8 @@ def test_a_document_dated_after_the_declaration_is_blocking(ctx: Context, demo: 
     [invoice] = declaration.documents
     later = replace(declaration, documents=(replace(invoice, issued_on=date(9999, 12, 31)),))
     with ctx.db.transaction() as session:
-        [finding] = [f for f in validation.validate(session, later, ON) if f.code.endswith("document_dated_later")]
+        found = validation.validate(session, later, ON)
+    [finding] = [f for f in found if f.code == "declarations.document_dated_later"]
     assert (finding.path, finding.blocking) == ("documents[0].issued_on", True)
     same_day = replace(declaration, documents=(replace(invoice, issued_on=ON),))
     assert "declarations.document_dated_later" not in _codes(ctx, same_day)
