@@ -157,5 +157,6 @@ def test_the_cashier_covers_an_amount_due_with_a_guarantee(browser: Browser) -> 
     assert broker.post(due + "/guarantee", {"guarantee_id": large_id}).status_code == 403
     assert cashier.post(due + "/guarantee", {"guarantee_id": large_id}).status_code == 303
     page = cashier.get(due).text
-    assert found(r'id="due-status">([^<]+)<', page) == "Garantie" and 'id="allocations"' in page
+    assert found(r'id="due-status">([^<]+)<', page) == "Couvert par une garantie"
+    assert 'id="allocations"' in page
     assert _status(broker, declaration) == "Garantie"

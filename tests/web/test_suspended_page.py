@@ -51,6 +51,6 @@ def test_suspended_duties_once_guaranteed_read_guaranteed_with_nothing_to_collec
 
     desk = cashier.get("/cashier?status=").text  # every status
     row = re.search(rf'<tr><td class="ltr">[^<]*</td>(.*?)href="{due}"', desk, re.S)
-    assert row is not None and "Garantie" in row.group(1)
+    assert row is not None and "Couvert par une garantie" in row.group(1)
     assert "À garantir" not in row.group(1) and "—" in row.group(1)  # nothing to collect at the desk
     assert 'id="outstanding"' not in cashier.get(due).text

@@ -46,8 +46,8 @@ GUARANTEE = page_requires(P.GUARANTEES_MANAGE)
 STATUS_LABELS = {
     AmountDueStatus.OPEN: "Unpaid",
     AmountDueStatus.PARTIALLY_PAID: "Partially paid",
-    AmountDueStatus.PAID: "Paid",
-    AmountDueStatus.GUARANTEED: "Guaranteed",
+    AmountDueStatus.PAID: "Paid in full",
+    AmountDueStatus.GUARANTEED: "Covered by a guarantee",
     AmountDueStatus.CANCELLED: "Cancelled",
     AmountDueStatus.DISCHARGED: "Regime discharged",
 }
