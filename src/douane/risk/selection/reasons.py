@@ -33,13 +33,14 @@ LIST_SEPARATORS = {"ar": "، "}
 
 
 def in_language(reason: str, language: str) -> str:
-    """A stored reason in the officer's language (as stored when no template matches)."""
+    """A stored reason in the officer's language (a reason no template matches is translated whole if the
+    catalogs know it, as the demo's "demo data", else shown as stored)."""
     for template in REASON_TEMPLATES:
         found = _pattern(template).fullmatch(reason)
         if found:
             values = {name: _value(name, text, language) for name, text in found.groupdict().items()}
             return translate(template, language, **values)
-    return reason
+    return translate(reason, language)
 
 
 def _value(name: str, text: str, language: str) -> str:

@@ -77,3 +77,9 @@ def test_shares_channels_and_notice_subjects_are_translated_identifiers_are_not(
     capacity = "red capacity of office 16011 reached (15 a day)"
     assert in_language(capacity, "fr") == "capacité rouge du bureau 16011 atteinte (15 par jour)"
     assert in_language("a reason written by an older version", "ar") == "a reason written by an older version"
+
+
+def test_a_reason_of_no_template_is_translated_whole_when_a_catalog_knows_it() -> None:
+    assert in_language("demo data", "fr") == "données de démonstration"
+    assert in_language("demo data", "ar") == "بيانات العرض التوضيحي"
+    assert in_language("set by hand {not a placeholder}", "fr") == "set by hand {not a placeholder}"
