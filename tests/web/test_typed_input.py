@@ -225,3 +225,21 @@ def test_the_assessment_reads_its_date_and_rate_as_the_page_language_writes_them
 def test_a_new_declaration_starts_at_an_office_where_the_broker_is_approved(browser: Browser) -> None:
     page = browser("broker").get("/declarations/new").text
     assert re.search(r'<option value="16011"[^>]*selected', page)  # Alger Port, the demo broker's office
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "not_said"),
+    [("fr", "arrondi par défaut à", "rounded down to"), ("ar", "مقرب بالنقصان إلى", "rounded down to"),
+     ("en", "rounded down to", "arrondi")],
+)  # fmt: skip
+def test_the_breakdown_is_written_in_the_page_language(
+    browser: Browser, language: str, said: str, not_said: str
+) -> None:
+    declaration = lodged(browser("broker"))
+    broker = browser("broker", language)
+    broker.get("/declarations/new")
+    assert broker.post("/language", {"language": language, "next": declaration}).status_code == 303
+    page = _text(broker.get(declaration).text)
+    assert said in page and not_said not in page
+    if language == "fr":
+        assert re.search(r"EUR 12 000 x \d+,\d+ = 1 \d{3} \d{3},\d\d \+ fret ", page)  # spaces: any kind

@@ -9,9 +9,11 @@ duties) keeps its explanation as written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
 
+from douane.i18n import translate
 from douane.kernel.money import DZD
 
 CENT = Decimal("0.01")
@@ -19,6 +21,21 @@ ONE = Decimal(1)
 HUNDRED = Decimal(100)
 CUSTOMS_VALUE = "CV"
 COST_LABELS = ("freight", "insurance", "other costs")
+WORDS = ("rounded down to", "applied", "declared", *COST_LABELS, "kg net", "kg gross", CUSTOMS_VALUE, DZD)
+"""The words the sentences are written with (the rest are figures, rates, units and tax codes)."""
+_WORDS = re.compile(
+    r"\b(" + "|".join(re.escape(word) for word in sorted(WORDS, key=len, reverse=True)) + r")\b"
+)
+
+
+def words_in(sentence: str, language: str) -> str:
+    """A sentence of the breakdown with its words in `language` (its figures as written: see
+    `web.formats.Formats.figures`)."""
+    return (
+        sentence
+        if language == "en"
+        else _WORDS.sub(lambda word: translate(word.group(0), language), sentence)
+    )
 
 
 def number(value: Decimal) -> str:

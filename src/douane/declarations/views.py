@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from douane.assessment.texts import words_in
 from douane.declarations import (
     api,
     control,
@@ -55,7 +56,7 @@ from douane.registry import service as registry
 from douane.risk.selection import reasons
 from douane.web.deps import UnitOfWork, get_context
 from douane.web.form_errors import field_error_text
-from douane.web.formats import readable_params
+from douane.web.formats import Formats, readable_params
 from douane.web.pages import PAGE_SIZE, attempt, notice, optional_date, page_url, see_other
 from douane.web.session import Viewer, csrf_protected, domain_message, office_name, page_requires
 from douane.web.templating import render
@@ -766,6 +767,7 @@ def _detail_page(
         ),
         error=error,
         typed=typed or {},
+        breakdown_text=lambda sentence: Formats(viewer.language).figures(words_in(sentence, viewer.language)),
         notice=notice(request),
         actions=_actions(viewer, row, shown, pending is not None),
         invalidation_requests=requests,

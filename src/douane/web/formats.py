@@ -28,6 +28,8 @@ DATE_PARAMS = frozenset(
 )
 PLAIN_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+FIGURE = re.compile(r"(?<![\w.,])[0-9]{1,3}(?: [0-9]{3})*(?:\.[0-9]+)?(?![\w.])")
+"""A figure as a breakdown's sentences write it: thousands after spaces, a decimal point ("1 234.50")."""
 
 
 def readable_params(params: Mapping[str, Any], language: str) -> dict[str, Any]:
@@ -38,9 +40,7 @@ def readable_params(params: Mapping[str, Any], language: str) -> dict[str, Any]:
     for key, value in params.items():
         text = str(value)
         if key in AMOUNT_PARAMS and PLAIN_DECIMAL.match(text):
-            places = len(text.partition(".")[2])
-            pattern = "#,##0" + ("." + "0" * places if places else "")
-            readable[key] = format_decimal(Decimal(text), format=pattern, locale=formats.number_locale)
+            readable[key] = formats.exact(text)
         elif key in DATE_PARAMS and ISO_DATE.match(text):
             readable[key] = formats.date(date.fromisoformat(text))
     return readable
@@ -66,6 +66,17 @@ class Formats:
         if amount is None:
             return "—"
         return format_decimal(amount, format=f"#,##0.{'#' * digits}", locale=self.number_locale)
+
+    def exact(self, text: str) -> str:
+        """A plain decimal ("-1234.50") with its thousands grouped and just its own decimal places."""
+        places = len(text.partition(".")[2])
+        pattern = "#,##0" + ("." + "0" * places if places else "")
+        return format_decimal(Decimal(text), format=pattern, locale=self.number_locale)
+
+    def figures(self, sentence: str) -> str:
+        """A breakdown's sentence ("EUR 6 000 x 150.75 = 904 500.00") with its figures as the language writes
+        numbers; its codes ("8471301000", "DD") as they are."""
+        return FIGURE.sub(lambda found: self.exact(found.group(0).replace(" ", "")), sentence)
 
     def datetime(self, value: datetime | None) -> str:
         if value is None:
