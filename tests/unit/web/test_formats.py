@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from douane.web.formats import readable_params
+from douane.web.formats import Formats, readable_params
 
 
 def test_amounts_and_dates_follow_the_language_codes_and_numbers_of_other_kinds_do_not() -> None:
@@ -14,3 +14,12 @@ def test_amounts_and_dates_follow_the_language_codes_and_numbers_of_other_kinds_
     assert (french["line_code"], french["item"], french["total"]) == ("8471301000", 3, "abc")
     english = readable_params(params, "en")
     assert (english["items_sum"], english["tolerance"], english["on"]) == ("20,000", "125.00", "6 Dec 2026")
+
+
+def test_a_breakdown_sentence_keeps_its_codes_and_writes_its_figures_for_the_language() -> None:
+    sentence = "line 8471301000: EUR 6 000 x 150.75 = 904 500.00, rounded down to 904 500 DZD"
+    french = Formats("fr").figures(sentence).replace("\u202f", " ").replace("\u00a0", " ")
+    assert french == "line 8471301000: EUR 6 000 x 150,75 = 904 500,00, rounded down to 904 500 DZD"
+    assert Formats("en").figures(sentence) == (
+        "line 8471301000: EUR 6,000 x 150.75 = 904,500.00, rounded down to 904,500 DZD"
+    )
