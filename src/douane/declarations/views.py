@@ -412,6 +412,7 @@ def _form_page(
     findings: list[ShownFinding] | None = None,
     error: str | None = None,
     status_code: int = 200,
+    amending: bool = False,
 ) -> Response:
     if not form.items:  # a form sent back with no item still offers a row to fill in
         form.items.append((new_row_key(), {}))
@@ -427,6 +428,7 @@ def _form_page(
         error=error,
         offices=_offices(session, viewer.language),
         notice=notice(request),
+        amending=amending,
         documents=row.documents if row else [],
         **_choices(viewer.language),
         **LABELS,
@@ -581,6 +583,58 @@ async def lodge_declaration(
         return _form_page(
             request, session, viewer, form, row=row, findings=findings or None, error=error, status_code=422
         )
+
+
+@router.get("/declarations/{declaration_id}/amend")
+def amendment_form(
+    request: Request, session: UnitOfWork, declaration_id: int, viewer: Viewer = Depends(LODGE)
+) -> Response:
+    """The lodged declaration's form, to amend before its control (the declarant, with a reason)."""
+    row = service.own(session, viewer.actor, declaration_id)
+    return _form_page(request, session, viewer, form_of(service.content_of(row)), row=row, amending=True)
+
+
+@router.post("/declarations/{declaration_id}/amend", dependencies=[CSRF])
+async def amend_declaration(
+    request: Request, declaration_id: int, viewer: Viewer = Depends(LODGE)
+) -> Response:
+    """Amend what the form shows (`lodging.amend`): a new version, checked and assessed again."""
+    data = await request.form(max_fields=MAX_FORM_FIELDS)
+    form = read_form(data)
+    content = content_from(form, viewer.language)
+    reason = str(data.get("reason") or "")
+    form.header["reason"] = reason
+    clock = get_context(request).clock
+    findings: list[ShownFinding] = []
+    if content is not None:
+        outcome = attempt(
+            request,
+            lambda s: (
+                lodging.amend(
+                    s,
+                    clock,
+                    viewer.actor,
+                    declaration_id,
+                    content,
+                    reason=reason,
+                    expected_version=_version(data),
+                ).id
+            ),
+        )
+        if outcome.ok:
+            return see_other(f"/declarations/{declaration_id}", "amended")
+        assert outcome.error is not None
+        error = domain_message(outcome.error, viewer.language)
+        if isinstance(outcome.error, service.BlockingFindings):
+            findings = shown_findings(list(outcome.error.findings), viewer.language)
+    else:
+        error = translate("Some fields are not valid: see the marked fields", viewer.language)
+    with get_context(request).db.transaction() as session:
+        row = service.get(session, viewer.actor, declaration_id)
+        return _form_page(
+            request, session, viewer, form, row=row, findings=findings or None, error=error, status_code=422,
+            amending=True,
+        )  # fmt: skip
 
 
 @router.post("/declarations/{declaration_id}/documents", dependencies=[CSRF])
@@ -823,6 +877,8 @@ def _actions(viewer: Viewer, row: DeclarationRow, shown: Any, invalidation_pendi
         actions.add("discharge")
     if viewer.can(P.DECLARATIONS_LODGE) and row.status == Status.DRAFT.value:
         actions.add("edit")
+    if declarant and viewer.can(P.DECLARATIONS_LODGE) and "amend" in allowed:
+        actions.add("amend")
     return actions
 
 

@@ -25,6 +25,7 @@ PAGE_SIZE = 25
 NOTICES = {
     "saved": "The draft was saved",
     "lodged": "The declaration was lodged",
+    "amended": "The declaration was amended",
     "uploaded": "The document was attached",
     "taken": "You took the declaration for control",
     "controlled": "The control result was recorded",

@@ -1,0 +1,55 @@
+"""The declarant amends a lodged declaration from its page, before the control: the form comes filled in,
+a reason is required, the procedure and the importer stay as registered, and the amendment is kept as a new
+version."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from douane.bootstrap import Context
+from douane.declarations.tables import DeclarationRow, DeclarationVersionRow
+from tests.web.scenario import Pages, declaration_form, found, lodged, operator_nif
+
+Browser = Callable[..., Pages]
+
+
+def _amendment(broker: Pages, declaration: str, **changes: str) -> dict[str, str]:
+    page = broker.get(f"{declaration}/amend").text
+    version = found(r'name="version" id="version" value="(\d+)"', page)
+    return {**declaration_form(operator_nif()), "version": version, **changes}
+
+
+def test_the_broker_amends_its_lodged_declaration_from_its_page(browser: Browser, page_ctx: Context) -> None:
+    broker = browser("broker", "fr")
+    declaration = lodged(broker)
+    assert 'id="amend-link"' in broker.get(declaration).text
+    form_page = html.unescape(broker.get(f"{declaration}/amend").text)
+    assert "Rectifier la déclaration 16011/2026/000001" in form_page
+    assert 'value="Portable computers"' in form_page  # filled in with what was lodged
+
+    no_reason = broker.post(f"{declaration}/amend", _amendment(broker, declaration))
+    assert no_reason.status_code == 422 and "motif" in html.unescape(no_reason.text).lower()
+    other_regime = broker.post(
+        f"{declaration}/amend", _amendment(broker, declaration, regime="IM5", reason="Admission temporaire")
+    )
+    assert other_regime.status_code == 422
+    assert "ne peut pas être modifié" in html.unescape(other_regime.text)
+    assert 'name="reason"' in other_regime.text and "Admission temporaire</textarea>" in other_regime.text
+
+    cheaper = _amendment(
+        broker, declaration, reason="Facture rectifiée", invoice_total="17000.00",
+        **{"items-b2-invoice_amount": "5000.00"},
+    )  # fmt: skip
+    done = broker.post(f"{declaration}/amend", cheaper)
+    assert done.status_code == 303 and done.headers["location"].startswith(declaration)
+    assert "La déclaration a été rectifiée" in html.unescape(broker.get(done.headers["location"]).text)
+    with page_ctx.db.transaction() as session:
+        row = session.scalars(select(DeclarationRow)).one()
+        assert (row.invoice_total, row.regime, row.current_version) == (17000, "IM4", 2)
+        reasons = session.scalars(select(DeclarationVersionRow.reason).order_by(DeclarationVersionRow.id))
+        assert list(reasons)[-1] == "Facture rectifiée"
+    assert not re.search(r'id="amend-link"', browser("inspector").get(declaration).text)  # officers do not
