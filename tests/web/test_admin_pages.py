@@ -117,7 +117,7 @@ def test_imports_are_for_reference_managers_only(browser: Browser) -> None:
         ("fr", {"/admin/offices": "Port maritime", "/admin/operators": "En activité",
                 "/admin/brokers": "Agrément en vigueur", "/admin/staff": "Inspecteur",
                 "/admin/users": "Caissier"}),
-        ("ar", {"/admin/operators": "في نشاط", "/admin/brokers": "الاعتماد ساري"}),
+        ("ar", {"/admin/operators": "نشط", "/admin/brokers": "الاعتماد سارٍ"}),
         ("en", {"/admin/offices": "Sea port", "/admin/staff": "Control officer",
                 "/admin/users": "Risk analyst"}),
     ],

@@ -153,7 +153,7 @@ def test_an_amendment_row_half_filled_or_too_precise_is_refused_not_dropped(brow
     assert re.search(r'value="discrepancy" checked', kept) and re.search(r'value="value" selected', kept)
     thousandths = {**amendment, "amend-1-item": "1", "amend-1-value": "0,001"}
     too_precise = act(inspector, declaration, "control-result", **thousandths)
-    assert too_precise.status_code == 422 and "a au plus 2 décimales" in _text(too_precise.text)
+    assert too_precise.status_code == 422 and "ne peut avoir plus de 2 décimales" in _text(too_precise.text)
     assert 'id="control-recorded"' not in inspector.get(declaration).text  # nothing recorded either time
 
 
@@ -193,8 +193,9 @@ def test_an_actions_address_asked_for_again_leads_back_to_its_page(browser: Brow
     GET, which takes the user back to the declaration's page rather than to an error."""
     declaration = lodged(browser("broker"))
     inspector = browser("inspector", "fr")
-    again = inspector.get(f"{declaration}/control-result", follow_redirects=False)
-    assert (again.status_code, again.headers["location"]) == (303, declaration)
+    for action in ("control-result", "invalidation/approve"):  # two levels below the page, for the second
+        again = inspector.get(f"{declaration}/{action}", follow_redirects=False)
+        assert (again.status_code, again.headers["location"]) == (303, declaration)
     api = inspector.client.get("/api/v1/declarations/1/lodge", headers={"Accept": "application/json"})
     assert api.status_code == 405  # the API says what it is
 

@@ -241,11 +241,12 @@ def check_references(
 
 
 def _document_date_findings(d: Declaration, on: date) -> list[Finding]:
-    """A document is issued before the declaration that presents it."""
+    """A warning for a document dated after the declaration's date: most likely mistyped, unless it came
+    after the registration and is presented with an amendment."""
     return [
         _finding(
             "document_dated_later", f"documents[{index}].issued_on",
-            "Document {number} is dated {issued_on}, after the declaration's date {on}",
+            "Document {number} is dated {issued_on}, after the declaration's date {on}", Severity.WARNING,
             number=doc.number, issued_on=doc.issued_on.isoformat(), on=on.isoformat(),
         )
         for index, doc in enumerate(d.documents)

@@ -853,7 +853,8 @@ def _actions(viewer: Viewer, row: DeclarationRow, shown: Any, invalidation_pendi
     allowed = set(shown.allowed_actions)
     actions = set()
     if viewer.can(P.DECLARATIONS_CONTROL, P.DECLARATIONS_APPROVE):
-        controls = viewer.can(P.DECLARATIONS_APPROVE) or row.inspector_officer_id == viewer.actor.officer_id
+        drawn = viewer.actor.officer_id is not None and row.inspector_officer_id == viewer.actor.officer_id
+        controls = drawn or viewer.can(P.DECLARATIONS_APPROVE)
         if "take_for_control" in allowed and controls:  # the drawn inspector, or the chief
             actions.add("take")
         if row.status == Status.UNDER_CONTROL.value and controls:
@@ -1152,7 +1153,8 @@ def approve_invalidation(
         note=note or None,
         expected_version=whole_number(version),
     )
-    return _officer_action(request, viewer, declaration_id, work, "invalidated")
+    typed = {"approve_invalidation": {"note": note}}
+    return _officer_action(request, viewer, declaration_id, work, "invalidated", typed)
 
 
 @router.post("/declarations/{declaration_id}/invalidation/refuse", dependencies=[CSRF])
@@ -1167,7 +1169,8 @@ def refuse_invalidation(
     work = lambda s: control.refuse_invalidation(  # noqa: E731
         s, clock, declaration_id, by=viewer.actor, reason=reason, expected_version=whole_number(version)
     )
-    return _officer_action(request, viewer, declaration_id, work, "invalidation_refused")
+    typed = {"refuse_invalidation": {"reason": reason}}
+    return _officer_action(request, viewer, declaration_id, work, "invalidation_refused", typed)
 
 
 # --- the office chief's dashboard -----------------------------------------------------------------

@@ -16,6 +16,7 @@ from douane.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 USERS = page_requires(Permission.USERS_MANAGE)
+ROLE_WORDS = {role.value: label for role, label in ROLE_LABELS.items()}
 PERSON_ROLES = [r for r in ROLE_LABELS if r not in (Role.BROKER, Role.TRADER)] + [Role.BROKER, Role.TRADER]
 USER_FIELDS = (
     ("username", "User name", "text", ()),
@@ -42,7 +43,7 @@ def _users_page(
         [
             u.username,
             u.full_name,
-            ", ".join(sorted(translate(ROLE_LABELS.get(Role(r.role), r.role), language) for r in u.roles)),
+            ", ".join(sorted(translate(ROLE_WORDS.get(r.role, r.role), language) for r in u.roles)),
             u.language,
             "✓" if u.is_active else "",
         ]

@@ -28,7 +28,7 @@ DATE_PARAMS = frozenset(
 )
 PLAIN_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-FIGURE = re.compile(r"(?<![\w.,])[0-9]{1,3}(?: [0-9]{3})*(?:\.[0-9]+)?(?![\w.])")
+FIGURE = re.compile(r"(?<![\w.,-])(?:0|[1-9][0-9]{0,2})(?: [0-9]{3})*(?:\.[0-9]+)?(?![\w.-])")
 """A figure as a breakdown's sentences write it: thousands after spaces, a decimal point ("1 234.50")."""
 
 

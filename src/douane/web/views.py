@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from douane.i18n import LANGUAGES
 from douane.identity import service as identity
@@ -178,19 +179,25 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if not _wants_page(request):
         return await problems._on_http_error(request, exc)
-    if exc.status_code == 405 and request.method == "GET" and (parent := _parent_page(request.url.path)):
-        return see_other(parent)  # an action's address, reached again after its form answered there
+    if exc.status_code == 405 and request.method == "GET" and (page := _page_of_action(request)):
+        return see_other(page)  # an action's address, reached again after its form answered there
     _ensure_page_state(request)
     message_id = "This page does not exist" if exc.status_code == 404 else "This request is not allowed"
     return render(request, "web/error.html", status_code=exc.status_code, message_id=message_id, message=None)
 
 
-def _parent_page(path: str) -> str | None:
-    """The page an action's address belongs to (/amounts-due/7/pay -> /amounts-due/7), if it has one. A form
-    whose input is refused answers at its own address; switching the language or reloading there asks for
-    that address again, with GET."""
-    parent = path.rstrip("/").rsplit("/", 1)[0]
-    return parent if parent.count("/") >= 1 and parent != path else None
+def _page_of_action(request: Request) -> str | None:
+    """The page an action's address belongs to: the nearest address above it that a page answers
+    (/amounts-due/7/pay -> /amounts-due/7, /declarations/7/invalidation/approve -> /declarations/7). A form
+    whose input is refused answers at its action's address; switching the language or reloading there asks
+    for that address again, with GET."""
+    path = request.url.path.rstrip("/")
+    while path.count("/") > 1:
+        path = path.rsplit("/", 1)[0]
+        scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            return path
+    return None
 
 
 async def _on_invalid_request(request: Request, exc: Exception) -> Response:

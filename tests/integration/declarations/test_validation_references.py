@@ -125,13 +125,13 @@ def test_attaching_the_required_document_clears_the_drafts_finding(ctx: Context,
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-def test_a_document_dated_after_the_declaration_is_blocking(ctx: Context, demo: Demo) -> None:
+def test_a_document_dated_after_the_declaration_is_warned_of(ctx: Context, demo: Demo) -> None:
     declaration = with_document(import_declaration(demo.operator_nif), "380")
     [invoice] = declaration.documents
     later = replace(declaration, documents=(replace(invoice, issued_on=date(9999, 12, 31)),))
     with ctx.db.transaction() as session:
         found = validation.validate(session, later, ON)
     [finding] = [f for f in found if f.code == "declarations.document_dated_later"]
-    assert (finding.path, finding.blocking) == ("documents[0].issued_on", True)
+    assert (finding.path, finding.blocking) == ("documents[0].issued_on", False)
     same_day = replace(declaration, documents=(replace(invoice, issued_on=ON),))
     assert "declarations.document_dated_later" not in _codes(ctx, same_day)

@@ -23,3 +23,7 @@ def test_a_breakdown_sentence_keeps_its_codes_and_writes_its_figures_for_the_lan
     assert Formats("en").figures(sentence) == (
         "line 8471301000: EUR 6,000 x 150.75 = 904,500.00, rounded down to 904,500 DZD"
     )
+
+
+def test_a_date_or_a_zero_led_number_in_a_sentence_is_no_figure() -> None:
+    assert Formats("fr").figures("issued 2026-12-06, ref 0042") == "issued 2026-12-06, ref 0042"
