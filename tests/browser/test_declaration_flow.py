@@ -134,8 +134,10 @@ def liquidator_confirms(walk: Walk, declaration_id: str) -> None:
     expect(page.locator("#assessment")).to_be_visible()
     first_item = page.locator("#assessment details").first
     first_item.locator("summary").click()
-    expect(first_item.locator("p.hint")).to_have_text("declared 5 000 000.00")  # the inspector's amendment
-    expect(first_item.locator("tbody td.hint").first).to_contain_text("rounded down to")
+    value = re.compile(re.escape(walk._("set at")) + r"\W* 5\W000\W000,00")  # the inspector's amendment
+    expect(first_item.locator("p.hint")).to_have_text(value)  # in the page's words and number format
+    rounded = walk._(", rounded down to").strip(" ,;،")
+    expect(first_item.locator("tbody td.hint").first).to_contain_text(rounded)
     walk.shot(page, "liquidator-assessment")
     page.click("#confirm-assessment")
     _status(walk, page, "Assessed")

@@ -694,7 +694,7 @@ class ItemTexts(Texts):
                 working += f"; {word} {self._working(tax.tax_code, bound, base_number)} = {cents_down(limit)}"
         if tax.minimum is not None or tax.maximum is not None:
             working += f"; applied {cents_down(_evaluate(tax, base, self.item, rates))}"
-        return base_text, f"{working}, rounded down to {amount} DZD"
+        return base_text, f"{working}{texts.ROUNDED} {amount} DZD"
 
     def _working(self, tax_code: str, formula: Compiled, base_number: str) -> str:
         parts = [f"{formula.percent_text} x {base_number}"] if formula.percent_text else []

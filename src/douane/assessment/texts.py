@@ -21,21 +21,28 @@ ONE = Decimal(1)
 HUNDRED = Decimal(100)
 CUSTOMS_VALUE = "CV"
 COST_LABELS = ("freight", "insurance", "other costs")
-WORDS = ("rounded down to", "applied", "declared", *COST_LABELS, "kg net", "kg gross", CUSTOMS_VALUE, DZD)
-"""The words the sentences are written with (the rest are figures, rates, units and tax codes)."""
+ROUNDED = ", rounded down to"
+WORDS = (ROUNDED, "applied", "set at", *COST_LABELS, "kg net", "kg gross", CUSTOMS_VALUE, DZD)
+"""The words the sentences are written with (the rest are figures, rates, units and tax codes); the comma
+before "rounded down to" goes with it, since a language writing decimals with a comma separates otherwise."""
 _WORDS = re.compile(
-    r"\b(" + "|".join(re.escape(word) for word in sorted(WORDS, key=len, reverse=True)) + r")\b"
+    "|".join(
+        (r"\b" if word[0].isalnum() else "") + re.escape(word) + r"\b"
+        for word in sorted(WORDS, key=len, reverse=True)
+    )
 )
+LEFT_TO_RIGHT_MARK = "\u200e"
 
 
 def words_in(sentence: str, language: str) -> str:
     """A sentence of the breakdown with its words in `language` (its figures as written: see
-    `web.formats.Formats.figures`)."""
-    return (
-        sentence
-        if language == "en"
-        else _WORDS.sub(lambda word: translate(word.group(0), language), sentence)
-    )
+    `web.formats.Formats.figures`). The sentences read left to right, as arithmetic does: in Arabic a mark
+    after each word keeps the figure that follows it in its place (without it, a figure after an Arabic word
+    joins the word's right-to-left run, and "freight 1 + insurance 2" reads in the reverse order)."""
+    if language == "en":
+        return sentence
+    after = LEFT_TO_RIGHT_MARK if language == "ar" else ""
+    return _WORDS.sub(lambda word: translate(word.group(0), language) + after, sentence)
 
 
 def number(value: Decimal) -> str:
@@ -64,9 +71,10 @@ def value_text(
     declared: bool,
 ) -> str:
     """How an item's customs value was reached: "EUR 1 000 x 148.5 = 148 500.00 + freight 1 234.56"
-    (`invoiced` in dinars, `costs` in centimes), or "declared 150 000.00" for an officer's value."""
+    (`invoiced` in dinars, `costs` in centimes), or "set at 150 000.00" for a value given rather than computed
+    (declared, or amended at control)."""
     if declared:
-        return f"declared {dinars(invoiced)}"
+        return f"set at {dinars(invoiced)}"
     text = f"{currency} {number(invoice_amount)}"
     if currency != DZD:
         text += f" x {rate_text} = {dinars(invoiced)}"
@@ -83,7 +91,7 @@ def base_text(value_dinars: str, added: Iterable[tuple[str, str]]) -> str:
 
 def ad_valorem_explanation(percent_text: str, raw: Decimal, base_number: str, amount_text: str) -> str:
     """ "15% x 1 234.50 = 185.17, rounded down to 185 DZD" (`raw` is the unrounded amount)."""
-    return f"{percent_text} x {base_number} = {cents_down(raw)}, rounded down to {amount_text} DZD"
+    return f"{percent_text} x {base_number} = {cents_down(raw)}{ROUNDED} {amount_text} DZD"
 
 
 def percent_factor(percent_text: str) -> Decimal:

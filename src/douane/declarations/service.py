@@ -7,7 +7,7 @@ Public face for other contexts and the officer side: `get_row`, `content_of`, `t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
@@ -265,6 +265,18 @@ def _refuse_repeated_item_numbers(items: Sequence[Item]) -> None:
         seen.add(item.number)
 
 
+def with_uploaded_documents(row: DeclarationRow, content: Declaration) -> Declaration:
+    """The content with the row's uploaded documents it does not list (a page's form lists none): they stay
+    attached (`_merge_documents`), so the checks see them too."""
+    listed = {(d.type_code, d.number) for d in content.documents}
+    kept = tuple(
+        DocumentRef(d.type_code, d.number, d.issuer, d.issued_on, d.sha256)
+        for d in row.documents
+        if d.sha256 and (d.type_code, d.number) not in listed
+    )
+    return replace(content, documents=(*content.documents, *kept)) if kept else content
+
+
 def _merge_documents(row: DeclarationRow, documents: Sequence[DocumentRef]) -> None:
     """Keep uploaded files: a document listed again (same type and number) keeps its row and file."""
     if not documents and is_new(row):
@@ -455,7 +467,7 @@ def update_draft(
             status=row.status,
         )
     check_version(row, expected_version)
-    content = declarant_content(session, actor, content)
+    content = with_uploaded_documents(row, declarant_content(session, actor, content))
     _apply_content(session, row, content)
     row.findings = findings_json(validation.validate(session, content, today(clock)))
     row.updated_at = clock.now()
@@ -679,7 +691,7 @@ def amend(
     check_version(row, expected_version)
     model.next_status(row.status, Action.AMEND)
     reason = _reason(reason)
-    content = declarant_content(session, actor, content)
+    content = with_uploaded_documents(row, declarant_content(session, actor, content))
     if content.office_code != row.office_code:
         raise InvalidInput(
             "declarations.office_fixed", "The office of a registered declaration cannot be changed"

@@ -135,3 +135,22 @@ def test_a_document_dated_after_the_declaration_is_warned_of(ctx: Context, demo:
     assert (finding.path, finding.blocking) == ("documents[0].issued_on", False)
     same_day = replace(declaration, documents=(replace(invoice, issued_on=ON),))
     assert "declarations.document_dated_later" not in _codes(ctx, same_day)
+
+
+def test_an_uploaded_document_counts_when_the_form_that_saves_the_draft_does_not_list_it(
+    ctx: Context, demo: Demo
+) -> None:
+    """A page's form carries no documents: saving the draft with it keeps the uploaded file, and its checks
+    (and an amendment's) see the file as attached."""
+    bare = import_declaration(demo.operator_nif, items=(item(1, "8415101000", "20000.00"),))
+    with ctx.db.transaction() as session:
+        draft_id = service.create_draft(session, ctx.clock, demo.broker, bare).id
+    with ctx.db.transaction() as session, tempfile.TemporaryDirectory() as folder:
+        service.add_document(
+            session, ctx.clock, demo.broker, draft_id, data_dir=Path(folder), data=PDF,
+            filename="licence.pdf", type_code="410", number="LIC-2026-7",
+        )  # fmt: skip
+    with ctx.db.transaction() as session:
+        row = service.update_draft(session, ctx.clock, demo.broker, draft_id, bare, expected_version=None)
+        assert "declarations.required_document_missing" not in {f["code"] for f in row.findings or []}
+        assert [(d.type_code, d.number) for d in row.documents] == [("410", "LIC-2026-7")]

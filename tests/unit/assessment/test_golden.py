@@ -246,7 +246,7 @@ def test_an_officers_declared_value_replaces_the_computed_one() -> None:
         )
     )
     assert result.items[0].customs_value == dzd("2000000.00")
-    assert result.items[0].value_text == "declared 2 000 000.00"
+    assert result.items[0].value_text == "set at 2 000 000.00"
     assert result.total == dzd("737000")
 
 
