@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from douane.bootstrap import Context
 from douane.declarations.tables import DeclarationRow, DeclarationVersionRow
-from tests.web.scenario import Pages, declaration_form, found, lodged, operator_nif
+from tests.web.scenario import Pages, act, declaration_form, found, lodged, operator_nif
 
 Browser = Callable[..., Pages]
 
@@ -53,3 +53,19 @@ def test_the_broker_amends_its_lodged_declaration_from_its_page(browser: Browser
         reasons = session.scalars(select(DeclarationVersionRow.reason).order_by(DeclarationVersionRow.id))
         assert list(reasons)[-1] == "Facture rectifiée"
     assert not re.search(r'id="amend-link"', browser("inspector").get(declaration).text)  # officers do not
+
+
+def test_the_amendment_form_fixes_what_cannot_change_and_closes_once_the_control_starts(
+    browser: Browser,
+) -> None:
+    broker = browser("broker", "fr")
+    declaration = lodged(broker)
+    form_page = broker.get(f"{declaration}/amend").text
+    assert re.search(r'<select id="f-regime" disabled>', form_page)
+    assert re.search(r'<input type="hidden" name="regime" value="IM4">', form_page)
+    assert re.search(r'id="f-operator_nif"[^>]*readonly', form_page)
+    assert act(browser("inspector"), declaration, "take").status_code == 303
+    closed = broker.get(f"{declaration}/amend")
+    assert closed.status_code == 409
+    said = html.unescape(closed.text).replace("\u00a0", " ")
+    assert "« Rectifier la déclaration » n'est pas permise sur une déclaration au statut En contrôle" in said

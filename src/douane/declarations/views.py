@@ -36,6 +36,7 @@ from douane.declarations import (
     wording,
 )
 from douane.declarations.model import (
+    Action,
     Channel,
     ControlOutcome,
     DiscrepancyType,
@@ -429,6 +430,7 @@ def _form_page(
         offices=_offices(session, viewer.language),
         notice=notice(request),
         amending=amending,
+        fixed_fields=FIXED_WHEN_AMENDING,
         documents=row.documents if row else [],
         **_choices(viewer.language),
         **LABELS,
@@ -585,12 +587,21 @@ async def lodge_declaration(
         )
 
 
+FIXED_WHEN_AMENDING = frozenset({"type", "regime", "office_code", "operator_nif"})
+"""What the amendment form shows but does not let change (`service.amend` refuses it)."""
+
+
 @router.get("/declarations/{declaration_id}/amend")
 def amendment_form(
     request: Request, session: UnitOfWork, declaration_id: int, viewer: Viewer = Depends(LODGE)
 ) -> Response:
     """The lodged declaration's form, to amend before its control (the declarant, with a reason)."""
     row = service.own(session, viewer.actor, declaration_id)
+    try:
+        model.next_status(row.status, Action.AMEND)
+    except DouaneError as exc:  # under control already, or further on: the page says so
+        error = action_message(exc, viewer.language)
+        return _detail_page(request, session, viewer, declaration_id, error=error, status_code=exc.status)
     return _form_page(request, session, viewer, form_of(service.content_of(row)), row=row, amending=True)
 
 
@@ -624,7 +635,7 @@ async def amend_declaration(
         if outcome.ok:
             return see_other(f"/declarations/{declaration_id}", "amended")
         assert outcome.error is not None
-        error = domain_message(outcome.error, viewer.language)
+        error = action_message(outcome.error, viewer.language)
         if isinstance(outcome.error, service.BlockingFindings):
             findings = shown_findings(list(outcome.error.findings), viewer.language)
     else:

@@ -21,7 +21,8 @@ STATUS_LABELS = {
     Status.INVALIDATED: "Invalidated", Status.REJECTED: "Rejected",
 }  # fmt: skip
 ACTION_WORDS = {
-    Action.LODGE: "Lodge the declaration", Action.TAKE_FOR_CONTROL: "Take for control",
+    Action.LODGE: "Lodge the declaration", Action.AMEND: "Amend the declaration",
+    Action.TAKE_FOR_CONTROL: "Take for control",
     Action.RECORD_CONTROL: "Record the control result", Action.CONFIRM_ASSESSMENT: "Confirm the assessment",
     Action.RELEASE: "Release the goods", Action.RECORD_EXIT: "Record the exit of the goods",
     Action.DISCHARGE: "Discharge the regime", Action.REJECT: "Reject the declaration",
