@@ -368,19 +368,23 @@ class ShownFinding:
     where: str = ""  # the path as the form labels it ("Item 3 · Tariff line")
 
 
-ITEM_PATH = re.compile(r"^items\[(\d+)\](?:\.(\w+))?$")
+PART_PATH = re.compile(r"^(items|documents)\[([0-9]+)\](?:\.(\w+))?$")
+PART_LABELS = {"items": ("Item {number}", "Item {number} · {field}"),
+               "documents": ("Document {number}", "Document {number} · {field}")}  # fmt: skip
 
 
 def path_label(path: str, language: str) -> str:
-    """A finding's field path (items[2].line_code, counted from 0) as the form labels it, counted from 1."""
-    item = ITEM_PATH.match(path)
-    if item is None:
+    """A finding's field path (items[2].line_code, documents[0].issued_on: counted from 0) as the form labels
+    it, counted from 1."""
+    part = PART_PATH.match(path)
+    if part is None:
         return translate(FIELD_LABELS[path], language) if path in FIELD_LABELS else path
-    number = int(item.group(1)) + 1
-    if not item.group(2):
-        return translate("Item {number}", language, number=number)
-    field_label = translate(FIELD_LABELS.get(item.group(2), item.group(2)), language)
-    return translate("Item {number} · {field}", language, number=number, field=field_label)
+    whole, of_field = PART_LABELS[part.group(1)]
+    number = int(part.group(2)) + 1
+    if not part.group(3):
+        return translate(whole, language, number=number)
+    field_label = translate(FIELD_LABELS.get(part.group(3), part.group(3)), language)
+    return translate(of_field, language, number=number, field=field_label)
 
 
 def shown_findings(
