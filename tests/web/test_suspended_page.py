@@ -54,3 +54,13 @@ def test_suspended_duties_once_guaranteed_read_guaranteed_with_nothing_to_collec
     assert row is not None and "Couvert par une garantie" in row.group(1)
     assert "À garantir" not in row.group(1) and "—" in row.group(1)  # nothing to collect at the desk
     assert 'id="outstanding"' not in cashier.get(due).text
+
+
+def test_the_declarations_suspension_note_writes_its_amount_as_the_page_does(
+    browser: Callable[..., Pages], page_ctx: Context
+) -> None:
+    with page_ctx.db.transaction() as session:
+        ids = load_declarations(session, page_ctx)
+    page = browser("chief", "fr").get(f"/declarations/{ids['awaiting_guarantee']}").text
+    note = re.search(r'id="duties-suspended">([^<]*)<', page)
+    assert note is not None and re.search(r"une garantie de \d{1,3}(\u202f\d{3})+ DZD", note.group(1)), note

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from douane.assessment.model import SUSPENSION_NOTE
 from douane.assessment.texts import words_in
 from douane.declarations import (
     api,
@@ -837,6 +838,7 @@ def _detail_page(
         error=error,
         typed=typed or {},
         breakdown_text=lambda sentence: Formats(viewer.language).figures(words_in(sentence, viewer.language)),
+        suspension_note=lambda breakdown: _suspension_note(breakdown, viewer.language),
         notice=notice(request),
         actions=_actions(viewer, row, shown, pending is not None),
         invalidation_requests=requests,
@@ -960,6 +962,12 @@ def action_message(exc: DouaneError, language: str) -> str:
     """A refused action as a page says it: the action named as its button is, the status as the page shows it
     ("Confirm the assessment", "Channel assigned"), not by their codes."""
     return domain_message(wording.in_words(exc, language), language)
+
+
+def _suspension_note(breakdown: Mapping[str, Any], language: str) -> str:
+    """The note of a suspended assessment, its amount as the language writes numbers."""
+    total = Formats(language).exact(str(breakdown["guarantee_required"]))
+    return translate(SUSPENSION_NOTE, language, total=total)
 
 
 def _officer_action(
