@@ -152,8 +152,8 @@ def check_payment_amount(amount: Money, outstanding: Money) -> Money:
     if outstanding < amount:
         raise Conflict(
             "payments.exceeds_outstanding",
-            "The payment of {amount} exceeds the {outstanding} still to pay",
-            amount=str(amount), outstanding=str(outstanding),
+            "The payment of {amount} DZD exceeds the {outstanding} DZD still to pay",
+            amount=str(amount.amount), outstanding=str(outstanding.amount),
         )  # fmt: skip
     return amount
 
