@@ -67,7 +67,7 @@ def test_an_officer_is_added_then_posted_to_an_office(browser: Browser) -> None:
     posted = admin.post("/admin/staff/postings", posting)
     assert posted.status_code == 303
     listing = admin.get(posted.headers["location"]).text
-    assert "Nadia Belkacem" in listing and "16011 Caissier 2026-03-01" in listing
+    assert "Nadia Belkacem" in listing and "16011 Caissier 1 mars 2026 – …" in listing
     unknown = admin.post("/admin/staff/postings", {**posting, "service_number": "X0000"})
     assert unknown.status_code == 404 and "X0000" in unknown.text
 

@@ -17,6 +17,7 @@ from douane.kernel.errors import DouaneError
 from douane.registry import service
 from douane.registry.model import Grade
 from douane.web.deps import UnitOfWork, get_context
+from douane.web.formats import Formats
 from douane.web.pages import PAGE_SIZE, CreateForm, Field, admin_list, attempt, optional_date, see_other
 from douane.web.session import Viewer, csrf_protected, domain_message, office_name, page_requires
 
@@ -374,9 +375,10 @@ def _posting_fields(session: Session, language: str) -> tuple[Field, ...]:
 
 
 def _postings_text(session: Session, officer_id: int, language: str) -> str:
+    dates = Formats(language)
     return "; ".join(
-        f"{p.office.code} {_label(POSTING_ROLES, p.role, language)} {p.valid_from.isoformat()}…"
-        f"{p.valid_to.isoformat() if p.valid_to else ''}"
+        f"{p.office.code} {_label(POSTING_ROLES, p.role, language)} {dates.date(p.valid_from)} – "
+        f"{dates.date(p.valid_to) if p.valid_to else '…'}"
         for p in service.officer_postings(session, officer_id)
     )
 
@@ -409,7 +411,7 @@ def _staff_page(
                 button="Post the officer",
             ),
         ]
-    columns = ("Service number", "Name", "Grade", "On duty", "Postings")
+    columns = ("Service number", "Full name", "Grade", "On duty", "Postings")
     return admin_list(request, "Officers", columns, rows, total, page, q, forms=forms, **extra)
 
 
