@@ -64,7 +64,7 @@ class BlockingFindings(InvalidInput):
     def __init__(self, findings: Sequence[Finding]) -> None:
         super().__init__(
             "declarations.has_blocking_findings",
-            "The declaration has {count} blocking findings; correct them before lodging",
+            "Blocking findings on the declaration: {count}; correct them first",
             count=len(findings),
         )
         self.findings = list(findings)
