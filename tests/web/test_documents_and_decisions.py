@@ -158,5 +158,7 @@ def test_the_cashier_covers_an_amount_due_with_a_guarantee(browser: Browser) -> 
     assert cashier.post(due + "/guarantee", {"guarantee_id": large_id}).status_code == 303
     page = cashier.get(due).text
     assert found(r'id="due-status">([^<]+)<', page) == "Couvert par une garantie"
-    assert 'id="allocations"' in page
+    assert 'id="allocations"' in page and 'href="/guarantees/' in page
     assert _status(broker, declaration) == "Garantie"
+    broker_page = broker.get(due).text  # the broker reads the allocation, not its client's guarantee
+    assert 'id="allocations"' in broker_page and 'href="/guarantees/' not in broker_page

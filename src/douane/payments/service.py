@@ -551,6 +551,13 @@ def _visible_guarantees(viewer: Actor | None) -> ColumnElement[bool] | None:
     return _visible(viewer, GuaranteeRow.operator_id, None)
 
 
+def reads_guarantees(viewer: Actor | None) -> bool:
+    """Whether `viewer` may read any guarantee: officers and administrators, and a trader its own; a broker
+    reads its firm's amounts due, not its clients' guarantees."""
+    condition = _visible_guarantees(viewer)
+    return condition is None or (viewer is not None and viewer.has_role(Role.TRADER))
+
+
 def get_guarantee(session: Session, guarantee_id: int, *, viewer: Actor | None = None) -> GuaranteeRow:
     query = select(GuaranteeRow).where(GuaranteeRow.id == guarantee_id)
     condition = _visible_guarantees(viewer)

@@ -178,6 +178,7 @@ def _detail_page(
         coverable=coverable,
         guarantees=_usable_guarantees(session, viewer, due.operator_id) if coverable else [],
         allocations=service.allocations_of(session, due.id),
+        guarantee_links=service.reads_guarantees(viewer.actor),
         guarantee_values=guarantee_form or _blank_guarantee(get_context(request).clock),
         guarantee_kinds=list(GuaranteeKind),
         values=values,
