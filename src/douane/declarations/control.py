@@ -247,7 +247,13 @@ def _new_value(session: Session, row: DeclarationRow, amendment: ItemAmendment) 
                 "declarations.invalid_amendment", "Item {item}: a country is a 2-letter code", item=number,
                 field=field,
             )  # fmt: skip
-        reference.country(code)
+        try:
+            reference.country(code)
+        except NotFound as exc:
+            raise InvalidInput(
+                "declarations.invalid_amendment", "Item {item}: {country} is no ISO 3166 country code",
+                item=number, field=field, country=code,
+            ) from exc  # fmt: skip
         return code
     if field == "supplementary_unit":
         return _unit(value, number)

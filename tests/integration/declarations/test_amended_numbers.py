@@ -1,6 +1,6 @@
-"""An inspector's amended number is refused with its reason when it is not one the declaration keeps: too
-many decimals, a sign, digits other than ASCII ones, an underscore, a zero net mass. Such an amendment had
-reached the database's own check and ended in a server error."""
+"""An inspector's amended value is refused with its reason when it is not one the declaration keeps: too
+many decimals, a sign, digits other than ASCII ones, an underscore, a zero net mass, a country that is none.
+Such amendments had reached the database's own check (a server error) or answered 404 without their item."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def _amend(ctx: Context, declaration_id: int, chief: Actor, field: str, value: s
         ("customs_value_dzd", "1_000", "not a number"),
         ("customs_value_dzd", "１２", "not a number"),
         ("customs_value_dzd", "1e3", "not a number"),
+        ("origin_country", "XX", "XX is no ISO 3166 country code"),
     ],
 )
 def test_a_number_the_declaration_cannot_keep_is_refused_and_nothing_changes(
