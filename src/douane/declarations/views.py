@@ -564,32 +564,49 @@ async def lodge_declaration(
     form = read_form(data)
     content = content_from(form, viewer.language)
     clock = get_context(request).clock
+
+    def save_and_lodge(session: Session) -> str | None:
+        assert content is not None
+        saved = service.update_draft(
+            session, clock, viewer.actor, declaration_id, content, expected_version=_version(data)
+        )
+        return lodging.lodge(
+            session, clock, viewer.actor, declaration_id, expected_version=saved.version
+        ).number
+
+    return _submitted(request, viewer, declaration_id, form, content, save_and_lodge, "lodged")
+
+
+def _submitted(
+    request: Request,
+    viewer: Viewer,
+    declaration_id: int,
+    form: DeclarationForm,
+    content: model.Declaration | None,
+    work: Any,
+    done: str,
+    *,
+    amending: bool = False,
+) -> Response:
+    """Run a declaration form's `work` when its content could be read; refused, the form again with why (and
+    the findings that blocked it)."""
     findings: list[ShownFinding] = []
-    error: str | None = None
-    if content is not None:
-
-        def save_and_lodge(session: Session) -> str | None:
-            saved = service.update_draft(
-                session, clock, viewer.actor, declaration_id, content, expected_version=_version(data)
-            )
-            return lodging.lodge(
-                session, clock, viewer.actor, declaration_id, expected_version=saved.version
-            ).number
-
-        outcome = attempt(request, save_and_lodge)
+    if content is None:
+        error = translate("Some fields are not valid: see the marked fields", viewer.language)
+    else:
+        outcome = attempt(request, work)
         if outcome.ok:
-            return see_other(f"/declarations/{declaration_id}", "lodged")
+            return see_other(f"/declarations/{declaration_id}", done)
         assert outcome.error is not None
-        error = domain_message(outcome.error, viewer.language)
+        error = action_message(outcome.error, viewer.language)
         if isinstance(outcome.error, service.BlockingFindings):
             findings = shown_findings(list(outcome.error.findings), viewer.language)
-    else:
-        error = translate("Some fields are not valid: see the marked fields", viewer.language)
     with get_context(request).db.transaction() as session:
         row = service.get(session, viewer.actor, declaration_id)
         return _form_page(
-            request, session, viewer, form, row=row, findings=findings or None, error=error, status_code=422
-        )
+            request, session, viewer, form, row=row, findings=findings or None, error=error, status_code=422,
+            amending=amending,
+        )  # fmt: skip
 
 
 FIXED_WHEN_AMENDING = frozenset({"type", "regime", "office_code", "operator_nif"})
@@ -618,39 +635,16 @@ async def amend_declaration(
     data = await request.form(max_fields=MAX_FORM_FIELDS)
     form = read_form(data)
     content = content_from(form, viewer.language)
-    reason = str(data.get("reason") or "")
-    form.header["reason"] = reason
-    clock = get_context(request).clock
-    findings: list[ShownFinding] = []
-    if content is not None:
-        outcome = attempt(
-            request,
-            lambda s: (
-                lodging.amend(
-                    s,
-                    clock,
-                    viewer.actor,
-                    declaration_id,
-                    content,
-                    reason=reason,
-                    expected_version=_version(data),
-                ).id
-            ),
-        )
-        if outcome.ok:
-            return see_other(f"/declarations/{declaration_id}", "amended")
-        assert outcome.error is not None
-        error = action_message(outcome.error, viewer.language)
-        if isinstance(outcome.error, service.BlockingFindings):
-            findings = shown_findings(list(outcome.error.findings), viewer.language)
-    else:
-        error = translate("Some fields are not valid: see the marked fields", viewer.language)
-    with get_context(request).db.transaction() as session:
-        row = service.get(session, viewer.actor, declaration_id)
-        return _form_page(
-            request, session, viewer, form, row=row, findings=findings or None, error=error, status_code=422,
-            amending=True,
-        )  # fmt: skip
+    reason = form.header["reason"] = str(data.get("reason") or "")
+    clock, version = get_context(request).clock, _version(data)
+
+    def amend(session: Session) -> int:
+        assert content is not None
+        return lodging.amend(
+            session, clock, viewer.actor, declaration_id, content, reason=reason, expected_version=version
+        ).id
+
+    return _submitted(request, viewer, declaration_id, form, content, amend, "amended", amending=True)
 
 
 @router.post("/declarations/{declaration_id}/documents", dependencies=[CSRF])
