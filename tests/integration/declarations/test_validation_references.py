@@ -9,12 +9,18 @@ from datetime import date
 from pathlib import Path
 
 from douane.bootstrap import Context
-from douane.declarations import service, validation
-from douane.declarations.model import Regime
+from douane.declarations import lodging, service, validation
+from douane.declarations.model import Declaration, Regime
 from douane.demo import offices as demo_offices
 from douane.reference.tariff_import import import_tariff
 from douane.registry import service as registry
-from tests.integration.declarations.fixtures import Demo, import_declaration, item, with_document
+from tests.integration.declarations.fixtures import (
+    Demo,
+    FixedSelectivity,
+    import_declaration,
+    item,
+    with_document,
+)
 
 ON = date(2026, 3, 15)
 
@@ -106,8 +112,12 @@ def test_a_currency_without_a_rate_is_blocking(ctx: Context, demo: Demo) -> None
     assert "declarations.no_exchange_rate" in _codes(ctx, declaration)
 
 
-def test_attaching_the_required_document_clears_the_drafts_finding(ctx: Context, demo: Demo) -> None:
-    bare = import_declaration(demo.operator_nif, items=(item(1, "8415101000", "20000.00"),))
+LICENSED = "8415101000"  # air conditioners: document 410 required in the demo tariff
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _draft_with_licence(ctx: Context, demo: Demo, bare: Declaration) -> int:
+    """A draft of `bare`, then its licence uploaded (the draft's id)."""
     with ctx.db.transaction() as session:
         draft = service.create_draft(session, ctx.clock, demo.broker, bare)
         assert "declarations.required_document_missing" in {f["code"] for f in draft.findings or []}
@@ -117,12 +127,15 @@ def test_attaching_the_required_document_clears_the_drafts_finding(ctx: Context,
             session, ctx.clock, demo.broker, draft_id, data_dir=Path(folder), data=PDF,
             filename="licence.pdf", type_code="410", number="LIC-2026-7",
         )  # fmt: skip
+    return draft_id
+
+
+def test_attaching_the_required_document_clears_the_drafts_finding(ctx: Context, demo: Demo) -> None:
+    bare = import_declaration(demo.operator_nif, items=(item(1, LICENSED, "20000.00"),))
+    draft_id = _draft_with_licence(ctx, demo, bare)
     with ctx.db.transaction() as session:
         stored = service.get_row(session, draft_id).findings or []
         assert "declarations.required_document_missing" not in {f["code"] for f in stored}
-
-
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def test_a_document_dated_after_the_declaration_is_warned_of(ctx: Context, demo: Demo) -> None:
@@ -137,20 +150,17 @@ def test_a_document_dated_after_the_declaration_is_warned_of(ctx: Context, demo:
     assert "declarations.document_dated_later" not in _codes(ctx, same_day)
 
 
-def test_an_uploaded_document_counts_when_the_form_that_saves_the_draft_does_not_list_it(
+def test_an_uploaded_document_counts_when_the_form_that_saves_or_amends_does_not_list_it(
     ctx: Context, demo: Demo
 ) -> None:
-    """A page's form carries no documents: saving the draft with it keeps the uploaded file, and its checks
-    (and an amendment's) see the file as attached."""
-    bare = import_declaration(demo.operator_nif, items=(item(1, "8415101000", "20000.00"),))
-    with ctx.db.transaction() as session:
-        draft_id = service.create_draft(session, ctx.clock, demo.broker, bare).id
-    with ctx.db.transaction() as session, tempfile.TemporaryDirectory() as folder:
-        service.add_document(
-            session, ctx.clock, demo.broker, draft_id, data_dir=Path(folder), data=PDF,
-            filename="licence.pdf", type_code="410", number="LIC-2026-7",
-        )  # fmt: skip
+    """A page's form carries no documents: saving the draft or amending the declaration with it keeps the
+    uploaded file, and their checks see the file as attached."""
+    bare = import_declaration(demo.operator_nif, items=(item(1, LICENSED, "20000.00"),))
+    draft_id = _draft_with_licence(ctx, demo, bare)
     with ctx.db.transaction() as session:
         row = service.update_draft(session, ctx.clock, demo.broker, draft_id, bare, expected_version=None)
         assert "declarations.required_document_missing" not in {f["code"] for f in row.findings or []}
-        assert [(d.type_code, d.number) for d in row.documents] == [("410", "LIC-2026-7")]
+        lodging.lodge(session, ctx.clock, demo.broker, draft_id, selectivity=FixedSelectivity("red"))
+    with ctx.db.transaction() as session:
+        amended = lodging.amend(session, ctx.clock, demo.broker, draft_id, bare, reason="Consignee corrected")
+        assert [(d.type_code, d.number) for d in amended.documents] == [("410", "LIC-2026-7")]
