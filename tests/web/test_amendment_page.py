@@ -52,7 +52,13 @@ def test_the_broker_amends_its_lodged_declaration_from_its_page(browser: Browser
         assert (row.invoice_total, row.regime, row.current_version) == (17000, "IM4", 2)
         reasons = session.scalars(select(DeclarationVersionRow.reason).order_by(DeclarationVersionRow.id))
         assert list(reasons)[-1] == "Facture rectifiée"
-    assert not re.search(r'id="amend-link"', browser("inspector").get(declaration).text)  # officers do not
+    inspector_page = browser("inspector").get(declaration).text
+    assert not re.search(r'id="amend-link"', inspector_page)  # officers do not amend; they read what changed
+    changed = re.search(r'id="version-changes">(.*?)</section>', inspector_page, re.S)
+    assert changed is not None and "Facture rectifiée" in html.unescape(changed.group(1))
+    assert re.search(r"Article 2 · Montant facturé</td><td[^>]*>6000</td><td[^>]*>5000<", html.unescape(
+        changed.group(1)))  # fmt: skip
+    assert 'id="version-changes"' not in broker.get(declaration).text
 
 
 def test_the_amendment_form_fixes_what_cannot_change_and_closes_once_the_control_starts(

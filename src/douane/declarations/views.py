@@ -27,6 +27,7 @@ from douane.assessment.model import SUSPENSION_NOTE
 from douane.assessment.texts import words_in
 from douane.declarations import (
     api,
+    changes,
     control,
     discharge,
     documents,
@@ -825,6 +826,8 @@ def _detail_page(
         selectivity_reasons=[reasons.in_language(r, viewer.language) for r in shown.channel_reasons or ()],
         control_results=results,
         amendments=shown.control_amendments,
+        version_changes=_version_changes(session, viewer, row) if officer else [],
+        path_label=lambda path: path_label(path, viewer.language),
         numeric_amendments=NUMERIC_AMENDMENTS,
         office=" · ".join(
             filter(None, (row.office_code, printouts.office_name(session, row.office_code, viewer.language)))
@@ -956,6 +959,13 @@ def action_message(exc: DouaneError, language: str) -> str:
     """A refused action as a page says it: the action named as its button is, the status as the page shows it
     ("Confirm the assessment", "Channel assigned"), not by their codes."""
     return domain_message(wording.in_words(exc, language), language)
+
+
+def _version_changes(session: Session, viewer: Viewer, row: DeclarationRow) -> list[Any]:
+    """What each version changed, for the officers (none before a first amendment)."""
+    if row.current_version < 2:
+        return []
+    return changes.of_versions(service.versions(session, viewer.actor, row.id))
 
 
 def _suspension_note(breakdown: Mapping[str, Any], language: str) -> str:
