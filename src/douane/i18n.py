@@ -14,6 +14,8 @@ from babel import Locale, negotiate_locale
 from babel.messages.pofile import read_po
 
 LANGUAGES = ("ar", "fr", "en")
+LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
+"""Each language named in itself, as a reader looks for it."""
 DEFAULT_LANGUAGE = "fr"
 _PACKAGE_ROOT = Path(__file__).parent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
-from douane.i18n import translate
+from douane.i18n import LANGUAGE_NAMES, translate
 from douane.identity import service
 from douane.identity.model import Permission, Role
 from douane.kernel.numbers import whole_number
@@ -44,7 +44,7 @@ def _users_page(
             u.username,
             u.full_name,
             ", ".join(sorted(translate(ROLE_WORDS.get(r.role, r.role), language) for r in u.roles)),
-            u.language,
+            LANGUAGE_NAMES.get(u.language, u.language),
             "✓" if u.is_active else "",
         ]
         for u in found

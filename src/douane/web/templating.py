@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
 
-from douane.i18n import is_rtl, translate, translate_count
+from douane.i18n import LANGUAGE_NAMES, is_rtl, translate, translate_count
 from douane.web.formats import Formats
 from douane.web.navigation import navigation
 
@@ -58,6 +58,7 @@ def page_globals(language: str) -> dict[str, Any]:
         "lang": language,
         "dir": "rtl" if is_rtl(language) else "ltr",
         "fmt": formats,
+        "language_names": LANGUAGE_NAMES,
     }
 
 
