@@ -22,9 +22,10 @@ HUNDRED = Decimal(100)
 CUSTOMS_VALUE = "CV"
 COST_LABELS = ("freight", "insurance", "other costs")
 ROUNDED = ", rounded down to"
-WORDS = (ROUNDED, "applied", "set at", *COST_LABELS, "kg net", "kg gross", CUSTOMS_VALUE, DZD)
-"""The words the sentences are written with (the rest are figures, rates, units and tax codes); the comma
-before "rounded down to" goes with it, since a language writing decimals with a comma separates otherwise."""
+WORDS = (ROUNDED, "applied", "set at", "declared", *COST_LABELS, "kg net", "kg gross", CUSTOMS_VALUE, DZD)
+"""The words the sentences are written with (the rest are figures, rates, units and tax codes); "declared" is
+how breakdowns stored before 6 December 2026 wrote "set at". The comma before "rounded down to" goes with it,
+since a language writing decimals with a comma separates otherwise."""
 _WORDS = re.compile(
     "|".join(
         (r"\b" if word[0].isalnum() else "") + re.escape(word) + r"\b"

@@ -90,7 +90,7 @@ def may_read(actor: Actor, row: DeclarationRow) -> bool:
     return is_officer(actor)
 
 
-def _may_declare_for(actor: Actor, row: DeclarationRow) -> bool:
+def may_declare_for(actor: Actor, row: DeclarationRow) -> bool:
     """The declarant's own actions: the broker firm that lodged it, or the trader that lodged for itself."""
     if actor.broker_id is not None:
         return row.broker_id == actor.broker_id
@@ -130,7 +130,7 @@ def get(session: Session, actor: Actor, declaration_id: int) -> DeclarationRow:
 def own(session: Session, actor: Actor, declaration_id: int) -> DeclarationRow:
     require_lodge_permission(actor)
     row = get(session, actor, declaration_id)
-    if not _may_declare_for(actor, row):
+    if not may_declare_for(actor, row):
         raise Forbidden("declarations.not_declarant", "Only the declarant may change this declaration")
     return row
 
@@ -483,7 +483,7 @@ def validate(session: Session, clock: Clock, actor: Actor, declaration_id: int) 
     """The findings on the declaration today (the date it would be lodged)."""
     row = get(session, actor, declaration_id)
     findings = validation.validate(session, content_of(row), today(clock))
-    if row.status == Status.DRAFT.value and _may_declare_for(actor, row):
+    if row.status == Status.DRAFT.value and may_declare_for(actor, row):
         row.findings = findings_json(findings)
         row.updated_at = clock.now()
     return findings

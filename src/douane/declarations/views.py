@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, get_args
@@ -279,9 +279,40 @@ def form_of(content: model.Declaration) -> DeclarationForm:
         header["consignor_name"] = content.consignor.name
         header["consignor_country"] = content.consignor.country or ""
     items = [
-        (new_row_key(), {name: _text(getattr(item, name)) for name in ITEM_FIELDS}) for item in content.items
+        (f"{STORED_ROW}{item.number}", {name: _text(getattr(item, name)) for name in ITEM_FIELDS})
+        for item in content.items
     ]
     return DeclarationForm(header=header, items=items or [(new_row_key(), {})])
+
+
+STORED_ROW = "n"
+"""The key of a form's row shown from a stored item, before the item's number ("n3"); rows added on the page
+have random hexadecimal keys."""
+BEYOND_THE_FORM = ("broker_id", "consignee", "destination_country", "costs_currency", "documents")
+"""What a declaration holds that its page's form has no input for."""
+
+
+def over_stored(
+    stored: model.Declaration, typed: model.Declaration, form: DeclarationForm
+) -> model.Declaration:
+    """The content the form describes, laid over the stored one: what the form has no input for (the
+    consignee, the destination, the costs' currency, the consignor's NIF and address, the documents listed, an
+    item's preference or declared value, an item field the row did not send) stays as stored, so that saving
+    or amending from the page loses nothing an API client put there."""
+    by_number = {item.number: item for item in stored.items}
+    items = []
+    for (key, values), item in zip(form.items, typed.items, strict=True):
+        base = by_number.get(int(key[1:])) if key[:1] == STORED_ROW and key[1:].isdigit() else None
+        if base is not None:
+            item = replace(
+                base, number=item.number, **{n: getattr(item, n) for n in ITEM_FIELDS if n in values}
+            )
+        items.append(item)
+    consignor = typed.consignor
+    if consignor is not None and stored.consignor is not None:
+        consignor = replace(consignor, nif=stored.consignor.nif, address=stored.consignor.address)
+    kept = {name: getattr(stored, name) for name in BEYOND_THE_FORM}
+    return replace(typed, **kept, consignor=consignor, items=tuple(items))
 
 
 def read_form(data: FormData) -> DeclarationForm:
@@ -497,12 +528,18 @@ def _save(
     if content is None:
         return None
     clock = get_context(request).clock
-    return attempt(
-        request,
-        lambda s: _saved_state(
-            service.update_draft(s, clock, viewer.actor, declaration_id, content, expected_version=version)
-        ),
-    )
+
+    def save(session: Session) -> tuple[int, list[Any]]:
+        laid = over_stored(_stored(session, viewer, declaration_id), content, form)
+        return _saved_state(
+            service.update_draft(session, clock, viewer.actor, declaration_id, laid, expected_version=version)
+        )
+
+    return attempt(request, save)
+
+
+def _stored(session: Session, viewer: Viewer, declaration_id: int) -> model.Declaration:
+    return service.content_of(service.own(session, viewer.actor, declaration_id))
 
 
 def _saved_state(row: DeclarationRow) -> tuple[int, list[Any]]:
@@ -568,8 +605,9 @@ async def lodge_declaration(
 
     def save_and_lodge(session: Session) -> str | None:
         assert content is not None
+        laid = over_stored(_stored(session, viewer, declaration_id), content, form)
         saved = service.update_draft(
-            session, clock, viewer.actor, declaration_id, content, expected_version=_version(data)
+            session, clock, viewer.actor, declaration_id, laid, expected_version=_version(data)
         )
         return lodging.lodge(
             session, clock, viewer.actor, declaration_id, expected_version=saved.version
@@ -641,8 +679,9 @@ async def amend_declaration(
 
     def amend(session: Session) -> int:
         assert content is not None
+        laid = over_stored(_stored(session, viewer, declaration_id), content, form)
         return lodging.amend(
-            session, clock, viewer.actor, declaration_id, content, reason=reason, expected_version=version
+            session, clock, viewer.actor, declaration_id, laid, reason=reason, expected_version=version
         ).id
 
     return _submitted(request, viewer, declaration_id, form, content, amend, "amended", amending=True)
@@ -877,7 +916,7 @@ def _actions(viewer: Viewer, row: DeclarationRow, shown: Any, invalidation_pendi
             actions.add("reject")
     if viewer.can(P.DECLARATIONS_APPROVE) and invalidation_pending:
         actions.add("decide_invalidation")
-    declarant = viewer.actor.broker_id is not None or viewer.actor.operator_id is not None
+    declarant = service.may_declare_for(viewer.actor, row)
     may_ask = declarant and viewer.can(P.DECLARATIONS_LODGE) and not invalidation_pending
     if may_ask and "request_invalidation" in allowed:
         actions.add("request_invalidation")
