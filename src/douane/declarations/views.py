@@ -855,6 +855,7 @@ def _detail_page(
     results = control.control_results(session, row.id) if officer else []
     requests = service.invalidation_requests(session, viewer.actor, row.id)
     pending = next((r for r in requests if r.decision == InvalidationDecision.PENDING.value), None)
+    formats = Formats(viewer.language)
     return render(
         request,
         "declarations/detail.html",
@@ -873,8 +874,8 @@ def _detail_page(
         ),
         error=error,
         typed=typed or {},
-        breakdown_text=lambda sentence: Formats(viewer.language).figures(words_in(sentence, viewer.language)),
-        suspension_note=lambda breakdown: _suspension_note(breakdown, viewer.language),
+        breakdown_text=lambda sentence: formats.figures(words_in(sentence, viewer.language)),
+        suspension_note=lambda breakdown: _suspension_note(breakdown, formats),
         notice=notice(request),
         actions=_actions(viewer, row, shown, pending is not None),
         invalidation_requests=requests,
@@ -1007,10 +1008,10 @@ def _version_changes(session: Session, viewer: Viewer, row: DeclarationRow) -> l
     return changes.of_versions(service.versions(session, viewer.actor, row.id))
 
 
-def _suspension_note(breakdown: Mapping[str, Any], language: str) -> str:
+def _suspension_note(breakdown: Mapping[str, Any], formats: Formats) -> str:
     """The note of a suspended assessment, its amount as the language writes numbers."""
-    total = Formats(language).exact(str(breakdown["guarantee_required"]))
-    return translate(SUSPENSION_NOTE, language, total=total)
+    total = formats.exact(str(breakdown["guarantee_required"]))
+    return translate(SUSPENSION_NOTE, formats.language, total=total)
 
 
 def _officer_action(
